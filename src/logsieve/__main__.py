@@ -1,0 +1,3 @@
+from logsieve.cli import main
+
+main()

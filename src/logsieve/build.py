@@ -1,0 +1,139 @@
+"""Assembling a Sieve from Settings: taxonomy, rules, encoder, head, LLM stage, cache.
+
+Every optional part that cannot be had (no head trained for the taxonomy, no LLM configured,
+the model package missing) is left out with a reason that the journey and /health show;
+building never fails for a missing optional part, only for a bad taxonomy or a head or cache
+file that does not fit.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .cache import DecisionCache
+from .errors import ModelError
+from .settings import Settings
+from .sieve import Sieve
+from .taxonomy import Taxonomy, load_taxonomy
+
+log = logging.getLogger(__name__)
+
+
+def shipped_head_dir(taxonomy_name: str) -> Path | None:
+    """The head shipped inside the package for a built-in taxonomy, if there is one."""
+    d = Path(str(resources.files("logsieve") / "heads" / taxonomy_name))
+    return d if (d / "head.json").is_file() else None
+
+
+def load_head(settings: Settings, taxonomy: Taxonomy) -> tuple[Any | None, str | None]:
+    """The head for this taxonomy (settings.model_dir, else the shipped one) or a reason."""
+    directory = settings.model_dir or shipped_head_dir(taxonomy.name)
+    if directory is None:
+        return None, (f"No trained head for taxonomy {taxonomy.name!r} "
+                      "(train one with `logsieve train`).")
+    from .embedding import LinearHead
+
+    head = LinearHead.load(Path(directory))
+    meta = head.metadata
+    want = meta.get("taxonomy_hash")
+    if want and want != taxonomy.content_hash:
+        raise ModelError(f"{directory}: head was trained for taxonomy "
+                         f"{meta.get('taxonomy')!r} (hash {want}), not {taxonomy.name!r} "
+                         f"(hash {taxonomy.content_hash})")
+    unknown = [c for c in head.classes_ if c not in taxonomy.label_ids]
+    if unknown:
+        raise ModelError(f"{directory}: head knows labels {unknown} that taxonomy "
+                         f"{taxonomy.name!r} does not")
+    return head, None
+
+
+def load_encoder(settings: Settings) -> tuple[Any | None, str | None]:
+    from .embedding import MiniLMEncoder
+
+    try:
+        enc = MiniLMEncoder(model_path=settings.model_path, tokenizer_path=settings.tokenizer_path,
+                            threads=settings.encoder_threads,
+                            batch_size=settings.encoder_batch_size)
+    except ModelError as exc:
+        return None, str(exc)
+    return enc, None
+
+
+def build_sieve(settings: Settings | None = None, *, taxonomy: Taxonomy | None = None,
+                encoder: Any | None = None, llm: Any | None = None) -> Sieve:
+    """Build the sieve the settings describe. Pass ``encoder`` to share one between sieves."""
+    settings = settings or Settings()
+    taxonomy = taxonomy or load_taxonomy(settings.taxonomy)
+    why: dict[str, str] = {}
+
+    head = None
+    if settings.embedding_enabled:
+        head, reason = load_head(settings, taxonomy)
+        if reason:
+            why["bert"] = reason
+        if head is not None and encoder is None:
+            encoder, reason = load_encoder(settings)
+            if reason:
+                why["bert"] = why["encoder"] = reason
+    else:
+        why["bert"] = "Embedding stage switched off (LOGSIEVE_EMBEDDING_ENABLED=false)."
+
+    if llm is None and settings.llm_enabled:
+        llm, reason = _load_llm(settings, taxonomy)
+        if reason:
+            why["llm"] = reason
+    elif not settings.llm_enabled:
+        why["llm"] = "LLM stage switched off (LOGSIEVE_LLM_ENABLED=false)."
+
+    embed_breaker = _embed_breaker(settings)
+    threshold = settings.threshold_for(taxonomy.routing.embedding_threshold)
+    fingerprint = {
+        "taxonomy": taxonomy.name,
+        "taxonomy_hash": taxonomy.content_hash,
+        "head": getattr(head, "fingerprint", None) or "none",
+        "encoder": getattr(encoder, "name", None) or "none",
+        "threshold": str(threshold),
+    }
+    backend = _cache_backend(settings)
+    cache = DecisionCache(settings.cache_size, backend=backend, fingerprint=fingerprint)
+    if settings.cache_path is not None and Path(settings.cache_path).is_file():
+        n = cache.load(settings.cache_path)
+        log.info("loaded %d cached templates from %s", n, settings.cache_path)
+
+    return Sieve(taxonomy, encoder=encoder, head=head, llm=llm, cache=cache,
+                 threshold=threshold, max_line_chars=settings.max_line_chars,
+                 embed_breaker=embed_breaker, unavailable_reasons=why)
+
+
+def _load_llm(settings: Settings, taxonomy: Taxonomy) -> tuple[Any | None, str | None]:
+    try:
+        from .llm import build_llm_stage
+    except ImportError:  # the LLM stage lands with its own issue
+        return None, "LLM stage not installed."
+    stage = build_llm_stage(settings, taxonomy)
+    if stage is None:
+        return None, ("No LLM configured (set GROQ_API_KEY, or LLM_BASE_URL for any "
+                      "OpenAI-compatible server).")
+    return stage, None
+
+
+def _embed_breaker(settings: Settings) -> Any | None:
+    try:
+        from .resilience import CircuitBreaker
+    except ImportError:
+        return None
+    return CircuitBreaker("bert", settings.embed_breaker_failures, settings.embed_breaker_reset_s)
+
+
+def _cache_backend(settings: Settings) -> Any | None:
+    if not settings.redis_url:
+        return None
+    try:
+        from .cache_redis import RedisBackend
+    except ImportError:
+        log.warning("LOGSIEVE_REDIS_URL is set but the Redis backend is not installed")
+        return None
+    return RedisBackend(settings.redis_url)

@@ -1,0 +1,211 @@
+"""The template cache: what the expensive stages decided, per template key.
+
+Real logs repeat: millions of lines come from a few hundred templates. A decision made by the
+embedding head or the LLM for one line is kept under the line's template key and reused for
+every later line with the same key. Low-confidence embedding answers are kept too (marked
+``accepted=False``) so a repeat does not pay for the encoder again on its way to the LLM.
+
+The in-process LRU is bounded and thread-safe. A shared store (Redis, issue 7) can sit behind
+it through the small ``CacheBackend`` interface. A cache is saved with a fingerprint of the
+taxonomy, head and encoder that made it, and a file made by another is refused on load.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import os
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from .errors import ModelError
+
+FORMAT = "logsieve-template-cache"
+VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a stage said about a template."""
+
+    label_id: str
+    confidence: float
+    stage: str  # "bert" or "llm" (result.Classifier values)
+    accepted: bool = True  # False: an embedding answer below the threshold
+    details: str = ""
+
+
+class CacheBackend(Protocol):
+    """A shared store behind the local LRU (e.g. Redis). Failures must raise, not hang."""
+
+    def get(self, key: str) -> Decision | None: ...
+    def put(self, key: str, decision: Decision) -> None: ...
+
+
+class DecisionCache:
+    """Bounded, thread-safe LRU of template key → Decision, with hit counts per key."""
+
+    def __init__(self, maxsize: int = 100_000, backend: CacheBackend | None = None,
+                 fingerprint: dict[str, str] | None = None) -> None:
+        self.maxsize = maxsize
+        self.backend = backend
+        self.fingerprint = dict(fingerprint or {})
+        self._data: OrderedDict[str, list[Any]] = OrderedDict()  # key -> [Decision, count]
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+        self.backend_errors = 0
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def get(self, key: str) -> Decision | None:
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is not None:
+                self._data.move_to_end(key)
+                entry[1] += 1
+                self.hits += 1
+                return entry[0]
+        decision = self._backend_get(key)
+        with self._lock:
+            if decision is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self._store(key, decision, count=1)
+        return decision
+
+    def peek(self, key: str) -> Decision | None:
+        """Look without counting or reordering."""
+        with self._lock:
+            entry = self._data.get(key)
+            return None if entry is None else entry[0]
+
+    def put(self, key: str, decision: Decision) -> None:
+        with self._lock:
+            self._store(key, decision, count=0)
+        if self.backend is not None and decision.accepted:
+            try:
+                self.backend.put(key, decision)
+            except Exception:  # a shared store being down must never fail a request
+                self.backend_errors += 1
+
+    def _store(self, key: str, decision: Decision, count: int) -> None:
+        if self.maxsize <= 0:
+            return
+        entry = self._data.get(key)
+        if entry is not None:
+            entry[0] = decision
+            self._data.move_to_end(key)
+            return
+        self._data[key] = [decision, count]
+        while len(self._data) > self.maxsize:
+            self._data.popitem(last=False)
+
+    def _backend_get(self, key: str) -> Decision | None:
+        if self.backend is None:
+            return None
+        try:
+            return self.backend.get(key)
+        except Exception:
+            self.backend_errors += 1
+            return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self.hits = self.misses = 0
+
+    def stats(self) -> dict[str, Any]:
+        total = self.hits + self.misses
+        return {
+            "size": len(self._data),
+            "capacity": self.maxsize,
+            "hits": self.hits,
+            "misses": self.misses,
+            "hit_rate": round(self.hits / total, 4) if total else 0.0,
+            "backend": type(self.backend).__name__ if self.backend is not None else None,
+            "backend_errors": self.backend_errors,
+        }
+
+    def top(self, n: int = 20) -> list[dict[str, Any]]:
+        """The most frequent templates (by cache hits + 1) with their decisions."""
+        with self._lock:
+            items = list(self._data.items())
+        best = heapq.nlargest(n, items, key=lambda kv: kv[1][1])
+        return [{"template": k, "count": v[1] + 1, "label_id": v[0].label_id,
+                 "stage": v[0].stage, "confidence": v[0].confidence, "accepted": v[0].accepted}
+                for k, v in best]
+
+    def items(self) -> Iterator[tuple[str, Decision]]:
+        with self._lock:
+            snapshot = [(k, v[0]) for k, v in self._data.items()]
+        yield from snapshot
+
+    # --- persistence ---------------------------------------------------------------
+    def save(self, path: str | Path) -> int:
+        """Write the cache as JSON lines (a header with the fingerprint, then one entry a line).
+
+        Written to a temporary file and renamed, so a crash never leaves half a cache.
+        """
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        n = 0
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                header = {"format": FORMAT, "version": VERSION, "fingerprint": self.fingerprint}
+                f.write(json.dumps(header) + "\n")
+                for key, decision in self.items():
+                    f.write(json.dumps({"key": key, **asdict(decision)}, ensure_ascii=False))
+                    f.write("\n")
+                    n += 1
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return n
+
+    def load(self, path: str | Path) -> int:
+        """Load entries saved by ``save``; refuse a file made for another taxonomy/head."""
+        path = Path(path)
+        try:
+            with path.open(encoding="utf-8") as f:
+                first = f.readline()
+                try:
+                    header = json.loads(first)
+                except json.JSONDecodeError:
+                    header = None
+                if not isinstance(header, dict) or header.get("format") != FORMAT:
+                    raise ModelError(f"{path}: not a logsieve template cache")
+                if header.get("version") != VERSION:
+                    raise ModelError(f"{path}: cache format version {header.get('version')} "
+                                     f"is not {VERSION}")
+                theirs = header.get("fingerprint") or {}
+                if theirs != self.fingerprint:
+                    diff = sorted(k for k in set(theirs) | set(self.fingerprint)
+                                  if theirs.get(k) != self.fingerprint.get(k))
+                    why = ", ".join(f"{k}: {theirs.get(k)!r} != {self.fingerprint.get(k)!r}"
+                                    for k in diff)
+                    raise ModelError(f"{path}: cache was made for another configuration "
+                                     f"({why}); not used")
+                n = 0
+                for lineno, line in enumerate(f, 2):
+                    try:
+                        rec = json.loads(line)
+                        key = rec.pop("key")
+                        decision = Decision(**rec)
+                    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                        raise ModelError(f"{path}:{lineno}: bad cache entry: {exc}") from exc
+                    with self._lock:
+                        self._store(key, decision, count=0)
+                    n += 1
+        except OSError as exc:
+            raise ModelError(f"{path}: cannot read cache: {exc}") from exc
+        return n

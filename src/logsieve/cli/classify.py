@@ -1,0 +1,214 @@
+"""``logsieve classify``: classify a file or stream of log lines, streaming, in constant memory."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+
+from ..build import build_sieve
+from ..errors import LogsieveError
+from ..result import Result
+from ..settings import Settings
+from .io import Record, read_records
+
+CSV_COLUMNS = ("line", "source", "log_message", "label_id", "label", "final_confidence",
+               "pipeline_stage", "classifier", "decided_by", "template", "processing_time_ms",
+               "error")
+
+
+class OutputFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class InputFormat(StrEnum):
+    auto = "auto"
+    text = "text"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+def classify(
+    inputs: Annotated[list[str] | None, typer.Argument(
+        help="Files to classify; '-' or nothing reads standard input.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here, not stdout.")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+    = OutputFormat.jsonl,
+    input_format: Annotated[InputFormat, typer.Option(
+        "--input-format", help="Input format (auto: by extension, else by the first line).")]
+    = InputFormat.auto,
+    taxonomy: Annotated[str | None, typer.Option(
+        "--taxonomy", "-t", help="Built-in taxonomy name or a YAML path.")] = None,
+    model: Annotated[Path | None, typer.Option(
+        "--model", help="Directory of a trained head (default: the shipped one).")] = None,
+    cache: Annotated[Path | None, typer.Option(
+        "--cache", help="Template cache file: loaded at start, saved at the end.")] = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Never call an LLM.")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, help="Lines per sieve batch.")] = 512,
+    text_col: Annotated[str, typer.Option(help="CSV/JSONL text column.")] = "log_message",
+    source_col: Annotated[str, typer.Option(help="CSV/JSONL source column.")] = "source",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")]
+    = False,
+) -> None:
+    """Classify log lines (text, CSV with source,log_message, or JSONL) into JSONL or CSV."""
+    overrides: dict[str, Any] = {}
+    if taxonomy:
+        overrides["taxonomy"] = taxonomy
+    if model:
+        overrides["model_dir"] = model
+    if cache:
+        overrides["cache_path"] = cache
+    if no_llm:
+        overrides["llm_enabled"] = False
+    err = sys.stderr
+    try:
+        settings = Settings(**overrides)
+        sieve = build_sieve(settings)
+    except LogsieveError as exc:
+        typer.echo(f"logsieve: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+    sink: TextIO = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+    writer = _Writer(sink, fmt)
+    summary = _Summary()
+    problems = 0
+    progress = _progress(quiet)
+    try:
+        for name in inputs or ["-"]:
+            try:
+                records = _open_records(name, input_format.value, text_col, source_col)
+                for chunk in _chunks(records, batch_size):
+                    for rec in chunk:
+                        if rec.error:
+                            problems += 1
+                            typer.echo(f"logsieve: {name}: line {rec.line}: {rec.error}", err=True)
+                        if len(rec.text) > settings.max_line_chars:
+                            problems += 1
+                            typer.echo(f"logsieve: {name}: line {rec.line}: {len(rec.text):,} "
+                                       f"characters, classified on the first "
+                                       f"{settings.max_line_chars:,}", err=True)
+                    results = sieve.classify_batch([(r.text, r.source) for r in chunk])
+                    for rec, res in zip(chunk, results, strict=True):
+                        writer.write(rec, res)
+                        summary.add(res)
+                    progress(summary.lines)
+            except LogsieveError as exc:
+                problems += 1
+                typer.echo(f"logsieve: {name}: {exc}", err=True)
+            except OSError as exc:
+                problems += 1
+                typer.echo(f"logsieve: {name}: {exc.strerror or exc}", err=True)
+    finally:
+        progress(None)
+        writer.close()
+        if out:
+            sink.close()
+        if settings.cache_path is not None:
+            sieve.cache.save(settings.cache_path)
+        sieve.close()
+    if summary.lines == 0:
+        if not problems:
+            typer.echo("logsieve: no log lines to classify (empty input)", err=True)
+        raise typer.Exit(1)
+    if not quiet:
+        summary.print(err, sieve.cache.stats())
+    if problems:
+        raise typer.Exit(1)
+
+
+def _open_records(name: str, fmt: str, text_col: str, source_col: str) -> Iterator[Record]:
+    if name == "-":
+        yield from read_records(sys.stdin.buffer, fmt, None, text_col, source_col)
+        return
+    with open(name, "rb") as f:
+        yield from read_records(f, fmt, name, text_col, source_col)
+
+
+def _chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    for rec in records:
+        chunk.append(rec)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _Writer:
+    def __init__(self, sink: TextIO, fmt: OutputFormat) -> None:
+        self.sink = sink
+        self.fmt = fmt
+        self.csv = csv.writer(sink) if fmt is OutputFormat.csv else None
+        if self.csv is not None:
+            self.csv.writerow(CSV_COLUMNS)
+
+    def write(self, rec: Record, res: Result) -> None:
+        if self.csv is not None:
+            self.csv.writerow([rec.line, res.source or "", res.log_analyzed, res.label_id,
+                               res.label, round(res.final_confidence, 4), res.pipeline_stage,
+                               res.classifier, res.decided_by or "", res.template or "",
+                               round(res.processing_time_ms, 3), rec.error or ""])
+        else:
+            d = {"line": rec.line, **res.to_dict()}
+            if rec.error:
+                d["error"] = rec.error
+            self.sink.write(json.dumps(d, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        self.sink.flush()
+
+
+class _Summary:
+    def __init__(self) -> None:
+        self.t0 = time.perf_counter()
+        self.lines = 0
+        self.labels: Counter[str] = Counter()
+        self.stages: Counter[str] = Counter()
+
+    def add(self, res: Result) -> None:
+        self.lines += 1
+        self.labels[res.label_id] += 1
+        self.stages[res.classifier] += 1
+
+    def print(self, err: TextIO, cache_stats: dict[str, Any]) -> None:
+        dt = time.perf_counter() - self.t0
+        n = self.lines
+        print(f"\n{n:,} lines in {dt:.2f} s ({n / dt if dt else 0:,.0f} lines/s)", file=err)
+        print("labels:", file=err)
+        for label, c in self.labels.most_common():
+            print(f"  {label:<32} {c:>10,}  {c / n:6.1%}", file=err)
+        print("decided by:", file=err)
+        for stage, c in self.stages.most_common():
+            print(f"  {stage:<32} {c:>10,}  {c / n:6.1%}", file=err)
+        print(f"template cache: {cache_stats['size']:,} templates, hit rate "
+              f"{cache_stats['hit_rate']:.1%}", file=err)
+
+
+def _progress(quiet: bool) -> Any:
+    """A progress line on a terminal (stderr), nothing otherwise."""
+    if quiet or not sys.stderr.isatty():
+        return lambda n: None
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(SpinnerColumn(), TextColumn("{task.completed:,} lines"),
+                   TimeElapsedColumn(), transient=True)
+    task = bar.add_task("classify", total=None)
+    bar.start()
+
+    def update(n: int | None) -> None:
+        if n is None:
+            bar.stop()
+        else:
+            bar.update(task, completed=n)
+
+    return update

@@ -1,0 +1,121 @@
+"""Reading log input for the CLI: plain text, CSV (source,log_message) or JSONL, streamed.
+
+Every record keeps its 1-based line number so a message can name it; a record that cannot be
+read still comes out (with ``error`` set), so no line is silently lost.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from ..errors import InputError
+
+FORMATS = ("auto", "text", "csv", "jsonl")
+
+
+@dataclass(slots=True)
+class Record:
+    line: int
+    text: str
+    source: str | None = None
+    error: str | None = None  # why this record could not be read cleanly (it is still output)
+
+
+def detect_format(name: str | None, first_line: bytes) -> str:
+    lower = (name or "").lower()
+    if lower.endswith(".csv"):
+        return "csv"
+    if lower.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    head = first_line.lstrip()
+    if head.startswith(b"{"):
+        return "jsonl"
+    if b"log_message" in head and b"," in head:
+        return "csv"
+    return "text"
+
+
+def _decode(raw: bytes, lineno: int) -> tuple[str, str | None]:
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return (raw.decode("utf-8", errors="replace"),
+                f"not valid UTF-8 at byte {exc.start}; undecodable bytes replaced")
+
+
+def read_records(stream: BinaryIO, fmt: str = "auto", name: str | None = None,
+                 text_col: str = "log_message", source_col: str = "source") -> Iterator[Record]:
+    """Yield records from a binary stream. Raises InputError only when nothing can be read."""
+    # Peeking needs a buffered reader; sys.stdin.buffer and open(..., "rb") already are.
+    buffered: Any = stream if hasattr(stream, "peek") else io.BufferedReader(stream)
+    first = buffered.peek(4096)[:4096].split(b"\n", 1)[0]
+    if fmt == "auto":
+        fmt = detect_format(name, first)
+    if fmt == "text":
+        yield from _read_text(buffered)
+    elif fmt == "jsonl":
+        yield from _read_jsonl(buffered, text_col, source_col)
+    elif fmt == "csv":
+        yield from _read_csv(buffered, text_col, source_col)
+    else:
+        raise InputError(f"unknown input format {fmt!r} (one of {', '.join(FORMATS)})")
+
+
+def _read_text(stream: BinaryIO) -> Iterator[Record]:
+    for n, raw in enumerate(stream, 1):
+        text, err = _decode(raw.rstrip(b"\r\n"), n)
+        if not text.strip():
+            continue  # blank lines are not log lines
+        yield Record(n, text, None, err)
+
+
+def _read_jsonl(stream: BinaryIO, text_col: str, source_col: str) -> Iterator[Record]:
+    for n, raw in enumerate(stream, 1):
+        text, err = _decode(raw.rstrip(b"\r\n"), n)
+        if not text.strip():
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield Record(n, text, None, f"not valid JSON ({exc.msg}); classified as plain text")
+            continue
+        if not isinstance(obj, dict) or not isinstance(obj.get(text_col), str):
+            yield Record(n, text, None,
+                         f"no string field {text_col!r}; classified the whole line as text")
+            continue
+        src = obj.get(source_col)
+        yield Record(n, obj[text_col], src if isinstance(src, str) else None, err)
+
+
+def _read_csv(stream: BinaryIO, text_col: str, source_col: str) -> Iterator[Record]:
+    # Decode line by line ourselves so one bad byte costs one row, not the file.
+    def lines() -> Iterator[str]:
+        for n, raw in enumerate(stream, 1):
+            text, _ = _decode(raw, n)
+            yield text
+
+    reader = csv.reader(lines())
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    cols = [h.strip() for h in header]
+    if text_col not in cols:
+        raise InputError(f"CSV header has no {text_col!r} column (columns: {', '.join(cols)})",
+                         line=1)
+    ti = cols.index(text_col)
+    si = cols.index(source_col) if source_col in cols else None
+    for row in reader:
+        n = reader.line_num
+        if not row:
+            continue
+        if ti >= len(row):
+            yield Record(n, ",".join(row), None, f"row has {len(row)} fields, no {text_col!r}")
+            continue
+        src = row[si] if si is not None and si < len(row) else None
+        yield Record(n, row[ti], src or None)

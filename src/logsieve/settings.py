@@ -1,0 +1,99 @@
+"""All of logsieve's configuration, in one place.
+
+Read once from the environment and an optional ``.env`` file (pydantic-settings), then
+passed down. Names follow seed 000 where it has them (``GROQ_API_KEY``, ``LLM_MAX_TOKENS``,
+``BERT_CONFIDENCE_THRESHOLD``…); the rest are prefixed ``LOGSIEVE_``.
+
+    >>> from logsieve.settings import Settings
+    >>> Settings(taxonomy="openstack").taxonomy
+    'openstack'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str) -> AliasChoices:
+    """Accept both ``NAME`` (seed 000 style) and ``LOGSIEVE_NAME``."""
+    return AliasChoices(name, f"LOGSIEVE_{name}", name.lower())
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Construct once per process (or per app) and pass it on."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    # --- the sieve ------------------------------------------------------------------
+    taxonomy: str = Field("standard", validation_alias=_env("TAXONOMY"),
+                          description="Built-in taxonomy name or path to a YAML file.")
+    model_dir: Path | None = Field(None, validation_alias=_env("MODEL_DIR"),
+                                   description="Directory of a trained head; default: the "
+                                   "head shipped for the taxonomy, if any.")
+    embedding_threshold: float | None = Field(
+        None, ge=0.0, le=1.0, validation_alias=_env("BERT_CONFIDENCE_THRESHOLD"),
+        description="Overrides the taxonomy's embedding threshold (default 0.7).")
+    embedding_enabled: bool = Field(True, validation_alias=_env("EMBEDDING_ENABLED"))
+    encoder_threads: int | None = Field(None, ge=1, validation_alias=_env("ENCODER_THREADS"))
+    encoder_batch_size: int = Field(32, ge=1, le=256, validation_alias=_env("ENCODER_BATCH_SIZE"))
+    model_path: Path | None = Field(None, validation_alias=_env("ONNX_MODEL_PATH"))
+    tokenizer_path: Path | None = Field(None, validation_alias=_env("TOKENIZER_PATH"))
+    max_line_chars: int = Field(65536, ge=16, validation_alias=_env("MAX_LINE_CHARS"),
+                                description="Longer lines are truncated before classification.")
+
+    # --- template cache -------------------------------------------------------------
+    cache_size: int = Field(100_000, ge=0, validation_alias=_env("CACHE_SIZE"),
+                            description="Templates kept in the in-process LRU (0 = off).")
+    cache_path: Path | None = Field(None, validation_alias=_env("CACHE_PATH"),
+                                    description="Load the cache from here at start, save on exit.")
+    redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"),
+                                  description="Shared cache behind the local LRU (issue 7).")
+
+    # --- LLM stage (seed 000 names) -------------------------------------------------
+    groq_api_key: SecretStr | None = Field(None, validation_alias=_env("GROQ_API_KEY"))
+    llm_base_url: str | None = Field(None, validation_alias=_env("LLM_BASE_URL"))
+    llm_api_key: SecretStr | None = Field(None, validation_alias=_env("LLM_API_KEY"))
+    llm_model: str | None = Field(None, validation_alias=_env("LLM_MODEL"))
+    llm_max_tokens: int = Field(120, ge=1, validation_alias=_env("LLM_MAX_TOKENS"))
+    llm_temperature: float = Field(0.3, ge=0.0, le=2.0, validation_alias=_env("LLM_TEMPERATURE"))
+    llm_timeout_s: float = Field(2.0, gt=0, validation_alias=_env("LLM_TIMEOUT_S"))
+    llm_retries: int = Field(2, ge=0, validation_alias=_env("LLM_RETRIES"))
+    llm_backoff_s: float = Field(0.1, ge=0, validation_alias=_env("LLM_BACKOFF_S"))
+    llm_breaker_failures: int = Field(3, ge=1, validation_alias=_env("LLM_BREAKER_FAILURES"))
+    llm_breaker_reset_s: float = Field(5.0, gt=0, validation_alias=_env("LLM_BREAKER_RESET_S"))
+    llm_calls_per_minute: int = Field(0, ge=0, validation_alias=_env("LLM_CALLS_PER_MINUTE"),
+                                      description="Cap on LLM calls per minute (0 = no cap).")
+    llm_max_chars: int = Field(400, ge=16, validation_alias=_env("LLM_MAX_CHARS"))
+    llm_redact_patterns: list[str] = Field(default_factory=list,
+                                           validation_alias=_env("LLM_REDACT_PATTERNS"))
+    llm_json_schema: bool = Field(True, validation_alias=_env("LLM_JSON_SCHEMA"))
+    llm_enabled: bool = Field(True, validation_alias=_env("LLM_ENABLED"))
+
+    # --- embedding resilience (seed 001) --------------------------------------------
+    embed_breaker_failures: int = Field(5, ge=1, validation_alias=_env("EMBED_BREAKER_FAILURES"))
+    embed_breaker_reset_s: float = Field(10.0, gt=0, validation_alias=_env("EMBED_BREAKER_RESET_S"))
+    embed_timeout_s: float = Field(4.0, gt=0, validation_alias=_env("EMBED_TIMEOUT_S"))
+
+    # --- HTTP service ---------------------------------------------------------------
+    host: str = Field("127.0.0.1", validation_alias=_env("HOST"))
+    port: int = Field(8000, ge=0, le=65535, validation_alias=_env("PORT"))
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["http://localhost:3000", "http://127.0.0.1:3000"],
+        validation_alias=_env("CORS_ORIGINS"))
+    api_keys: list[SecretStr] = Field(default_factory=list, validation_alias=_env("API_KEYS"),
+                                      description="If set, X-API-Key must be one of these.")
+    rate_limit_per_minute: int = Field(0, ge=0, validation_alias=_env("RATE_LIMIT_PER_MINUTE"))
+    max_batch_lines: int = Field(1000, ge=1, validation_alias=_env("MAX_BATCH_LINES"))
+    max_message_chars: int = Field(65536, ge=1, validation_alias=_env("MAX_MESSAGE_CHARS"))
+    max_body_bytes: int = Field(10 * 1024 * 1024, ge=1024, validation_alias=_env("MAX_BODY_BYTES"))
+    microbatch_window_ms: float = Field(2.0, ge=0, validation_alias=_env("MICROBATCH_WINDOW_MS"))
+    microbatch_max_lines: int = Field(256, ge=1, validation_alias=_env("MICROBATCH_MAX_LINES"))
+
+    def threshold_for(self, taxonomy_default: float) -> float:
+        """The embedding threshold in force: the override if set, else the taxonomy's."""
+        return taxonomy_default if self.embedding_threshold is None else self.embedding_threshold

@@ -1,0 +1,395 @@
+"""The sieve: rules → template cache → embedding head → LLM, cheapest first.
+
+Each line stops at the first stage that is confident; every answer carries its journey.
+``classify_batch`` is the one entry point: it runs the rules line by line, looks each
+template up in the cache, sends every *new* template once (not every line) through one
+batched encoder call, and asks the LLM once per template that is still undecided.
+Results come back one per input, in input order, always.
+
+    >>> from logsieve.build import build_sieve
+    >>> from logsieve.settings import Settings
+    >>> sieve = build_sieve(Settings())                      # doctest: +SKIP
+    >>> sieve.classify("User User123 logged in.").label_id   # doctest: +SKIP
+    'USER_ACTION'
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .cache import Decision, DecisionCache
+from .errors import StageError, StageFailed, StageUnavailable
+from .result import PIPELINE_STAGE, Classifier, Result, StageName, Status, Step
+from .rules import RuleSet
+from .taxonomy import Taxonomy
+from .templates import template_key
+
+if TYPE_CHECKING:
+    import numpy as np
+
+LineInput = str | tuple[str, str | None]
+
+
+class EncoderLike(Protocol):
+    name: str
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class HeadLike(Protocol):
+    classes_: list[str]
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray: ...
+
+
+class LLMLike(Protocol):
+    name: str
+
+    def classify(self, text: str, source: str | None = None) -> Any: ...
+
+
+class BreakerLike(Protocol):
+    def call(self, fn: Callable[..., Any], *args: Any) -> Any: ...
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A line that got past the rules, on its way through the expensive stages."""
+
+    index: int
+    text: str
+    source: str | None
+    key: str
+    steps: list[Step] = field(default_factory=list)
+
+
+class Sieve:
+    """Classifies log lines. Thread-safe; build one per process and share it."""
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        *,
+        encoder: EncoderLike | None = None,
+        head: HeadLike | None = None,
+        llm: LLMLike | None = None,
+        cache: DecisionCache | None = None,
+        threshold: float | None = None,
+        max_line_chars: int = 65536,
+        embed_breaker: BreakerLike | None = None,
+        unavailable_reasons: dict[str, str] | None = None,
+        llm_concurrency: int = 4,
+    ) -> None:
+        self.taxonomy = taxonomy
+        self.rules = RuleSet(taxonomy.rules)
+        self.encoder = encoder
+        self.head = head
+        self.llm = llm
+        self.cache = cache if cache is not None else DecisionCache()
+        self.threshold = taxonomy.routing.embedding_threshold if threshold is None else threshold
+        self.max_line_chars = max_line_chars
+        self.embed_breaker = embed_breaker
+        self._why = dict(unavailable_reasons or {})
+        self._n_classes = len(taxonomy.classifiable)
+        self._llm_pool = ThreadPoolExecutor(max_workers=llm_concurrency,
+                                            thread_name_prefix="logsieve-llm")
+        self._inflight: dict[str, Future[Decision | StageError]] = {}
+        self._inflight_lock = threading.Lock()
+        self.counts: dict[str, int] = {}
+        self._counts_lock = threading.Lock()
+
+    # --- public API ----------------------------------------------------------------
+    def classify(self, text: str, source: str | None = None) -> Result:
+        """Classify one line."""
+        return self.classify_batch([(text, source)])[0]
+
+    def classify_batch(self, items: Sequence[LineInput]) -> list[Result]:
+        """Classify many lines; one Result per input, in input order."""
+        results: list[Result | None] = [None] * len(items)
+        to_embed: dict[str, list[_Pending]] = {}
+        to_llm: list[_Pending] = []
+
+        for i, item in enumerate(items):
+            text, source = (item, None) if isinstance(item, str) else item
+            if len(text) > self.max_line_chars:
+                text = text[: self.max_line_chars]
+            t0 = time.perf_counter()
+            match = self.rules.match(text, source)
+            rule_ms = (time.perf_counter() - t0) * 1000
+            if match is not None:
+                rule = match.rule
+                detail = f"Matched rule {rule.name or '#' + str(match.index + 1)}."
+                results[i] = self._result(
+                    text, source, rule.label, rule.confidence, Classifier.REGEX, None,
+                    [Step(StageName.REGEX, Status.CLASSIFIED, detail, rule.label,
+                          rule.confidence, rule_ms)], key=None)
+                continue
+            regex_step = Step(StageName.REGEX, Status.SKIPPED, "No pattern matched.",
+                              duration_ms=rule_ms)
+            if source is not None and source in self.taxonomy.routing.llm_sources:
+                p = _Pending(i, text, source, f"source:{source}|{template_key(text)}",
+                             [regex_step, Step(StageName.BERT, Status.SKIPPED,
+                                               f"Source {source!r} is routed straight to the "
+                                               "LLM.")])
+                if self._from_cache(p, results) != "done":
+                    to_llm.append(p)
+                continue
+            t1 = time.perf_counter()
+            key = template_key(text)
+            regex_step.duration_ms += (time.perf_counter() - t1) * 1000
+            p = _Pending(i, text, source, key, [regex_step])
+            where = self._from_cache(p, results)
+            if where == "miss":
+                to_embed.setdefault(key, []).append(p)
+            elif where == "llm":
+                to_llm.append(p)
+
+        if to_embed:
+            to_llm.extend(self._embedding_stage(to_embed, results))
+        if to_llm:
+            self._llm_stage(to_llm, results)
+        out = [r for r in results if r is not None]
+        assert len(out) == len(items), "a line was lost"  # invariant, never expected
+        with self._counts_lock:
+            for r in out:
+                self.counts[r.classifier] = self.counts.get(r.classifier, 0) + 1
+        return out
+
+    # --- stages --------------------------------------------------------------------
+    def _from_cache(self, p: _Pending, results: list[Result | None]) -> str:
+        """Answer from the template cache: "done", "llm" (still undecided) or "miss"."""
+        t0 = time.perf_counter()
+        d = self.cache.get(p.key)
+        ms = (time.perf_counter() - t0) * 1000
+        if d is None:
+            return "miss"
+        if d.accepted:
+            results[p.index] = self._cached_result(p, d, ms)
+            return "done"
+        # An embedding answer below the threshold, kept so the encoder is not paid again.
+        p.steps.append(Step(StageName.BERT, Status.LOW_CONFIDENCE,
+                            f"Confidence was {d.confidence:.2f}, below the "
+                            f"{self.threshold} threshold (template cache).",
+                            d.label_id, d.confidence, ms))
+        return "llm"
+
+    def _embedding_stage(self, groups: dict[str, list[_Pending]],
+                         results: list[Result | None]) -> list[_Pending]:
+        """Encode each new template once; accept above the threshold, else pass on."""
+        onward: list[_Pending] = []
+        if self.encoder is None or self.head is None:
+            why = self._why.get("bert") or ("No trained head for taxonomy "
+                                           f"{self.taxonomy.name!r}." if self.head is None
+                                           else "No encoder loaded.")
+            for members in groups.values():
+                for p in members:
+                    p.steps.append(Step(StageName.BERT, Status.UNAVAILABLE, why))
+                    onward.append(p)
+            return onward
+        keys = list(groups)
+        t0 = time.perf_counter()
+        try:
+            probs = self._predict(keys)
+        except Exception as exc:  # a failing stage degrades the answer, never the request
+            status = Status.UNAVAILABLE if isinstance(exc, StageUnavailable) else Status.FAILED
+            ms = (time.perf_counter() - t0) * 1000 / len(keys)
+            for members in groups.values():
+                for p in members:
+                    p.steps.append(Step(StageName.BERT, status, f"{type(exc).__name__}: {exc}",
+                                        duration_ms=ms))
+                    onward.append(p)
+            return onward
+        ms = (time.perf_counter() - t0) * 1000 / len(keys)
+        classes = self.head.classes_
+        for key, row in zip(keys, probs, strict=True):
+            j = int(row.argmax())
+            label, conf = classes[j], float(row[j])
+            accepted = conf >= self.threshold
+            self.cache.put(key, Decision(label, conf, Classifier.BERT, accepted))
+            for p in groups[key]:
+                if accepted:
+                    p.steps.append(Step(StageName.BERT, Status.CLASSIFIED,
+                                        f"Confidence {conf:.2f} reached the {self.threshold} "
+                                        "threshold.", label, conf, ms))
+                    p.steps.append(Step(StageName.LLM, Status.SKIPPED,
+                                        "Not needed: decided by BERT Model."))
+                    results[p.index] = self._result(p.text, p.source, label, conf,
+                                                    Classifier.BERT, None, p.steps, p.key)
+                else:
+                    p.steps.append(Step(StageName.BERT, Status.LOW_CONFIDENCE,
+                                        f"Confidence was {conf:.2f}, below the "
+                                        f"{self.threshold} threshold.", label, conf, ms))
+                    onward.append(p)
+        return onward
+
+    def _predict(self, keys: list[str]) -> np.ndarray:
+        assert self.encoder is not None and self.head is not None
+        encoder, head = self.encoder, self.head
+
+        def run() -> np.ndarray:
+            return head.predict_proba(encoder.encode(keys))
+
+        return self.embed_breaker.call(run) if self.embed_breaker is not None else run()
+
+    def _llm_stage(self, pending: list[_Pending], results: list[Result | None]) -> None:
+        """Ask the LLM once per template (shared with concurrent callers); else fallback."""
+        groups: dict[str, list[_Pending]] = {}
+        for p in pending:
+            groups.setdefault(p.key, []).append(p)
+        if self.llm is None:
+            why = self._why.get("llm") or ("No LLM configured (set GROQ_API_KEY, or "
+                                           "LLM_BASE_URL for any OpenAI-compatible server).")
+            for members in groups.values():
+                for p in members:
+                    p.steps.append(Step(StageName.LLM, Status.UNAVAILABLE, why))
+                    results[p.index] = self._fallback(p)
+            return
+        futures = {key: self._llm_future(key, members[0]) for key, members in groups.items()}
+        for key, fut in futures.items():
+            t0 = time.perf_counter()
+            outcome = fut.result()
+            ms = (time.perf_counter() - t0) * 1000
+            for p in groups[key]:
+                if isinstance(outcome, Decision):
+                    p.steps.append(Step(StageName.LLM, Status.CLASSIFIED, outcome.details,
+                                        outcome.label_id, outcome.confidence, ms))
+                    results[p.index] = self._result(p.text, p.source, outcome.label_id,
+                                                    outcome.confidence, Classifier.LLM, None,
+                                                    p.steps, p.key)
+                else:
+                    status = (Status.UNAVAILABLE if isinstance(outcome, StageUnavailable)
+                              else Status.FAILED)
+                    p.steps.append(Step(StageName.LLM, status, str(outcome), duration_ms=ms))
+                    results[p.index] = self._fallback(p)
+
+    def _llm_future(self, key: str, p: _Pending) -> Future[Decision | StageError]:
+        with self._inflight_lock:
+            fut = self._inflight.get(key)
+            if fut is not None:  # another request is already asking about this template
+                return fut
+            fut = self._llm_pool.submit(self._ask_llm, key, p.text, p.source)
+            self._inflight[key] = fut
+        return fut
+
+    def _ask_llm(self, key: str, text: str, source: str | None) -> Decision | StageError:
+        assert self.llm is not None
+        try:
+            cached = self.cache.peek(key)
+            if cached is not None and cached.stage == Classifier.LLM:
+                return cached
+            try:
+                verdict = self.llm.classify(text, source)
+            except StageError as exc:
+                return exc
+            except Exception as exc:  # the seam should not raise anything else; be safe
+                return StageFailed(f"{type(exc).__name__}: {exc}")
+            label = getattr(verdict, "label_id", None)
+            if label not in self.taxonomy.label_ids:
+                return StageFailed(f"The LLM answered {label!r}, which is not a label of "
+                                   f"{self.taxonomy.name!r}.")
+            reasoning = str(getattr(verdict, "reasoning", "") or "").strip()
+            details = f"Classified into 1 of {self._n_classes} enhanced categories."
+            if reasoning:
+                details += f" {reasoning}"
+            decision = Decision(label, float(verdict.confidence), Classifier.LLM, True, details)
+            self.cache.put(key, decision)
+            return decision
+        finally:
+            with self._inflight_lock:
+                self._inflight.pop(key, None)
+
+    # --- results -------------------------------------------------------------------
+    def _result(self, text: str, source: str | None, label_id: str, conf: float,
+                classifier: str, decided_by: str | None, steps: list[Step],
+                key: str | None) -> Result:
+        if classifier == Classifier.REGEX:
+            steps = [*steps,
+                     Step(StageName.BERT, Status.SKIPPED, "Not needed: decided by Regex Engine."),
+                     Step(StageName.LLM, Status.SKIPPED, "Not needed: decided by Regex Engine.")]
+        stage_of = decided_by or classifier
+        return Result(
+            log_analyzed=text,
+            label_id=label_id,
+            label=self._name(label_id),
+            pipeline_stage=PIPELINE_STAGE.get(stage_of, "None"),
+            final_confidence=conf,
+            classifier=classifier,
+            journey=steps,
+            processing_time_ms=sum(s.duration_ms for s in steps),
+            source=source,
+            template=key,
+            decided_by=decided_by,
+        )
+
+    def _cached_result(self, p: _Pending, d: Decision, ms: float) -> Result:
+        steps = p.steps
+        if d.stage == Classifier.BERT:
+            steps.append(Step(StageName.BERT, Status.CACHE_HIT,
+                              f"Template seen before; decided by BERT Model at "
+                              f"{d.confidence:.2f}.", d.label_id, d.confidence, ms))
+            steps.append(Step(StageName.LLM, Status.SKIPPED, "Not needed: template cache hit."))
+        else:
+            if not any(s.stage == StageName.BERT for s in steps):
+                steps.append(Step(StageName.BERT, Status.SKIPPED,
+                                  "Not needed: template decided earlier by LLM Fallback."))
+            steps.append(Step(StageName.LLM, Status.CACHE_HIT,
+                              f"Template seen before; decided by LLM Fallback. {d.details}".strip(),
+                              d.label_id, d.confidence, ms))
+        return self._result(p.text, p.source, d.label_id, d.confidence, Classifier.CACHE,
+                            d.stage, steps, p.key)
+
+    def _fallback(self, p: _Pending) -> Result:
+        return self._result(p.text, p.source, self.taxonomy.fallback, 0.0, Classifier.NONE,
+                            None, p.steps, p.key)
+
+    def _name(self, label_id: str) -> str:
+        try:
+            return self.taxonomy.label(label_id).name
+        except KeyError:
+            return label_id
+
+    # --- observability -------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        """Component status, for /health and the CLI."""
+        llm_health: dict[str, Any] = {"configured": self.llm is not None}
+        if self.llm is not None:
+            h = getattr(self.llm, "health", None)
+            llm_health.update(h() if callable(h) else {"model": self.llm.name})
+        elif "llm" in self._why:
+            llm_health["reason"] = self._why["llm"]
+        breakers: dict[str, str] = {}
+        llm_breaker = getattr(self.llm, "breaker", None)
+        for name, obj in (("bert", self.embed_breaker), ("llm", llm_breaker)):
+            state = getattr(obj, "state", None)
+            if state is not None:
+                breakers[name] = str(getattr(state, "value", state))
+        head = self.head
+        return {
+            "taxonomy": {"name": self.taxonomy.name, "hash": self.taxonomy.content_hash,
+                         "labels": len(self.taxonomy.labels)},
+            "rules": len(self.rules),
+            "encoder": {"loaded": self.encoder is not None,
+                        "name": getattr(self.encoder, "name", None),
+                        **({"reason": self._why["encoder"]} if "encoder" in self._why else {})},
+            "head": {"loaded": head is not None, "taxonomy": self.taxonomy.name
+                     if head is not None else None,
+                     "classes": list(head.classes_) if head is not None else [],
+                     **({"reason": self._why["bert"]} if "bert" in self._why else {})},
+            "threshold": self.threshold,
+            "llm": llm_health,
+            "cache": self.cache.stats(),
+            "breakers": breakers,
+            "decisions": dict(self.counts),
+            "can_classify": True,
+        }
+
+    def top_templates(self, n: int = 20) -> list[dict[str, Any]]:
+        return self.cache.top(n)
+
+    def close(self) -> None:
+        self._llm_pool.shutdown(wait=False, cancel_futures=True)

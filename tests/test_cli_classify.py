@@ -1,0 +1,116 @@
+"""`logsieve classify` as a user runs it: a real subprocess, real files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import data_path
+
+
+def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "logsieve", "classify", "--no-llm", *args],
+                          input=stdin, capture_output=True, timeout=300, check=False)
+
+
+def records(out: bytes) -> list[dict]:
+    return [json.loads(x) for x in out.decode().splitlines()]
+
+
+def test_text_to_jsonl_with_journey() -> None:
+    p = run("-q", stdin=b"User alice logged in.\n\nBackup completed successfully.\nodd line 7\n")
+    assert p.returncode == 0, p.stderr
+    recs = records(p.stdout)
+    assert [r["line"] for r in recs] == [1, 3, 4]  # the blank line is not a log line
+    assert [r["final_category"] for r in recs] == ["USER_ACTION", "BACKUP", recs[2]["label_id"]]
+    assert [s["stage"] for s in recs[0]["journey"]] == ["Regex Engine", "BERT Model",
+                                                        "LLM Fallback"]
+    assert recs[2]["template"] == "odd line <NUM>"
+
+
+def test_csv_in_csv_out_keeps_source_and_order(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text('source,log_message\nweb,"User bob logged out, bye"\n'
+                   "db,Backup started at 2025-01-01\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    p = run(str(src), "--format", "csv", "-o", str(out), "-q")
+    assert p.returncode == 0, p.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [(r["source"], r["label_id"]) for r in rows] == [("web", "USER_ACTION"),
+                                                            ("db", "BACKUP")]
+    assert rows[0]["log_message"] == "User bob logged out, bye"
+
+
+def test_summary_on_stderr() -> None:
+    p = run(stdin=b"User a logged in.\nUser b logged in.\nBackup ended at noon\n")
+    err = p.stderr.decode()
+    assert "3 lines" in err and "USER_ACTION" in err and "regex" in err
+    assert "template cache" in err and "lines/s" in err
+
+
+def test_bad_json_line_named_and_rest_classified() -> None:
+    p = run("-q", stdin=b'{"log_message": "User a logged in."}\n{oops\n'
+                        b'{"log_message": "Backup completed"}\n')
+    assert p.returncode == 1
+    assert "line 2: not valid JSON" in p.stderr.decode()
+    recs = records(p.stdout)
+    assert [r["line"] for r in recs] == [1, 2, 3]
+    assert recs[0]["label_id"] == "USER_ACTION" and recs[2]["label_id"] == "BACKUP"
+    assert "error" in recs[1]
+
+
+def test_undecodable_bytes_named(tmp_path: Path) -> None:
+    f = tmp_path / "x.log"
+    f.write_bytes(b"User a logged in.\nbad \xff\xfe bytes here\nUser c logged in.\n")
+    p = run(str(f), "-q")
+    assert p.returncode == 1
+    assert "line 2: not valid UTF-8" in p.stderr.decode()
+    assert len(records(p.stdout)) == 3
+
+
+def test_missing_column_named(tmp_path: Path) -> None:
+    f = tmp_path / "x.csv"
+    f.write_text("a,b\n1,2\n", encoding="utf-8")
+    p = run(str(f), "-q")
+    assert p.returncode != 0
+    assert "line 1" in p.stderr.decode() and "'log_message'" in p.stderr.decode()
+
+
+def test_empty_input() -> None:
+    p = run(stdin=b"")
+    assert p.returncode == 1
+    assert "empty input" in p.stderr.decode()
+
+
+def test_one_megabyte_line(tmp_path: Path) -> None:
+    f = tmp_path / "big.log"
+    f.write_bytes(b"User a logged in.\n" + b"z" * 1_048_576 + b"\nUser b logged in.\n")
+    p = run(str(f), "-q")
+    assert "line 2: 1,048,576 characters" in p.stderr.decode()
+    recs = records(p.stdout)
+    assert [r["line"] for r in recs] == [1, 2, 3]
+    assert recs[2]["label_id"] == "USER_ACTION"
+
+
+def test_missing_file_named() -> None:
+    p = run("/nonexistent/file.log", "-q")
+    assert p.returncode != 0 and "/nonexistent/file.log" in p.stderr.decode()
+
+
+def test_unknown_taxonomy_is_usage_error() -> None:
+    p = run("-t", "nope", stdin=b"x\n")
+    assert p.returncode == 2 and "no such taxonomy" in p.stderr.decode()
+
+
+def test_real_loghub_file_keeps_every_line_in_order() -> None:
+    src = data_path("loghub", "OpenSSH", "OpenSSH_2k.log")
+    p = run(str(src), "-q", "--batch-size", "300")
+    assert p.returncode == 0, p.stderr[-500:]
+    recs = records(p.stdout)
+    lines = [x for x in src.read_text(encoding="utf-8").splitlines() if x.strip()]
+    assert len(recs) == len(lines) == 2000
+    assert [r["log_analyzed"] for r in recs] == lines

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import pytest
+
+from logsieve.rules import RuleSet
+from logsieve.taxonomy import Rule, load_taxonomy
+
+
+def test_first_match_in_file_order_wins() -> None:
+    rules = [Rule("disk", "A"), Rule("disk full", "B"), Rule("full", "C")]
+    rs = RuleSet(rules)
+    m = rs.match("the disk full error")
+    assert m is not None and m.rule.label == "A" and m.index == 0
+    rs2 = RuleSet(list(reversed(rules)))
+    m2 = rs2.match("the disk full error")
+    assert m2 is not None and m2.rule.label == "C"
+
+
+def test_sources_filter_skips_to_next_rule() -> None:
+    rs = RuleSet([Rule("error", "A", sources=frozenset({"db"})), Rule("error", "B")])
+    assert rs.match("error here", "db").rule.label == "A"  # type: ignore[union-attr]
+    assert rs.match("error here", "web").rule.label == "B"  # type: ignore[union-attr]
+    assert rs.match("error here", None).rule.label == "B"  # type: ignore[union-attr]
+    assert RuleSet([Rule("x", "A", sources=frozenset({"db"}))]).match("x", "web") is None
+
+
+def test_case_flag() -> None:
+    assert RuleSet([Rule("ERROR", "A", ignore_case=True)]).match("an error") is not None
+    assert RuleSet([Rule("ERROR", "A", ignore_case=False)]).match("an error") is None
+
+
+def test_empty_ruleset() -> None:
+    assert RuleSet([]).match("anything") is None
+
+
+def test_pathological_pattern_is_linear_time() -> None:
+    # (a+)+$ hangs a backtracking engine on this input; RE2 answers at once.
+    rs = RuleSet([Rule("(a+)+$", "A")])
+    assert rs.match("a" * 50_000 + "!") is None
+
+
+@pytest.mark.parametrize(("line", "label"), [
+    ("User User123 logged in.", "USER_ACTION"),
+    ("user alice has logged out", "USER_ACTION"),
+    ("Account with ID 5351 created by User634.", "USER_ACTION"),
+    ("Backup started at 2025-05-14 07:06:55.", "BACKUP"),
+    ("Backup ended at 2025-08-08 13:06:23.", "BACKUP"),
+    ("Backup completed successfully.", "BACKUP"),
+    ("System updated to version 3.6.1.", "SYSTEM_NOTIFICATION"),
+    ("File data_6957.csv uploaded successfully by user User265.", "SYSTEM_NOTIFICATION"),
+    ("Disk cleanup completed successfully.", "SYSTEM_NOTIFICATION"),
+    ("System reboot initiated by user User243.", "SYSTEM_NOTIFICATION"),
+    ("Failed password for root from 1.2.3.4", None),
+])
+def test_standard_rules(line: str, label: str | None) -> None:
+    rs = RuleSet(load_taxonomy("standard").rules)
+    m = rs.match(line)
+    assert (m.rule.label if m else None) == label
+
+
+@pytest.mark.parametrize(("line", "label"), [
+    ("2017-05-16 00:00:04.500 25746 INFO nova.virt.libvirt.driver [req-a4b] [instance: "
+     "b9000564-fe1a-409b-b8cc-1e88b294cd1d] Creating image", "System_Operations"),
+    ("INFO nova.compute.manager [req-1] [instance: 11760334-ac63-4cc8-9086-578422af8c99] "
+     "Took 20.5 seconds to spawn the instance on the hypervisor.", "Instance_Management"),
+    ("INFO os_vif [req-a] Successfully plugged vif VIFOpenVSwitch(active=False)",
+     "Network_Operations"),
+    ("WARNING nova.compute.manager [instance: x] Timeout waiting for vif plugging callback "
+     "for instance", "Boot_Timeout_Errors"),
+    ("ERROR nova.compute.manager [instance: x] Instance failed to spawn: "
+     "[Errno 2] No such file or directory: '/var/lib/nova/instances/x/disk'", "File_System_Errors"),
+    ("ERROR nova.conductor.manager NoValidHost: No valid host was found.",
+     "Resource_Allocation_Errors"),
+    ("ERROR nova.compute.manager [instance: x] Instance failed to spawn", None),
+])
+def test_openstack_rules(line: str, label: str | None) -> None:
+    rs = RuleSet(load_taxonomy("openstack").rules)
+    m = rs.match(line)
+    assert (m.rule.label if m else None) == label
