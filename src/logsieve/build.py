@@ -8,6 +8,8 @@ file that does not fit.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from importlib import resources
 from pathlib import Path
@@ -97,7 +99,7 @@ def build_sieve(settings: Settings | None = None, *, taxonomy: Taxonomy | None =
         "encoder": getattr(encoder, "name", None) or "none",
         "threshold": str(threshold),
     }
-    backend = _cache_backend(settings)
+    backend = _cache_backend(settings, fingerprint)
     cache = DecisionCache(settings.cache_size, backend=backend, fingerprint=fingerprint)
     if settings.cache_path is not None and Path(settings.cache_path).is_file():
         n = cache.load(settings.cache_path)
@@ -105,7 +107,8 @@ def build_sieve(settings: Settings | None = None, *, taxonomy: Taxonomy | None =
 
     return Sieve(taxonomy, encoder=encoder, head=head, llm=llm, cache=cache,
                  threshold=threshold, max_line_chars=settings.max_line_chars,
-                 embed_breaker=embed_breaker, unavailable_reasons=why)
+                 embed_breaker=embed_breaker, unavailable_reasons=why,
+                 cache_path=settings.cache_path)
 
 
 def _load_llm(settings: Settings, taxonomy: Taxonomy) -> tuple[Any | None, str | None]:
@@ -120,20 +123,23 @@ def _load_llm(settings: Settings, taxonomy: Taxonomy) -> tuple[Any | None, str |
     return stage, None
 
 
-def _embed_breaker(settings: Settings) -> Any | None:
-    try:
-        from .resilience import CircuitBreaker
-    except ImportError:
-        return None
-    return CircuitBreaker("bert", settings.embed_breaker_failures, settings.embed_breaker_reset_s)
+def _embed_breaker(settings: Settings) -> Any:
+    """Seed 001's guard for the embedding downstream: breaker, retries, timeout."""
+    from .resilience import CircuitBreaker, Guard, RetryPolicy
+
+    breaker = CircuitBreaker("bert", settings.embed_breaker_failures,
+                             settings.embed_breaker_reset_s)
+    return Guard(breaker, RetryPolicy(retries=2, backoff_s=0.1), timeout_s=settings.embed_timeout_s)
 
 
-def _cache_backend(settings: Settings) -> Any | None:
+def _cache_backend(settings: Settings, fingerprint: dict[str, str]) -> Any | None:
     if not settings.redis_url:
         return None
+    # Replicas share decisions only when they would have made the same ones.
+    namespace = hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()[:16]
     try:
         from .cache_redis import RedisBackend
     except ImportError:
         log.warning("LOGSIEVE_REDIS_URL is set but the Redis backend is not installed")
         return None
-    return RedisBackend(settings.redis_url)
+    return RedisBackend(settings.redis_url, namespace=namespace)

@@ -16,10 +16,17 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: Names seed 000 reads without a prefix; everything else is ``LOGSIEVE_<NAME>`` only, so a
+#: generic variable of the environment (HOST, PORT, TAXONOMY…) is never picked up by accident.
+SEED_NAMES = frozenset({"GROQ_API_KEY", "LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL",
+                        "LLM_MAX_TOKENS", "LLM_TEMPERATURE", "BERT_CONFIDENCE_THRESHOLD"})
+
 
 def _env(name: str) -> AliasChoices:
-    """Accept both ``NAME`` (seed 000 style) and ``LOGSIEVE_NAME``."""
-    return AliasChoices(name, f"LOGSIEVE_{name}", name.lower())
+    """``LOGSIEVE_NAME``, and the bare ``NAME`` for seed 000's variables."""
+    if name in SEED_NAMES:
+        return AliasChoices(name, f"LOGSIEVE_{name}", name.lower())
+    return AliasChoices(f"LOGSIEVE_{name}", name.lower())
 
 
 class Settings(BaseSettings):
@@ -91,6 +98,9 @@ class Settings(BaseSettings):
     max_batch_lines: int = Field(1000, ge=1, validation_alias=_env("MAX_BATCH_LINES"))
     max_message_chars: int = Field(65536, ge=1, validation_alias=_env("MAX_MESSAGE_CHARS"))
     max_body_bytes: int = Field(10 * 1024 * 1024, ge=1024, validation_alias=_env("MAX_BODY_BYTES"))
+    max_upload_bytes: int = Field(256 * 1024 * 1024, ge=1024,
+                                  validation_alias=_env("MAX_UPLOAD_BYTES"),
+                                  description="Largest CSV upload accepted.")
     microbatch_window_ms: float = Field(2.0, ge=0, validation_alias=_env("MICROBATCH_WINDOW_MS"))
     microbatch_max_lines: int = Field(256, ge=1, validation_alias=_env("MICROBATCH_MAX_LINES"))
 

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .cache import Decision, DecisionCache
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 LineInput = str | tuple[str, str | None]
+
+#: Templates per guarded encoder call (see _embedding_stage).
+EMBED_CHUNK = 64
 
 
 class EncoderLike(Protocol):
@@ -84,6 +88,7 @@ class Sieve:
         embed_breaker: BreakerLike | None = None,
         unavailable_reasons: dict[str, str] | None = None,
         llm_concurrency: int = 4,
+        cache_path: str | Path | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.rules = RuleSet(taxonomy.rules)
@@ -94,6 +99,7 @@ class Sieve:
         self.threshold = taxonomy.routing.embedding_threshold if threshold is None else threshold
         self.max_line_chars = max_line_chars
         self.embed_breaker = embed_breaker
+        self.cache_path = Path(cache_path) if cache_path is not None else None
         self._why = dict(unavailable_reasons or {})
         self._n_classes = len(taxonomy.classifiable)
         self._llm_pool = ThreadPoolExecutor(max_workers=llm_concurrency,
@@ -192,39 +198,44 @@ class Sieve:
                     onward.append(p)
             return onward
         keys = list(groups)
-        t0 = time.perf_counter()
-        try:
-            probs = self._predict(keys)
-        except Exception as exc:  # a failing stage degrades the answer, never the request
-            status = Status.UNAVAILABLE if isinstance(exc, StageUnavailable) else Status.FAILED
-            ms = (time.perf_counter() - t0) * 1000 / len(keys)
-            for members in groups.values():
-                for p in members:
-                    p.steps.append(Step(StageName.BERT, status, f"{type(exc).__name__}: {exc}",
-                                        duration_ms=ms))
-                    onward.append(p)
-            return onward
-        ms = (time.perf_counter() - t0) * 1000 / len(keys)
         classes = self.head.classes_
-        for key, row in zip(keys, probs, strict=True):
-            j = int(row.argmax())
-            label, conf = classes[j], float(row[j])
-            accepted = conf >= self.threshold
-            self.cache.put(key, Decision(label, conf, Classifier.BERT, accepted))
-            for p in groups[key]:
-                if accepted:
-                    p.steps.append(Step(StageName.BERT, Status.CLASSIFIED,
-                                        f"Confidence {conf:.2f} reached the {self.threshold} "
-                                        "threshold.", label, conf, ms))
-                    p.steps.append(Step(StageName.LLM, Status.SKIPPED,
-                                        "Not needed: decided by BERT Model."))
-                    results[p.index] = self._result(p.text, p.source, label, conf,
-                                                    Classifier.BERT, None, p.steps, p.key)
-                else:
-                    p.steps.append(Step(StageName.BERT, Status.LOW_CONFIDENCE,
-                                        f"Confidence was {conf:.2f}, below the "
-                                        f"{self.threshold} threshold.", label, conf, ms))
-                    onward.append(p)
+        # Guarded calls of EMBED_CHUNK templates each: the per-call timeout then means the same
+        # for a single request and a 10,000-line batch, and a failure costs one chunk only.
+        for start in range(0, len(keys), EMBED_CHUNK):
+            chunk = keys[start:start + EMBED_CHUNK]
+            t0 = time.perf_counter()
+            try:
+                probs = self._predict(chunk)
+            except Exception as exc:  # a failing stage degrades the answer, never the request
+                status = (Status.UNAVAILABLE if isinstance(exc, StageUnavailable)
+                          else Status.FAILED)
+                ms = (time.perf_counter() - t0) * 1000 / len(chunk)
+                for key in chunk:
+                    for p in groups[key]:
+                        p.steps.append(Step(StageName.BERT, status,
+                                            f"{type(exc).__name__}: {exc}", duration_ms=ms))
+                        onward.append(p)
+                continue
+            ms = (time.perf_counter() - t0) * 1000 / len(chunk)
+            for key, row in zip(chunk, probs, strict=True):
+                j = int(row.argmax())
+                label, conf = classes[j], float(row[j])
+                accepted = conf >= self.threshold
+                self.cache.put(key, Decision(label, conf, Classifier.BERT, accepted))
+                for p in groups[key]:
+                    if accepted:
+                        p.steps.append(Step(StageName.BERT, Status.CLASSIFIED,
+                                            f"Confidence {conf:.2f} reached the "
+                                            f"{self.threshold} threshold.", label, conf, ms))
+                        p.steps.append(Step(StageName.LLM, Status.SKIPPED,
+                                            "Not needed: decided by BERT Model."))
+                        results[p.index] = self._result(p.text, p.source, label, conf,
+                                                        Classifier.BERT, None, p.steps, p.key)
+                    else:
+                        p.steps.append(Step(StageName.BERT, Status.LOW_CONFIDENCE,
+                                            f"Confidence was {conf:.2f}, below the "
+                                            f"{self.threshold} threshold.", label, conf, ms))
+                        onward.append(p)
         return onward
 
     def _predict(self, keys: list[str]) -> np.ndarray:
@@ -364,7 +375,8 @@ class Sieve:
             llm_health["reason"] = self._why["llm"]
         breakers: dict[str, str] = {}
         llm_breaker = getattr(self.llm, "breaker", None)
-        for name, obj in (("bert", self.embed_breaker), ("llm", llm_breaker)):
+        bert_breaker = getattr(self.embed_breaker, "breaker", self.embed_breaker)
+        for name, obj in (("bert", bert_breaker), ("llm", llm_breaker)):
             state = getattr(obj, "state", None)
             if state is not None:
                 breakers[name] = str(getattr(state, "value", state))
@@ -392,4 +404,7 @@ class Sieve:
         return self.cache.top(n)
 
     def close(self) -> None:
+        """Stop the LLM workers and save the template cache where one was configured."""
         self._llm_pool.shutdown(wait=False, cancel_futures=True)
+        if self.cache_path is not None:
+            self.cache.save(self.cache_path)

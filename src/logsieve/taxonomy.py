@@ -75,6 +75,11 @@ class Taxonomy:
     routing: Routing = field(default_factory=Routing)
     description: str = ""
     path: str = ""
+    _by_id: dict[str, Label] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # label() is called once per result: a dict, not a scan.
+        self._by_id.update((lb.id, lb) for lb in self.labels)
 
     @property
     def label_ids(self) -> tuple[str, ...]:
@@ -86,10 +91,7 @@ class Taxonomy:
         return tuple(lb for lb in self.labels if lb.id != self.fallback)
 
     def label(self, label_id: str) -> Label:
-        for lb in self.labels:
-            if lb.id == label_id:
-                return lb
-        raise KeyError(label_id)
+        return self._by_id[label_id]
 
     def resolve(self, id_or_name: str) -> Label:
         """A label by id or display name (case-insensitive); KeyError if unknown."""

@@ -112,9 +112,7 @@ def classify(
         writer.close()
         if out:
             sink.close()
-        if settings.cache_path is not None:
-            sieve.cache.save(settings.cache_path)
-        sieve.close()
+        sieve.close()  # saves the template cache when --cache is given
     if summary.lines == 0:
         if not problems:
             typer.echo("logsieve: no log lines to classify (empty input)", err=True)

@@ -1,0 +1,184 @@
+"""Grouping accuracy and speed of the template key on LogHub-2k.
+
+Run: ``python benchmarks/template_grouping.py`` (from the repository root).
+
+For each of the 16 LogHub systems it groups the 2,000 lines by ``template_key`` and compares
+the groups with LogHub's ground-truth ``EventId`` (grouping accuracy, GA, as in Zhu et al. and
+LogHub-2.0: a line is correct iff the set of lines sharing its key equals the set of lines
+sharing its EventId). GA is measured twice: on the ``Content`` column (the message alone) and
+on the raw lines of ``<X>_2k.log`` (headers included: what the cache really sees). It also
+counts keys against true templates and tells which way each system errs: "fine" (a true
+template split into several keys: more cache misses) or "coarse" (several templates under
+one key: a cached decision reused for a line it may not fit).
+
+Writes ``benchmarks/results/template_grouping.json``. Data directory: ``$LOGSIEVE_DATA_DIR``
+or ``../shared/data`` next to the repository.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from logsieve.templates import TemplateMasker, template_key
+
+REPO = Path(__file__).resolve().parents[1]
+SYSTEMS = (
+    "Android", "Apache", "BGL", "HDFS", "HPC", "Hadoop", "HealthApp", "Linux",
+    "Mac", "OpenSSH", "OpenStack", "Proxifier", "Spark", "Thunderbird", "Windows", "Zookeeper",
+)  # fmt: skip
+# Published averages on LogHub-2k (Zhu et al. 2019 for Drain; LLM-based parsers 2023-24).
+ANCHORS = {"Drain": 0.85, "best LLM-based parsers": "0.95-0.97"}
+
+
+def data_dir() -> Path:
+    env = os.environ.get("LOGSIEVE_DATA_DIR")
+    return Path(env) if env else REPO.parent / "shared" / "data"
+
+
+def load_system(root: Path, system: str) -> tuple[list[str], list[str], list[str]]:
+    """Return (contents, raw lines, event ids) of one LogHub-2k system, in file order."""
+    folder = root / "loghub" / system
+    with open(folder / f"{system}_2k.log_structured.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    raw = (folder / f"{system}_2k.log").read_text(encoding="utf-8", errors="replace")
+    lines = [line.rstrip("\r") for line in raw.split("\n")]
+    if lines and lines[-1] == "":
+        lines.pop()
+    if len(lines) != len(rows):
+        raise ValueError(f"{system}: {len(lines)} raw lines but {len(rows)} structured rows")
+    return [r["Content"] for r in rows], lines, [r["EventId"] for r in rows]
+
+
+def grouping_accuracy(predicted: Sequence[str], truth: Sequence[str]) -> dict[str, Any]:
+    """GA plus the split/merge diagnosis of the errors.
+
+    A predicted group is correct iff it holds exactly the lines of one true group. Lines in
+    wrong groups are attributed to "coarse" when their predicted group mixes true templates,
+    else to "fine" (their true template was split across keys).
+    """
+    by_key: dict[str, list[int]] = defaultdict(list)
+    by_event: dict[str, list[int]] = defaultdict(list)
+    for i, (key, event) in enumerate(zip(predicted, truth, strict=True)):
+        by_key[key].append(i)
+        by_event[event].append(i)
+    correct = coarse = fine = 0
+    for members in by_key.values():
+        events = {truth[i] for i in members}
+        if len(events) > 1:
+            coarse += len(members)
+        elif len(by_event[truth[members[0]]]) == len(members):
+            correct += len(members)
+        else:
+            fine += len(members)
+    n = len(truth)
+    return {
+        "ga": correct / n,
+        "keys": len(by_key),
+        "templates": len(by_event),
+        "lines_in_coarse_keys": coarse,
+        "lines_in_split_templates": fine,
+    }
+
+
+def lines_per_second(lines: list[str], repeats: int = 3) -> tuple[float, float]:
+    """(cold, warm) lines/s of one thread, best of ``repeats``.
+
+    Cold: a fresh masker, every line seen once (its token memo starts empty). Warm: the same
+    masker on the same lines again (every token is a memo hit; the best case).
+    """
+    cold = warm = 0.0
+    for _ in range(repeats):
+        masker = TemplateMasker()
+        key = masker.key
+        start = time.perf_counter()
+        for line in lines:
+            key(line)
+        cold = max(cold, len(lines) / (time.perf_counter() - start))
+        start = time.perf_counter()
+        for line in lines:
+            key(line)
+        warm = max(warm, len(lines) / (time.perf_counter() - start))
+    return cold, warm
+
+
+def main() -> int:
+    root = data_dir()
+    if not (root / "loghub").is_dir():
+        print(f"LogHub data not found under {root} (set LOGSIEVE_DATA_DIR)", file=sys.stderr)
+        return 1
+    systems: dict[str, Any] = {}
+    all_raw: list[str] = []
+    header = (
+        f"{'system':<12} {'GA content':>10} {'GA raw':>7} {'keys c/r':>9} {'true':>5} "
+        f"{'err c':>6} {'err r':>6} {'cold l/s':>9} {'warm l/s':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for system in SYSTEMS:
+        contents, raw, events = load_system(root, system)
+        all_raw.extend(raw)
+        on_content = grouping_accuracy([template_key(c) for c in contents], events)
+        on_raw = grouping_accuracy([template_key(r) for r in raw], events)
+        cold, warm = lines_per_second(raw)
+        systems[system] = {
+            "content": on_content,
+            "raw": on_raw,
+            "raw_lines_per_s_cold": cold,
+            "raw_lines_per_s_warm": warm,
+        }
+        print(
+            f"{system:<12} {on_content['ga']:>10.3f} {on_raw['ga']:>7.3f} "
+            f"{on_content['keys']:>4}/{on_raw['keys']:<4} {on_content['templates']:>5} "
+            f"{_diagnosis(on_content):>6} {_diagnosis(on_raw):>6} {cold:>9,.0f} {warm:>9,.0f}"
+        )
+    avg_content = sum(s["content"]["ga"] for s in systems.values()) / len(systems)
+    avg_raw = sum(s["raw"]["ga"] for s in systems.values()) / len(systems)
+    overall_cold, overall_warm = lines_per_second(all_raw)
+    print("-" * len(header))
+    print(f"{'average':<12} {avg_content:>10.3f} {avg_raw:>7.3f}")
+    print(
+        f"masker, one thread, all {len(all_raw):,} raw lines: {overall_cold:,.0f} lines/s cold "
+        f"(fresh token memo), {overall_warm:,.0f} lines/s warm"
+    )
+    print(f"anchors: Drain ~{ANCHORS['Drain']}, LLM-based {ANCHORS['best LLM-based parsers']}")
+    print("err: which way the errors go (fine = templates split, coarse = templates merged)")
+    result = {
+        "command": "python benchmarks/template_grouping.py",
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "average_ga_content": avg_content,
+        "average_ga_raw": avg_raw,
+        "masker_lines_per_s_all_raw_cold": overall_cold,
+        "masker_lines_per_s_all_raw_warm": overall_warm,
+        "anchors": ANCHORS,
+        "systems": systems,
+    }
+    out = REPO / "benchmarks" / "results" / "template_grouping.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out.relative_to(REPO)}")
+    return 0
+
+
+def _diagnosis(ga: dict[str, Any]) -> str:
+    """'ok', 'fine', 'coarse' or 'both': which kind of error dominates the lost lines."""
+    coarse, fine = ga["lines_in_coarse_keys"], ga["lines_in_split_templates"]
+    if coarse == fine == 0:
+        return "ok"
+    if coarse and fine:
+        return "fine" if fine > 2 * coarse else "coarse" if coarse > 2 * fine else "both"
+    return "fine" if fine else "coarse"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

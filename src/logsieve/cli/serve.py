@@ -1,0 +1,49 @@
+"""``logsieve serve``: the HTTP service under uvicorn.
+
+For production, several worker processes under gunicorn, with metrics summed over workers::
+
+    export PROMETHEUS_MULTIPROC_DIR=/tmp/logsieve-metrics   # empty dir, made fresh at start
+    gunicorn 'logsieve.server.app:create_app()' -k uvicorn_worker.UvicornWorker \\
+        -w 2 -b 0.0.0.0:8000 -c python:logsieve.server.gunicorn_conf
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Annotated
+
+import typer
+
+from logsieve.server.metrics import MULTIPROC_ENV
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default from settings: "
+                                                  "127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from settings: 8000).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes; each loads the model "
+                                                     "(about 150 MB each).")] = 1,
+    taxonomy: Annotated[str | None, typer.Option(help="Built-in taxonomy name or YAML path.")]
+    = None,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")]
+    = False,
+) -> None:
+    """Serve the HTTP API (docs at /docs, metrics at /metrics)."""
+    import uvicorn
+
+    from logsieve.settings import Settings
+
+    if taxonomy is not None:
+        # Workers are fresh processes that read their settings from the environment.
+        os.environ["LOGSIEVE_TAXONOMY"] = taxonomy
+    settings = Settings()
+    if (workers > 1 or reload) and not os.environ.get(MULTIPROC_ENV):
+        # Must be set before any worker imports prometheus_client, so do it here.
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="logsieve-metrics-")
+    uvicorn.run(
+        "logsieve.server.app:create_app", factory=True,
+        host=host or settings.host, port=settings.port if port is None else port,
+        workers=None if reload else workers, reload=reload,
+        log_level="info", access_log=False,
+    )

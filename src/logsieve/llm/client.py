@@ -1,0 +1,146 @@
+"""The seam to a chat model: one small interface, one implementation on the ``openai`` SDK
+pointed at any OpenAI-compatible base URL (Groq, OpenAI, Ollama, vLLM, llama.cpp server).
+
+The SDK's own retries are off (the stage retries, with seed 001's policy); its errors are
+translated here into logsieve's: transient (timeout, connection, 5xx, 429) or permanent.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # the SDK takes ~1 s to import: only when an LLM is configured
+    import openai
+
+from logsieve.errors import StageFailed
+from logsieve.resilience import DeadlineExceeded, TransientError
+
+#: Ways of asking for JSON, strictest first. ``json_object+schema`` is the llama.cpp /
+#: Anyscale dialect (a grammar from the schema); servers that reject a mode step down.
+RESPONSE_MODES = ("json_schema", "json_object+schema", "json_object", "plain")
+
+
+class ProviderRejected(StageFailed):
+    """The server refused the request (4xx other than 429): not worth retrying."""
+
+    def __init__(self, message: str, status: int) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class ChatClient(Protocol):
+    """Send chat messages, get the answer text back."""
+
+    def complete(self, messages: Sequence[dict[str, str]],
+                 response_format: dict[str, Any] | None) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChatOptions:
+    model: str | None
+    max_tokens: int = 120
+    temperature: float = 0.3
+    timeout_s: float = 2.0
+
+
+def response_format_for(mode: str, schema: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``response_format`` request field for one of RESPONSE_MODES."""
+    if mode == "json_schema":
+        return {"type": "json_schema",
+                "json_schema": {"name": "log_classification", "strict": True, "schema": schema}}
+    if mode == "json_object+schema":
+        return {"type": "json_object", "schema": schema}
+    if mode == "json_object":
+        return {"type": "json_object"}
+    return None
+
+
+def rejects_response_format(exc: StageFailed) -> bool:
+    """Did the server refuse the request because of ``response_format``?
+
+    A 400/422 says so by status; llama-cpp-python answers an unknown type with a 500 whose
+    body names the field, so a 5xx counts only when it mentions it.
+    """
+    text = str(exc).lower()
+    if isinstance(exc, ProviderRejected) and exc.status in (400, 422):
+        return True
+    return isinstance(exc, TransientError) and ("response_format" in text
+                                                or "json_schema" in text)
+
+
+class OpenAIChatClient:
+    """ChatClient on the official ``openai`` SDK."""
+
+    def __init__(self, base_url: str, api_key: str, options: ChatOptions) -> None:
+        import openai
+
+        self.base_url = base_url
+        self.options = options
+        self._sdk = openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed",
+                                  timeout=options.timeout_s, max_retries=0)
+        self._model = options.model
+        self._model_lock = threading.Lock()
+
+    @property
+    def model(self) -> str | None:
+        return self._model
+
+    def _resolved_model(self) -> str:
+        import openai
+
+        # Local servers (llama.cpp, vLLM) name their model themselves; ask once when unset.
+        with self._model_lock:
+            if self._model is None:
+                try:
+                    models = self._sdk.models.list(timeout=self.options.timeout_s)
+                    self._model = next(iter(models)).id
+                except StopIteration:
+                    raise StageFailed("the server lists no model; set LLM_MODEL") from None
+                except openai.OpenAIError as exc:
+                    raise translate(exc) from exc
+            return self._model
+
+    def complete(self, messages: Sequence[dict[str, str]],
+                 response_format: dict[str, Any] | None) -> str:
+        import openai
+
+        extra: dict[str, Any] = {}
+        if response_format is not None:
+            extra["response_format"] = response_format
+        try:
+            reply = self._sdk.chat.completions.create(
+                model=self._resolved_model(),
+                messages=list(messages),  # type: ignore[arg-type]
+                max_tokens=self.options.max_tokens,
+                temperature=self.options.temperature,
+                **extra,
+            )
+        except openai.OpenAIError as exc:
+            raise translate(exc) from exc
+        if not reply.choices:
+            raise StageFailed("the server answered with no choices")
+        return reply.choices[0].message.content or ""
+
+
+def translate(exc: openai.OpenAIError) -> StageFailed:
+    """An SDK error as a logsieve error: transient (retried) or permanent."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return DeadlineExceeded("the LLM did not answer in time")
+    if isinstance(exc, openai.APIConnectionError):
+        return TransientError(f"cannot reach the LLM server: {exc}")
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        detail = f"LLM server answered HTTP {status}: {_short(exc)}"
+        if status == 429 or status >= 500:
+            return TransientError(detail)
+        return ProviderRejected(detail, status)
+    return StageFailed(f"LLM client error: {exc}")
+
+
+def _short(exc: openai.APIStatusError) -> str:
+    return " ".join(str(exc.message).split())[:300]

@@ -1,0 +1,243 @@
+"""The LLM stage: redact → truncate → prompt → guarded call → validated verdict.
+
+Guards, outermost first: the circuit breaker (seed 001: open after 3 failures, probe after
+5 s), the per-minute cap, retries of transient errors (100 ms, 200 ms), and the HTTP client's
+own timeout (2 s per attempt). An invalid answer is raised as StageFailed but does not count
+against the breaker: the server is up, it said something we cannot use for this one line.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+from logsieve.errors import StageFailed, StageUnavailable
+from logsieve.llm.client import (
+    RESPONSE_MODES,
+    ChatClient,
+    ChatOptions,
+    OpenAIChatClient,
+    rejects_response_format,
+    response_format_for,
+)
+from logsieve.llm.prompt import (
+    STEERING_NOTE,
+    InvalidAnswer,
+    LLMVerdict,
+    answer_schema,
+    looks_like_steering,
+    parse_answer,
+    prepare_line,
+    system_prompt,
+    user_message,
+)
+from logsieve.llm.redact import Redactor
+from logsieve.resilience import CallCap, CircuitBreaker, RetryPolicy, TransientError
+from logsieve.taxonomy import Taxonomy
+
+GROQ_BASE_URL = "https://api.groq.com/openai/v1"
+GROQ_DEFAULT_MODEL = "llama-3.1-8b-instant"
+
+
+class LLMStage(Protocol):
+    """What the sieve needs from an LLM stage."""
+
+    name: str
+
+    def classify(self, text: str, source: str | None = None) -> LLMVerdict:
+        """A verdict, or StageUnavailable / StageFailed saying why not."""
+        ...
+
+    def health(self) -> dict[str, Any]:
+        """Configuration (never the key) and live state for /health."""
+        ...
+
+
+def public_url(url: str) -> str:
+    """``url`` without any user:password part, for health output."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+class ChatLLMStage:
+    """LLMStage over a ChatClient (in production, OpenAIChatClient)."""
+
+    def __init__(
+        self,
+        client: ChatClient,
+        taxonomy: Taxonomy,
+        *,
+        name: str,
+        base_url: str = "",
+        model: str | None = None,
+        max_chars: int = 400,
+        redactor: Redactor | None = None,
+        json_schema: bool = True,
+        breaker: CircuitBreaker | None = None,
+        retry: RetryPolicy | None = None,
+        cap: CallCap | None = None,
+    ) -> None:
+        self.name = name
+        self.taxonomy = taxonomy
+        self.base_url = base_url
+        self._model = model
+        self._client = client
+        self._max_chars = max_chars
+        self._redactor = redactor or Redactor()
+        self.breaker = breaker or CircuitBreaker("llm", 3, 5.0)
+        self._retry = replace(retry or RetryPolicy(), on_retry=self._count_retry)
+        self._cap = cap or CallCap(0)
+        self._system = system_prompt(taxonomy)
+        self._schema = answer_schema(taxonomy)
+        self._grammar_schema = answer_schema(taxonomy, reasoning_max_chars=160)
+        # Index into RESPONSE_MODES; moves down (and stays) when a server rejects a mode.
+        self._mode = 0 if json_schema else RESPONSE_MODES.index("json_object")
+        self._lock = threading.Lock()
+        self._counts = {"calls": 0, "failures": 0, "invalid_answers": 0, "unavailable": 0,
+                        "retries": 0, "classified": 0}
+
+    # --- the stage ---------------------------------------------------------------------
+    def classify(self, text: str, source: str | None = None) -> LLMVerdict:
+        """Ask the model for one line's label. Thread-safe."""
+        line = prepare_line(self._redactor.redact(text), self._max_chars)
+        src = self._redactor.redact(source) if source else None
+        messages = [{"role": "system", "content": self._system},
+                    {"role": "user", "content": user_message(line, src)}]
+        try:
+            content = self.breaker.call(self._ask, messages)
+        except StageUnavailable:
+            self._count("unavailable")
+            raise
+        except TransientError as exc:
+            self._count("failures")
+            attempts = self._retry.retries + 1
+            raise StageFailed(f"{exc} (gave up after {attempts} attempts)") from exc
+        except StageFailed:
+            self._count("failures")
+            raise
+        try:
+            verdict = parse_answer(content, self.taxonomy)
+        except InvalidAnswer:
+            self._count("invalid_answers")
+            raise
+        self._count("classified")
+        if looks_like_steering(text):
+            verdict = replace(verdict, reasoning=f"{STEERING_NOTE} {verdict.reasoning}".strip())
+        return verdict
+
+    def health(self) -> dict[str, Any]:
+        with self._lock:
+            counts = dict(self._counts)
+        return {
+            "configured": True,
+            "name": self.name,
+            "model": self._model or getattr(self._client, "model", None),
+            "base_url": public_url(self.base_url) if self.base_url else None,
+            "state": self.breaker.state.value,
+            "breaker": self.breaker.snapshot(),
+            "response_format": RESPONSE_MODES[self._mode],
+            "calls_per_minute_cap": self._cap.per_minute,
+            "calls_this_minute": self._cap.used(),
+            **counts,
+        }
+
+    # --- inside the breaker --------------------------------------------------------------
+    def _ask(self, messages: list[dict[str, str]]) -> str:
+        self._cap.acquire()
+        self._count("calls")
+        return self._retry.call(self._ask_once, messages)
+
+    def _ask_once(self, messages: list[dict[str, str]]) -> str:
+        start = self._mode
+        first_error: StageFailed | None = None
+        for index in range(start, len(RESPONSE_MODES)):
+            mode = RESPONSE_MODES[index]
+            try:
+                schema = self._grammar_schema if mode == "json_object+schema" else self._schema
+                content = self._client.complete(messages, response_format_for(mode, schema))
+            except StageFailed as exc:
+                if mode != "plain" and rejects_response_format(exc):
+                    first_error = first_error or exc
+                    continue
+                raise
+            if index != start:
+                with self._lock:
+                    self._mode = max(self._mode, index)
+            return content
+        assert first_error is not None
+        # Every mode refused: the request is wrong for another reason; report the first.
+        raise StageFailed(str(first_error)) from first_error
+
+    def _count(self, key: str) -> None:
+        with self._lock:
+            self._counts[key] += 1
+
+    def _count_retry(self, attempt: int, exc: BaseException) -> None:
+        self._count("retries")
+
+
+def build_llm_stage(
+    settings: Any,
+    taxonomy: Taxonomy,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ChatLLMStage | None:
+    """The configured LLM stage, or None when there is no GROQ_API_KEY and no LLM_BASE_URL.
+
+    ``LLM_BASE_URL`` (with ``LLM_API_KEY``, else ``GROQ_API_KEY``) wins over Groq; with only
+    ``GROQ_API_KEY`` the stage talks to Groq, model ``llama-3.1-8b-instant`` unless
+    ``LLM_MODEL`` says otherwise. Settings are read by attribute (logsieve.settings.Settings).
+
+        >>> from logsieve.settings import Settings
+        >>> from logsieve.taxonomy import load_taxonomy
+        >>> build_llm_stage(Settings(_env_file=None), load_taxonomy("standard")) is None
+        True
+    """
+    if not getattr(settings, "llm_enabled", True):
+        return None
+    groq_key = _secret(settings.groq_api_key)
+    base_url = settings.llm_base_url
+    if base_url:
+        api_key = _secret(settings.llm_api_key) or groq_key
+        model = settings.llm_model
+        provider = "groq" if "api.groq.com" in base_url else "openai-compatible"
+    elif groq_key:
+        base_url, api_key = GROQ_BASE_URL, groq_key
+        model = settings.llm_model or GROQ_DEFAULT_MODEL
+        provider = "groq"
+    else:
+        return None
+    options = ChatOptions(model=model, max_tokens=settings.llm_max_tokens,
+                          temperature=settings.llm_temperature, timeout_s=settings.llm_timeout_s)
+    client = OpenAIChatClient(base_url, api_key, options)
+    return ChatLLMStage(
+        client,
+        taxonomy,
+        name=f"{provider}:{model or 'server-default'}",
+        base_url=base_url,
+        model=model,
+        max_chars=settings.llm_max_chars,
+        redactor=Redactor(settings.llm_redact_patterns),
+        json_schema=settings.llm_json_schema,
+        breaker=CircuitBreaker("llm", settings.llm_breaker_failures,
+                               settings.llm_breaker_reset_s, clock=clock),
+        retry=RetryPolicy(retries=settings.llm_retries, backoff_s=settings.llm_backoff_s,
+                          sleep=sleep),
+        cap=CallCap(settings.llm_calls_per_minute, clock=clock),
+    )
+
+
+def _secret(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "get_secret_value"):
+        return str(value.get_secret_value())
+    return str(value)

@@ -1,0 +1,100 @@
+"""The FastAPI app factory: settings in, app out; the sieve is built once, at start-up.
+
+    from logsieve.server import create_app
+    app = create_app(Settings(taxonomy="openstack"))   # uvicorn module:app, or --factory
+
+If the sieve cannot be built (a bad taxonomy file, a head that does not fit), the app still
+starts so that ``/health`` can say why, with 503; every classification answers 503 too.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.cors import CORSMiddleware
+
+from logsieve import __version__
+from logsieve.settings import Settings
+
+from .errors import install_error_handlers
+from .metrics import ServerMetrics
+from .middleware import BodySizeLimit, HttpMetrics
+from .openapi import document_settings
+from .routes import classify, csv, generate, health, metrics
+from .security import ApiKeys, RateLimiter
+from .state import ServerState, SieveLike
+
+log = logging.getLogger(__name__)
+
+#: Upload cap for the CSV endpoint when settings have no ``max_upload_bytes``.
+DEFAULT_MAX_UPLOAD_BYTES = 256 * 1024 * 1024
+
+
+def _build(settings: Settings) -> SieveLike:
+    from logsieve.build import build_sieve  # the slow part: model files, ONNX session
+
+    return build_sieve(settings)
+
+
+def _batch_threads() -> int:
+    # One sieve call per core: ONNX releases the GIL, and more threads only queue.
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def create_app(settings: Settings | None = None, *, sieve: SieveLike | None = None) -> FastAPI:
+    """Build the app. ``sieve`` lets tests share one loaded model between apps."""
+    settings = settings or Settings()
+    state = ServerState(settings=settings, metrics=ServerMetrics(),
+                        api_keys=ApiKeys(settings.api_keys),
+                        rate_limiter=RateLimiter(settings.rate_limit_per_minute),
+                        generator=generate.load_generator())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        built = sieve
+        if built is None:
+            try:
+                built = await run_in_threadpool(_build, settings)
+            except Exception as exc:  # keep serving /health so the failure is visible
+                log.exception("could not build the sieve")
+                state.load_error = f"{type(exc).__name__}: {exc}"
+        if built is not None:
+            state.attach(built, threads=_batch_threads())
+        try:
+            yield
+        finally:
+            if state.batcher is not None:
+                state.batcher.close()
+            close = getattr(built, "close", None)
+            if sieve is None and callable(close):  # ours to close; a shared one is not
+                close()
+
+    app = FastAPI(title="logsieve", version=__version__, lifespan=lifespan,
+                  description="Classify log lines: rules, template cache, sentence-embedding "
+                  "head, LLM. Every answer carries its journey.")
+    app.state.logsieve = state
+    install_error_handlers(app)
+    for module in (health, classify, csv, generate, metrics):
+        app.include_router(module.router)
+
+    upload_limit = int(getattr(settings, "max_upload_bytes", DEFAULT_MAX_UPLOAD_BYTES))
+    # Last added runs first: metrics see everything, including 413s and CORS preflights.
+    app.add_middleware(BodySizeLimit, default_limit=settings.max_body_bytes,
+                       per_path={csv.CSV_PATH: upload_limit})
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                       allow_methods=["GET", "POST"], allow_headers=["*"])
+    app.add_middleware(HttpMetrics, metrics=state.metrics)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_settings(FastAPI.openapi(app), settings)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

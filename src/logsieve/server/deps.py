@@ -1,0 +1,116 @@
+"""Dependency aliases, so route signatures read like prose::
+
+    async def classify_one(body: ClassifyRequest, service: ReadyService) -> ...
+
+The graph is kept flat on purpose: the classify routes sit on the hot path, and FastAPI's
+dependency solving costs per node per request. Every dependency is ``async def`` because
+FastAPI runs plain ``def`` dependencies in its thread pool, a thread hop each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
+
+from logsieve.settings import Settings
+
+from .batcher import MicroBatcher
+from .errors import ApiError
+from .security import API_KEY_HEADER, retry_after_header
+from .state import ServerState, SieveLike
+
+_api_key_header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False,
+                               description="Needed only when the server has API keys set.")
+
+
+async def get_state(request: Request) -> ServerState:
+    state: ServerState = request.app.state.logsieve
+    return state
+
+
+State = Annotated[ServerState, Depends(get_state)]
+
+
+def _check_caller(request: Request, state: ServerState, api_key: str | None) -> str:
+    """The caller's name (its key's, or its address on an open API); 401 or 429 otherwise."""
+    if state.api_keys.required:
+        caller = state.api_keys.identify(api_key)
+        if caller is None:
+            raise ApiError(401, "unauthorized",
+                           f"Missing or invalid {API_KEY_HEADER} header.",
+                           headers={"WWW-Authenticate": "APIKey"})
+    else:
+        caller = "addr:" + (request.client.host if request.client else "unknown")
+    wait = state.rate_limiter.acquire(caller)
+    if wait > 0:
+        raise ApiError(429, "rate_limited",
+                       f"Rate limit of {state.rate_limiter.per_minute} requests a minute "
+                       "exceeded.", headers={"Retry-After": retry_after_header(wait)})
+    return caller
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizedRequest:
+    """An authorized caller, and the app state it may use."""
+
+    name: str
+    state: ServerState
+
+    @property
+    def settings(self) -> Settings:
+        return self.state.settings
+
+
+@dataclass(frozen=True, slots=True)
+class Service(AuthorizedRequest):
+    """An authorized caller of a server that can classify."""
+
+    batcher: MicroBatcher
+
+
+async def authorized(request: Request,
+                     api_key: Annotated[str | None, Security(_api_key_header)] = None
+                     ) -> AuthorizedRequest:
+    """401 without a valid key (when keys are set), 429 over the rate limit."""
+    state: ServerState = request.app.state.logsieve
+    return AuthorizedRequest(_check_caller(request, state, api_key), state)
+
+
+async def ready_service(request: Request,
+                        api_key: Annotated[str | None, Security(_api_key_header)] = None
+                        ) -> Service:
+    """Like :func:`authorized`, and 503 when the sieve is not loaded."""
+    state: ServerState = request.app.state.logsieve
+    name = _check_caller(request, state, api_key)
+    if state.batcher is None:
+        why = state.load_error or "the classifier is not loaded"
+        raise ApiError(503, "unavailable", f"Cannot classify: {why}.")
+    return Service(name, state, state.batcher)
+
+
+async def caller_name(request: Request,
+                      api_key: Annotated[str | None, Security(_api_key_header)] = None) -> str:
+    """Just the caller's name, after the same checks as :func:`authorized`."""
+    return _check_caller(request, request.app.state.logsieve, api_key)
+
+
+async def get_sieve(request: Request) -> SieveLike:
+    """The loaded sieve, or 503."""
+    state: ServerState = request.app.state.logsieve
+    if state.sieve is None:
+        why = state.load_error or "the classifier is not loaded"
+        raise ApiError(503, "unavailable", f"Cannot classify: {why}.")
+    return state.sieve
+
+
+#: the whole authorized request (routes that need state too)
+AuthorizedCaller = Annotated[AuthorizedRequest, Depends(authorized)]
+#: authorized, and the sieve is loaded: the classify routes
+ReadyService = Annotated[Service, Depends(ready_service)]
+#: just the caller's name (a route that only needs the checks done)
+Caller = Annotated[str, Depends(caller_name)]
+#: the loaded sieve, or 503
+ReadySieve = Annotated[SieveLike, Depends(get_sieve)]

@@ -1,0 +1,133 @@
+"""Prometheus metrics: seed 001's seven series plus cache hits/misses and LLM calls.
+
+Each app gets its own :class:`CollectorRegistry` so tests can build many apps in one process.
+With several worker processes (gunicorn or ``uvicorn --workers``) set
+``PROMETHEUS_MULTIPROC_DIR`` to an empty directory *before* the workers start:
+prometheus_client then keeps values in files there, and :meth:`ServerMetrics.render`
+sums them over all workers, so whichever worker answers a scrape reports the whole server.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client import multiprocess as prom_multiprocess
+
+from logsieve.result import Classifier, Result, StageName, Status
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+#: Per-line latency: most lines take microseconds (rules, cache), some seconds (LLM).
+_LINE_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                 10.0, 30.0)
+#: LLM journey statuses that mean the LLM was really called.
+_LLM_CALLED = {Status.CLASSIFIED, Status.FAILED, Status.LOW_CONFIDENCE}
+_STAGE_CLASSIFIER = {StageName.REGEX: Classifier.REGEX, StageName.BERT: Classifier.BERT,
+                     StageName.LLM: Classifier.LLM}
+
+
+def multiprocess_enabled() -> bool:
+    """True when prometheus_client keeps its values in PROMETHEUS_MULTIPROC_DIR."""
+    return bool(os.environ.get(MULTIPROC_ENV))
+
+
+class ServerMetrics:
+    """The service's metrics, updated by the batcher and the HTTP middleware."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.classifications = Counter(
+            "log_classifications", "Lines classified, by deciding classifier and label.",
+            ["classifier", "label"], registry=r)
+        self.classification_duration = Histogram(
+            "log_classification_duration_seconds",
+            "Time to classify one line (inside the sieve).", ["classifier"],
+            buckets=_LINE_BUCKETS, registry=r)
+        self.classification_errors = Counter(
+            "log_classification_errors", "Stage failures and batches that raised.",
+            ["classifier", "type"], registry=r)
+        self.active_workers = Gauge(
+            "log_classifier_active_workers", "Classification batches running in worker threads.",
+            multiprocess_mode="livesum", registry=r)
+        self.breaker_open = Gauge(
+            "log_classifier_circuit_breaker_open",
+            "Circuit breaker state (1=open, 0=closed or half-open).",
+            ["service"], multiprocess_mode="livemax", registry=r)
+        self.http_requests = Counter(
+            "log_classifier_http_requests", "HTTP requests by endpoint, method and status.",
+            ["endpoint", "method", "status"], registry=r)
+        self.http_duration = Histogram(
+            "log_classifier_http_request_duration_seconds", "HTTP request latency.",
+            ["endpoint", "method"], buckets=_HTTP_BUCKETS, registry=r)
+        self.cache_hits = Counter(
+            "log_classifier_cache_hits", "Lines answered from the template cache.", registry=r)
+        self.cache_misses = Counter(
+            "log_classifier_cache_misses",
+            "Lines past the rules that the template cache could not answer.", registry=r)
+        self.llm_calls = Counter(
+            "log_classifier_llm_calls", "Calls to the LLM stage, by outcome.", ["outcome"],
+            registry=r)
+
+    # --- classification -------------------------------------------------------------
+    def observe_results(self, results: Iterable[Result]) -> None:
+        """Count one batch's answers (called from the worker thread that classified it)."""
+        hits = misses = 0
+        for res in results:
+            self.classifications.labels(res.classifier, res.label_id).inc()
+            self.classification_duration.labels(res.classifier).observe(
+                res.processing_time_ms / 1000.0)
+            if res.classifier == Classifier.CACHE:
+                hits += 1
+            elif res.classifier != Classifier.REGEX:
+                misses += 1
+            for step in res.journey:
+                if step.status == Status.FAILED:
+                    self.classification_errors.labels(
+                        _STAGE_CLASSIFIER.get(step.stage, step.stage), "stage_failed").inc()
+                if step.stage == StageName.LLM and step.status in _LLM_CALLED:
+                    self.llm_calls.labels(step.status.lower().replace(" ", "_")).inc()
+        if hits:
+            self.cache_hits.inc(hits)
+        if misses:
+            self.cache_misses.inc(misses)
+
+    def observe_batch_error(self, exc: BaseException) -> None:
+        self.classification_errors.labels("sieve", type(exc).__name__).inc()
+
+    def set_breakers(self, breakers: Mapping[str, str]) -> None:
+        """Mirror the sieve's breaker states (``name -> closed/open/half_open``)."""
+        for name, state in breakers.items():
+            self.breaker_open.labels(name).set(1.0 if state == "open" else 0.0)
+
+    # --- HTTP -----------------------------------------------------------------------
+    def observe_request(self, endpoint: str, method: str, status: int, seconds: float) -> None:
+        self.http_requests.labels(endpoint, method, str(status)).inc()
+        self.http_duration.labels(endpoint, method).observe(seconds)
+
+    # --- exposition -----------------------------------------------------------------
+    def render(self) -> bytes:
+        """The Prometheus text: this process's registry, or every worker's in multiprocess."""
+        if multiprocess_enabled():
+            registry = CollectorRegistry()
+            prom_multiprocess.MultiProcessCollector(registry)
+            return generate_latest(registry)
+        return generate_latest(self.registry)
+
+
+def mark_process_dead(pid: int) -> None:
+    """For gunicorn's ``child_exit`` hook: drop a dead worker's live gauges."""
+    if multiprocess_enabled():
+        prom_multiprocess.mark_process_dead(pid)

@@ -1,0 +1,85 @@
+"""``POST /api/classify`` (one line, seed 000) and ``POST /classify`` (a batch, seed 001)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from logsieve.result import Result
+from logsieve.settings import Settings
+
+from ..deps import ReadyService
+from ..errors import ApiError
+from ..schemas import BatchItem, BatchResult, ClassifyRequest, ClassifyResponse, error_responses
+
+router = APIRouter(tags=["classify"])
+
+#: Fields of seed 000's response, plus ours; Result.to_dict() has a few more we do not send.
+_SINGLE_FIELDS = tuple(ClassifyResponse.model_fields)
+#: How many offending lines a 422 names (a 1,000-line batch need not echo 1,000 errors).
+_MAX_REPORTED = 10
+
+
+def check_message_lengths(messages: Sequence[str], settings: Settings, *, batch: bool) -> None:
+    """422 naming the (first few) messages over ``max_message_chars``; nothing is classified."""
+    limit = settings.max_message_chars
+    bad = [i for i, m in enumerate(messages) if len(m) > limit]
+    if not bad:
+        return
+    detail = [{"loc": ["body", str(i), "log_message"] if batch else ["body", "log_message"],
+               "msg": f"log_message has {len(messages[i])} characters; the limit is {limit}.",
+               "type": "string_too_long"} for i in bad[:_MAX_REPORTED]]
+    raise ApiError(422, "message_too_long",
+                   f"{len(bad)} log_message(s) longer than {limit} characters.", detail=detail)
+
+
+def single_response(result: Result) -> dict[str, Any]:
+    d = result.to_dict()
+    return {k: d[k] for k in _SINGLE_FIELDS}
+
+
+def batch_response(result: Result) -> dict[str, Any]:
+    return {"label_id": result.label_id, "label": result.label,
+            "source": result.classifier, "confidence": round(result.final_confidence, 4)}
+
+
+@router.post(
+    "/api/classify",
+    response_model=ClassifyResponse,
+    summary="Classify one log line",
+    responses=error_responses(400, 401, 413, 422, 429, 503),
+)
+async def classify_one(body: ClassifyRequest, service: ReadyService) -> JSONResponse:
+    """Seed 000's classification: the label, the deciding stage and the journey.
+
+    Concurrent calls are gathered into one sieve batch (the micro-batcher)."""
+    check_message_lengths([body.log_message], service.settings, batch=False)
+    result = await service.batcher.classify(body.log_message, body.source)
+    # A Response skips response_model re-validation: the shape is built right here.
+    return JSONResponse(single_response(result))
+
+
+@router.post(
+    "/classify",
+    response_model=list[BatchResult],
+    summary="Classify a batch of log lines",
+    responses=error_responses(400, 401, 413, 422, 429, 503),
+)
+async def classify_batch(body: list[BatchItem], service: ReadyService) -> JSONResponse:
+    """Seed 001's batch: one ``{label_id, label, source, confidence}`` per input, in order.
+
+    ``source`` in the answer is the deciding classifier (regex, bert, llm, cache, none).
+    The whole batch is checked before any line is classified."""
+    settings = service.settings
+    if len(body) > settings.max_batch_lines:
+        raise ApiError(413, "batch_too_large",
+                       f"The batch has {len(body)} lines; the limit is "
+                       f"{settings.max_batch_lines}.",
+                       detail=[{"loc": ["body"], "msg": "too many items",
+                                "type": "too_long"}])
+    check_message_lengths([item.log_message for item in body], settings, batch=True)
+    results = await service.batcher.classify_many([(i.log_message, i.source) for i in body])
+    return JSONResponse([batch_response(r) for r in results])

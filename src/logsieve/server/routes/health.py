@@ -1,0 +1,51 @@
+"""``GET /`` (basic status, seed 000) and ``GET /health`` (per component; 200 or 503)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from logsieve import __version__ as _version
+
+from ..deps import State
+from ..schemas import error_responses
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/", summary="Basic status")
+async def root(state: State) -> dict[str, Any]:
+    """Always 200 while the process is up: name, version, taxonomy, whether it can classify."""
+    sieve = state.sieve
+    return {
+        "service": "logsieve",
+        "version": _version,
+        "status": "healthy" if sieve is not None else "unhealthy",
+        "taxonomy": sieve.taxonomy.name if sieve is not None else state.settings.taxonomy,
+        "docs": "/docs",
+    }
+
+
+@router.get(
+    "/health",
+    summary="Component status",
+    responses={200: {"description": "Can classify."},
+               **error_responses(503)},
+)
+async def health(state: State) -> JSONResponse:
+    """Rules, encoder, head (and its taxonomy), LLM and breakers, cache size and hit rate.
+
+    200 when lines can be classified, 503 when they cannot (the body then says why)."""
+    if state.sieve is None:
+        why = state.load_error or "the classifier is not loaded"
+        return JSONResponse({"error": "unavailable", "message": f"Cannot classify: {why}.",
+                             "status": "unhealthy"}, status_code=503)
+    components = state.sieve.health()
+    state.metrics.set_breakers(components.get("breakers", {}))
+    ok = bool(components.get("can_classify"))
+    body = {"status": "healthy" if ok else "unhealthy", **components}
+    if not ok:
+        body.update(error="unavailable", message="No stage can classify a line.")
+    return JSONResponse(body, status_code=200 if ok else 503)

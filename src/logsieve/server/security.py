@@ -1,0 +1,103 @@
+"""Optional API keys (``X-API-Key``) and an optional per-key rate limit.
+
+Keys come from settings (``LOGSIEVE_API_KEYS``); with none configured the API is open. Keys
+are compared with :func:`hmac.compare_digest` against every configured key, so neither the
+answer nor its timing tells how much of a guess was right. The rate limit is a token bucket
+per key (per client address when the API is open), kept in this process: with N worker
+processes a client can get up to N times the limit; put a shared limiter in front for more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pydantic import SecretStr
+
+API_KEY_HEADER = "X-API-Key"
+#: Buckets kept before the oldest idle ones are dropped (bounds memory against many addresses).
+_MAX_BUCKETS = 10_000
+
+
+class ApiKeys:
+    """The configured keys; :meth:`identify` names the caller or returns ``None``."""
+
+    def __init__(self, keys: Sequence[SecretStr]) -> None:
+        self._keys = [k.get_secret_value().encode() for k in keys if k.get_secret_value()]
+
+    @property
+    def required(self) -> bool:
+        return bool(self._keys)
+
+    def identify(self, presented: str | None) -> str | None:
+        """A stable, non-secret name for the matching key, or None if none matches."""
+        if presented is None:
+            return None
+        candidate = presented.encode("utf-8", "surrogateescape")
+        match: bytes | None = None
+        for key in self._keys:  # no early exit: time does not depend on which key matched
+            if hmac.compare_digest(candidate, key):
+                match = key
+        if match is None:
+            return None
+        return "key:" + hashlib.sha256(match).hexdigest()[:12]
+
+
+@dataclass(slots=True)
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class RateLimiter:
+    """A token bucket per caller: ``per_minute`` requests a minute, bursts up to the same."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._rate = per_minute / 60.0
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self.per_minute > 0
+
+    def acquire(self, caller: str, now: float | None = None) -> float:
+        """Take one token: 0.0 if allowed, else the seconds until one is free."""
+        if not self.enabled:
+            return 0.0
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            bucket = self._buckets.get(caller)
+            if bucket is None:
+                if len(self._buckets) >= _MAX_BUCKETS:
+                    self._drop_full(now)
+                bucket = self._buckets[caller] = _Bucket(float(self.per_minute), now)
+            bucket.tokens = min(float(self.per_minute),
+                                bucket.tokens + (now - bucket.updated) * self._rate)
+            bucket.updated = now
+            if bucket.tokens >= 1.0:
+                bucket.tokens -= 1.0
+                return 0.0
+            return (1.0 - bucket.tokens) / self._rate
+
+    def _drop_full(self, now: float) -> None:
+        """Forget callers whose bucket has refilled: they lose nothing by it."""
+        full = [k for k, b in self._buckets.items()
+                if b.tokens + (now - b.updated) * self._rate >= self.per_minute]
+        for k in full:
+            del self._buckets[k]
+        if len(self._buckets) >= _MAX_BUCKETS:  # all busy: drop the oldest
+            oldest = sorted(self._buckets, key=lambda k: self._buckets[k].updated)
+            for k in oldest[: len(oldest) // 2]:
+                del self._buckets[k]
+
+
+def retry_after_header(seconds: float) -> str:
+    """Retry-After wants whole seconds, at least 1."""
+    return str(max(1, math.ceil(seconds)))

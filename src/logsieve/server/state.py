@@ -1,0 +1,85 @@
+"""What one running app holds: the sieve (built once at start-up), the batcher, metrics, limits.
+
+Routes reach it through the dependency aliases in :mod:`logsieve.server.deps`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from logsieve.result import Result
+from logsieve.settings import Settings
+
+from .batcher import MicroBatcher
+from .metrics import ServerMetrics
+from .security import ApiKeys, RateLimiter
+
+
+class SieveLike(Protocol):
+    """The part of :class:`logsieve.sieve.Sieve` the server uses."""
+
+    taxonomy: Any
+
+    def classify_batch(self, items: Sequence[tuple[str, str | None]]) -> list[Result]: ...
+    def health(self) -> dict[str, Any]: ...
+    def top_templates(self, n: int = 20) -> list[dict[str, Any]]: ...
+
+
+#: ``generate_from_prompt(prompt, count, taxonomy, llm=None) -> GenerationResult``
+Generator = Callable[..., Any]
+
+
+class BatchMetrics:
+    """Feeds the batcher's events into the metrics (runs in worker threads)."""
+
+    #: breaker states are read from sieve.health() at most this often
+    BREAKER_POLL_S = 1.0
+
+    def __init__(self, metrics: ServerMetrics, sieve: SieveLike) -> None:
+        self._metrics = metrics
+        self._sieve = sieve
+        self._breakers_read_at = 0.0
+
+    def started(self) -> None:
+        self._metrics.active_workers.inc()
+
+    def finished(self, results: list[Result]) -> None:
+        self._metrics.active_workers.dec()
+        self._metrics.observe_results(results)
+        now = time.monotonic()
+        if now - self._breakers_read_at >= self.BREAKER_POLL_S:
+            self._breakers_read_at = now
+            self._metrics.set_breakers(self._sieve.health().get("breakers", {}))
+
+    def failed(self, exc: BaseException) -> None:
+        self._metrics.active_workers.dec()
+        self._metrics.observe_batch_error(exc)
+
+
+@dataclass
+class ServerState:
+    """Everything the routes need, made once per app."""
+
+    settings: Settings
+    metrics: ServerMetrics
+    api_keys: ApiKeys
+    rate_limiter: RateLimiter
+    sieve: SieveLike | None = None
+    batcher: MicroBatcher | None = None
+    #: why the sieve could not be built, for /health
+    load_error: str | None = None
+    generator: Generator | None = None
+
+    def attach(self, sieve: SieveLike, *, threads: int) -> None:
+        """Put a built sieve in service behind a fresh micro-batcher."""
+        self.sieve = sieve
+        self.batcher = MicroBatcher(
+            sieve.classify_batch,
+            window_s=self.settings.microbatch_window_ms / 1000.0,
+            max_lines=self.settings.microbatch_max_lines,
+            threads=threads,
+            observer=BatchMetrics(self.metrics, sieve),
+        )

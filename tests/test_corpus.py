@@ -1,0 +1,210 @@
+"""The synthetic corpus: deterministic, balanced, varied, one clean line per row."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections import Counter, defaultdict
+from types import SimpleNamespace
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from logsieve.cli.generate import generate as generate_command
+from logsieve.corpus import SyntheticLine, catalog_for, generate
+from logsieve.corpus.pattern import PatternError, compile_pattern
+from logsieve.errors import TaxonomyError
+from logsieve.taxonomy import load_taxonomy
+
+# Minimum distinct templates per label promised by docs/corpus.md.
+MIN_TEMPLATES = {"standard": 25, "openstack": 20}
+TAXONOMIES = tuple(MIN_TEMPLATES)
+_VARIABLE = re.compile(r"[0-9a-fA-F]*\d[0-9a-fA-F]*")
+
+
+def _labels(name: str) -> list[str]:
+    taxonomy = load_taxonomy(name)
+    return [label for label in taxonomy.label_ids if label != taxonomy.fallback]
+
+
+def _mask(text: str) -> str:
+    return _VARIABLE.sub("<*>", text)
+
+
+@pytest.mark.parametrize("name", TAXONOMIES)
+def test_same_arguments_give_identical_lines(name: str) -> None:
+    assert list(generate(name, 500, seed=7)) == list(generate(name, 500, seed=7))
+
+
+@pytest.mark.parametrize("name", TAXONOMIES)
+def test_different_seeds_give_different_lines(name: str) -> None:
+    a = [line.log_message for line in generate(name, 200, seed=1)]
+    b = [line.log_message for line in generate(name, 200, seed=2)]
+    assert sum(x != y for x, y in zip(a, b, strict=True)) > 150
+
+
+@pytest.mark.parametrize("name", TAXONOMIES)
+def test_every_non_fallback_label_is_present_and_balanced(name: str) -> None:
+    labels = _labels(name)
+    count = 10 * len(labels) + 3  # a remainder, to see where it goes
+    counts = Counter(line.target_label for line in generate(name, count, seed=0))
+    assert set(counts) == set(labels)
+    assert sum(counts.values()) == count
+    assert max(counts.values()) - min(counts.values()) <= 1
+    assert [counts[label] for label in labels[:3]] == [11, 11, 11]
+
+
+@pytest.mark.parametrize("name", TAXONOMIES)
+def test_fallback_lines_only_when_asked(name: str) -> None:
+    fallback = load_taxonomy(name).fallback
+    without = {line.target_label for line in generate(name, 300, seed=0)}
+    with_fallback = Counter(
+        line.target_label for line in generate(name, 300, seed=0, include_fallback=True)
+    )
+    assert fallback not in without
+    assert with_fallback[fallback] == 300 // (len(_labels(name)) + 1)
+
+
+@pytest.mark.parametrize("name", TAXONOMIES)
+def test_every_line_is_one_nonempty_line(name: str) -> None:
+    for line in generate(name, 3000, seed=3, include_fallback=True):
+        assert line.log_message.strip() == line.log_message != ""
+        assert "\n" not in line.log_message and "\r" not in line.log_message
+        assert line.source and line.template_id
+
+
+@pytest.mark.parametrize("name", TAXONOMIES)
+def test_no_template_id_is_shared_between_labels(name: str) -> None:
+    owner: dict[str, set[str]] = defaultdict(set)
+    for line in generate(name, 5000, seed=4, include_fallback=True):
+        owner[line.template_id].add(line.target_label)
+    assert all(len(labels) == 1 for labels in owner.values())
+    catalog = catalog_for(name)
+    ids = [
+        catalog.template_id(label, tpl) for label, tpls in catalog.by_label.items() for tpl in tpls
+    ]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("name", TAXONOMIES)
+def test_each_label_has_many_distinct_templates(name: str) -> None:
+    minimum = MIN_TEMPLATES[name]
+    labels = _labels(name)
+    templates: dict[str, set[str]] = defaultdict(set)
+    masked: dict[str, set[str]] = defaultdict(set)
+    # Every template shows once its label has as many lines as templates (shuffled deck).
+    for line in generate(name, 40 * len(labels), seed=5):
+        templates[line.target_label].add(line.template_id)
+        masked[line.target_label].add(_mask(line.log_message))
+    for label in labels:
+        assert len(templates[label]) >= minimum, label
+        assert len(masked[label]) >= minimum, label
+
+
+def test_fields_vary_within_one_template() -> None:
+    lines = [
+        line.log_message
+        for line in generate("standard", 8 * 31 * 4, seed=6)
+        if line.template_id == "standard/AUTH_ERROR/ssh-failed-password"
+    ]
+    assert len(lines) >= 3 and len(set(lines)) == len(lines)
+
+
+def test_shapes_of_real_logs_are_present() -> None:
+    lines = [line.log_message for line in generate("standard", 4000, seed=8)]
+    syslog = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ \S+: ")
+    pylog = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - \S+ - [A-Z]+ - ")
+    klog = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ \S+:\d+\] ")
+    assert any(syslog.match(x) for x in lines)
+    assert any(pylog.match(x) for x in lines)
+    assert any(klog.match(x) for x in lines)
+    assert any(x.startswith("{") and "level" in json.loads(x) for x in lines if x.startswith('{"'))
+    nova = [line.log_message for line in generate("openstack", 1000, seed=8)]
+    assert any(
+        re.search(r"\[req-[0-9a-f-]{36} [0-9a-f]{32} [0-9a-f]{32} - - -\] \[instance: ", x)
+        for x in nova
+    )
+
+
+def test_taxonomy_object_is_accepted_and_checked() -> None:
+    taxonomy = load_taxonomy("openstack")
+    assert list(generate(taxonomy, 30, seed=1)) == list(generate("openstack", 30, seed=1))
+    impostor = SimpleNamespace(
+        name="standard", label_ids=("A", "UNCLASSIFIED"), fallback="UNCLASSIFIED"
+    )
+    with pytest.raises(TaxonomyError, match="written for"):
+        list(generate(impostor, 10, seed=0))
+
+
+def test_unknown_taxonomy_is_refused() -> None:
+    with pytest.raises(TaxonomyError, match="no synthetic corpus"):
+        list(generate("no-such-taxonomy", 10, seed=0))
+
+
+def test_pattern_language() -> None:
+    import random
+
+    render = compile_pattern("x {a|b{int:5-5}} {{user}|nobody}{lb}{rb}")
+    seen = {render(random.Random(i)) for i in range(50)}
+    assert any(s.startswith("x b5 ") for s in seen) and any(s.startswith("x a ") for s in seen)
+    assert all(s.endswith("{}") for s in seen)
+    for bad in ("{nosuchfield}", "{a|b", "x}", "{int:zz}"):
+        with pytest.raises(PatternError):
+            compile_pattern(bad)
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.command()(generate_command)
+    return app
+
+
+def test_cli_writes_csv_with_the_columns() -> None:
+    result = CliRunner().invoke(_app(), ["--taxonomy", "standard", "--count", "40", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == ["log_message", "target_label", "source"]
+    expected = list(generate("standard", 40, seed=3))
+    assert [(r["log_message"], r["target_label"], r["source"]) for r in rows] == [
+        (x.log_message, x.target_label, x.source) for x in expected
+    ]
+
+
+def test_cli_jsonl_to_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "corpus.jsonl"
+    args = [
+        "--taxonomy",
+        "openstack",
+        "--count",
+        "25",
+        "--format",
+        "jsonl",
+        "--out",
+        str(out),
+        "--include-fallback",
+    ]
+    assert CliRunner().invoke(_app(), args).exit_code == 0
+    records = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 25
+    assert {"Unclassified", "System_Operations"} <= {r["target_label"] for r in records}
+    again = tmp_path / "again.jsonl"
+    args[args.index(str(out))] = str(again)
+    CliRunner().invoke(_app(), args)
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_cli_refuses_prompt_and_unknown_taxonomy() -> None:
+    result = CliRunner().invoke(_app(), ["--prompt", "a network timeout"])
+    assert result.exit_code != 0 and "not yet available" in result.output
+    result = CliRunner().invoke(_app(), ["--taxonomy", "nope", "--count", "3"])
+    assert result.exit_code == 2 and "no synthetic corpus" in result.output
+
+
+def test_synthetic_line_is_frozen() -> None:
+    line = next(generate("standard", 1, seed=0))
+    assert isinstance(line, SyntheticLine)
+    with pytest.raises(AttributeError):
+        line.target_label = "INFO"  # type: ignore[misc]
