@@ -104,7 +104,7 @@ class Sieve:
         self._n_classes = len(taxonomy.classifiable)
         self._llm_pool = ThreadPoolExecutor(max_workers=llm_concurrency,
                                             thread_name_prefix="logsieve-llm")
-        self._inflight: dict[str, Future[Decision | StageError]] = {}
+        self._inflight: dict[str, Future[tuple[Decision | StageError, float]]] = {}
         self._inflight_lock = threading.Lock()
         self.counts: dict[str, int] = {}
         self._counts_lock = threading.Lock()
@@ -262,9 +262,7 @@ class Sieve:
             return
         futures = {key: self._llm_future(key, members[0]) for key, members in groups.items()}
         for key, fut in futures.items():
-            t0 = time.perf_counter()
-            outcome = fut.result()
-            ms = (time.perf_counter() - t0) * 1000
+            outcome, ms = fut.result()
             for p in groups[key]:
                 if isinstance(outcome, Decision):
                     p.steps.append(Step(StageName.LLM, Status.CLASSIFIED, outcome.details,
@@ -278,7 +276,7 @@ class Sieve:
                     p.steps.append(Step(StageName.LLM, status, str(outcome), duration_ms=ms))
                     results[p.index] = self._fallback(p)
 
-    def _llm_future(self, key: str, p: _Pending) -> Future[Decision | StageError]:
+    def _llm_future(self, key: str, p: _Pending) -> Future[tuple[Decision | StageError, float]]:
         with self._inflight_lock:
             fut = self._inflight.get(key)
             if fut is not None:  # another request is already asking about this template
@@ -287,7 +285,14 @@ class Sieve:
             self._inflight[key] = fut
         return fut
 
-    def _ask_llm(self, key: str, text: str, source: str | None) -> Decision | StageError:
+    def _ask_llm(self, key: str, text: str,
+                 source: str | None) -> tuple[Decision | StageError, float]:
+        """The outcome for one template and how long the stage took (ms)."""
+        t0 = time.perf_counter()
+        outcome = self._ask_llm_once(key, text, source)
+        return outcome, (time.perf_counter() - t0) * 1000
+
+    def _ask_llm_once(self, key: str, text: str, source: str | None) -> Decision | StageError:
         assert self.llm is not None
         try:
             cached = self.cache.peek(key)

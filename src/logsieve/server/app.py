@@ -26,7 +26,7 @@ from .errors import install_error_handlers
 from .metrics import ServerMetrics
 from .middleware import BodySizeLimit, HttpMetrics
 from .openapi import document_settings
-from .routes import classify, csv, generate, health, metrics
+from .routes import classify, csv, generate, health, metrics, ui
 from .security import ApiKeys, RateLimiter
 from .state import ServerState, SieveLike
 
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None, *, sieve: SieveLike | None = No
                   "head, LLM. Every answer carries its journey.")
     app.state.logsieve = state
     install_error_handlers(app)
-    for module in (health, classify, csv, generate, metrics):
+    for module in (health, classify, csv, generate, metrics, ui):
         app.include_router(module.router)
 
     upload_limit = int(getattr(settings, "max_upload_bytes", DEFAULT_MAX_UPLOAD_BYTES))
