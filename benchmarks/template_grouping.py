@@ -13,20 +13,27 @@ one key: a cached decision reused for a line it may not fit).
 
 Writes ``benchmarks/results/template_grouping.json``. Data directory: ``$LOGSIEVE_DATA_DIR``
 or ``../shared/data`` next to the repository.
+
+Speed on a shared machine swings with the load (recorded as ``load_average_1m``). To compare two
+maskers fairly, pass an older ``templates.py`` with ``--reference PATH``: both are timed
+interleaved, several rounds, and the median ratio is recorded (``speed_vs_reference``).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
+import importlib.util
 import json
 import os
 import platform
+import statistics
 import sys
 import time
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from logsieve.templates import TemplateMasker, template_key
 
@@ -110,7 +117,43 @@ def lines_per_second(lines: list[str], repeats: int = 3) -> tuple[float, float]:
     return cold, warm
 
 
+class _Masker(Protocol):
+    def key(self, line: str) -> str: ...
+
+
+def _cold_run(masker: _Masker, lines: list[str]) -> float:
+    key = masker.key
+    start = time.perf_counter()
+    for line in lines:
+        key(line)
+    return len(lines) / (time.perf_counter() - start)
+
+
+def speed_vs_reference(lines: list[str], reference: Path, rounds: int = 7) -> dict[str, Any]:
+    """Cold lines/s of this masker and of the ``TemplateMasker`` in ``reference``, interleaved."""
+    spec = importlib.util.spec_from_file_location("reference_templates", reference)
+    if spec is None or spec.loader is None:
+        raise ValueError(f"cannot load {reference}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(rounds):
+        ours.append(_cold_run(TemplateMasker(), lines))
+        theirs.append(_cold_run(module.TemplateMasker(), lines))
+    return {
+        "reference": str(reference),
+        "rounds": rounds,
+        "median_lines_per_s": statistics.median(ours),
+        "reference_median_lines_per_s": statistics.median(theirs),
+        "median_ratio": statistics.median(ours) / statistics.median(theirs),
+    }
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reference", type=Path, help="an older templates.py to time against")
+    args = parser.parse_args()
     root = data_dir()
     if not (root / "loghub").is_dir():
         print(f"LogHub data not found under {root} (set LOGSIEVE_DATA_DIR)", file=sys.stderr)
@@ -149,6 +192,15 @@ def main() -> int:
         f"masker, one thread, all {len(all_raw):,} raw lines: {overall_cold:,.0f} lines/s cold "
         f"(fresh token memo), {overall_warm:,.0f} lines/s warm"
     )
+    load = os.getloadavg()[0]
+    print(f"load average (1 min) while measuring: {load:.1f} on {os.cpu_count()} cores")
+    versus = speed_vs_reference(all_raw, args.reference) if args.reference else None
+    if versus is not None:
+        print(
+            f"vs {args.reference}: {versus['median_lines_per_s']:,.0f} vs "
+            f"{versus['reference_median_lines_per_s']:,.0f} lines/s cold (median of "
+            f"{versus['rounds']} interleaved rounds): ratio {versus['median_ratio']:.2f}"
+        )
     print(f"anchors: Drain ~{ANCHORS['Drain']}, LLM-based {ANCHORS['best LLM-based parsers']}")
     print("err: which way the errors go (fine = templates split, coarse = templates merged)")
     result = {
@@ -160,6 +212,8 @@ def main() -> int:
         "average_ga_raw": avg_raw,
         "masker_lines_per_s_all_raw_cold": overall_cold,
         "masker_lines_per_s_all_raw_warm": overall_warm,
+        "load_average_1m": load,
+        "speed_vs_reference": versus,
         "anchors": ANCHORS,
         "systems": systems,
     }

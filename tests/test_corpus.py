@@ -197,8 +197,8 @@ def test_cli_jsonl_to_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_cli_refuses_prompt_and_unknown_taxonomy() -> None:
-    result = CliRunner().invoke(_app(), ["--prompt", "a network timeout"])
-    assert result.exit_code != 0 and "not yet available" in result.output
+    result = CliRunner().invoke(_app(), ["--prompt", " "])
+    assert result.exit_code == 2 and "prompt must not be empty" in result.output
     result = CliRunner().invoke(_app(), ["--taxonomy", "nope", "--count", "3"])
     assert result.exit_code == 2 and "no synthetic corpus" in result.output
 

@@ -18,7 +18,7 @@ from logsieve.templates import DEFAULT_MAX_CHARS, PLACEHOLDERS, TemplateMasker, 
     ("line", "expected"),
     [
         ("at 2017-05-16 00:00:00.008 done", "at <TS> done"),
-        ("Jun 14 15:16:01 combo sshd[1]: x", "<TS> <HOST> sshd[<NUM>]: x"),
+        ("Jun 14 15:16:01 combo sshd[1]: x", "<TS> <HOST> <ID>[<NUM>]: x"),
         ("[Sun Dec 04 04:47:44 2005] [notice] ok", "[<TS>] [notice] ok"),
         ("since 20171223-22:15:29:606 ok", "since <TS> ok"),
         ("req-38101a0b-2096-447d-96ea-a692162415ae start", "req-<UUID> start"),
@@ -47,6 +47,69 @@ def test_placeholders_listed_are_the_ones_produced() -> None:
         for line in ("1", "0xab", "a1b2c", "2020-01-01", "1.2.3.4", "/a/b", "http://a.b")
     }
     assert produced <= set(PLACEHOLDERS)
+
+
+# --- general log conventions ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # syslog header: host and program vary, a pam module in parentheses stays
+        (
+            "Jun 14 15:16:01 combo su(pam_unix)[2]: session opened for user a by (uid=0)",
+            "<TS> <HOST> <ID>(pam_unix)[<NUM>]: session opened for user <USER> by (uid=<NUM>)",
+        ),
+        # the same header after other fields (a collector's prefix)
+        (
+            "- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond[2915]: done",
+            "- <NUM> <TS> <ID> <TS> <HOST> <ID>[<NUM>]: done",
+        ),
+        # a thread in brackets after a level, one nesting level deep, possibly long
+        (
+            "2015-10-18 18:01:47,978 INFO [IPC Server handler 3 on 8020] a.b.C: started",
+            "<TS> INFO [<ID>] a.b.C: started",
+        ),
+        (
+            "2015-07-29 17:41:44,747 - WARN  [QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:L@9] - x",
+            "<TS> - WARN [<ID>] - x",
+        ),
+        # every month-name date, not only the header's
+        (
+            "Jul 10 03:55:15 h ftpd[1]: connection from 1.2.3.4 () at Sun Jul 10 03:55:15 2005",
+            "<TS> <HOST> <ID>[<NUM>]: connection from <HOST> at <TS>",
+        ),
+        # a host's resolved name in parentheses, present or empty
+        ("from 1.2.3.4 (mail.example.org) at x", "from <HOST> at x"),
+        ("from 1.2.3.4 () at x", "from <HOST> at x"),
+        # host names: country codes with a digit or a second-level domain; any name with a port
+        ("rhost=biblioteka.wsi.edu.pl", "rhost=<HOST>"),
+        ("for 31-223-1-26.rev.example.eu [1.2.3.4]", "for <HOST> [<HOST>]"),
+        ("bx.optimix.asia:443 open", "<HOST>:<NUM> open"),
+        ("raised in app.py:12 x", "raised in <ID> x"),  # file:line is not host:port
+        # sizes restated in larger units are dropped
+        ("1234 bytes (1.2 KB) sent, 5 bytes received", "<NUM> bytes sent, <NUM> bytes received"),
+        # a Windows program name, with its bitness mark
+        ("chrome.exe *64 - x open", "<ID> - x open"),
+        ("QQ.EXE - x open", "<ID> - x open"),
+        # sshd's user after "password for"; a user name of digits; two spaces
+        ("Failed password for git from 1.2.3.4", "Failed password for <USER> from <HOST>"),
+        ("Invalid user  0101 from 1.2.3.4", "Invalid user <USER> from <HOST>"),
+        ("password for invalid user x from h.org", "password for invalid user <USER> from <HOST>"),
+        # hex values without a letter (zero-padded) or without a digit (long)
+        ("iar 00106570 dear 0244c1dc", "iar <HEX> dear <HEX>"),
+        ("vis=508 mask=ffffffff", "vis=<NUM> mask=<HEX>"),
+        # a query string belongs to its path
+        ('"GET /v2/servers/detail?all_tenants=True&host=cp-1 HTTP/1.1"', '"GET <PATH> HTTP/<NUM>"'),
+        # reverse-DNS app ids, with an Android component
+        ("com.apple.CacheDelete.daily: scheduled", "<ID>: scheduled"),
+        ("name=com.android.phone, cmp=com.tencent.mm/.ui.LauncherUI", "name=<ID>, cmp=<ID>"),
+        # a mail message-id
+        ("msgid=<200511091201.jA9J1UvC004306@tbird-admin1>, relay=x", "msgid=<EMAIL>, relay=x"),
+    ],
+)  # fmt: skip
+def test_general_conventions(line: str, expected: str) -> None:
+    assert template_key(line) == expected
 
 
 # --- grouping: same template -> same key, different constants -> different keys ---------------
@@ -89,8 +152,16 @@ def test_same_template_same_key(a: str, b: str) -> None:
         ("Received block blk_1 of size 2", "Deleting block blk_1 file /a/b"),
         ("User logged in", "User logged out"),
         ("disk 80% full", "disk 80% free"),
+        # the level is kept: it matters to a classifier
+        ("RAS KERNEL INFO instruction address: 0x1", "RAS KERNEL FATAL instruction address: 0x1"),
+        # property names are not host names
+        ("mapred.tip.id is deprecated", "mapred.task.id is deprecated"),
+        # a pam "user=" field is left alone (LogHub keeps root and guest apart in Linux)
+        ("authentication failure; user=root", "authentication failure; user=guest"),
+        # a number of bytes restated is not any parenthesized number
+        ("1234 bytes (12 retries) sent", "1234 bytes sent"),
     ],
-)
+)  # fmt: skip
 def test_different_constants_different_keys(a: str, b: str) -> None:
     assert template_key(a) != template_key(b)
 
@@ -100,6 +171,10 @@ def test_key_is_a_fixed_point_of_masking() -> None:
         "2015-10-18 18:01:47,978 INFO [main] Created appattempt_1445144423722_0020_000001",
         "Jun 14 15:16:01 combo sshd[19939]: rhost=218.188.2.4 user=root",
         'req-38101a0b-2096-447d-96ea-a692162415ae "GET /v2/x HTTP/1.1" took 12ms',
+        "Jul 10 03:55:15 h ftpd[1]: connection from 1.2.3.4 (a.b.org) at Sun Jul 10 03:55:15 2005",
+        "2015-10-18 18:01:47,978 INFO [IPC Server handler 3] a.b.C: chrome.exe *64 - x:80 close",
+        "- 1 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond(pam_unix)[2915]: user=root",
+        "1234 bytes (1.2 KB) sent to bx.optimix.asia:443 by com.apple.x.y iar 00106570 ffffffff",
     ]
     for line in lines:
         key = template_key(line)
@@ -176,8 +251,13 @@ SYSTEMS = (
     "Android", "Apache", "BGL", "HDFS", "HPC", "Hadoop", "HealthApp", "Linux",
     "Mac", "OpenSSH", "OpenStack", "Proxifier", "Spark", "Thunderbird", "Windows", "Zookeeper",
 )  # fmt: skip
-# Measured 0.76 on Content (benchmarks/results/template_grouping.json); the floor leaves a margin.
-GA_CONTENT_FLOOR = 0.72
+# Measured 0.889 on Content and 0.845 on raw lines (benchmarks/results/template_grouping.json);
+# the floors leave a margin.
+GA_CONTENT_FLOOR = 0.86
+GA_RAW_FLOOR = 0.82
+# Lines in keys that mix templates ("too coarse": a cached decision reused for a line it may not
+# fit), over all 32,000 lines: measured 137 on Content and 133 raw. They must stay rare.
+COARSE_LINES_CEILING = 200
 
 
 def _data_dir() -> Path:
@@ -195,20 +275,64 @@ def _grouping_accuracy(keys: list[str], events: list[str]) -> float:
     return correct / len(keys)
 
 
-@pytest.mark.data
-def test_grouping_accuracy_on_loghub_content() -> None:
+def _coarse_lines(keys: list[str], events: list[str]) -> int:
+    """Lines whose key is shared with a line of another template."""
+    by_key: dict[str, set[str]] = defaultdict(set)
+    for key, event in zip(keys, events, strict=True):
+        by_key[key].add(event)
+    return sum(1 for key in keys if len(by_key[key]) > 1)
+
+
+def _loghub_root() -> Path:
     root = _data_dir() / "loghub"
     if not root.is_dir():
         pytest.skip(f"LogHub data not found at {root} (set LOGSIEVE_DATA_DIR)")
+    return root
+
+
+def _read_system(root: Path, system: str) -> tuple[list[str], list[str], list[str]]:
+    """(contents, raw lines, event ids) of one LogHub-2k system."""
+    folder = root / system
+    with open(folder / f"{system}_2k.log_structured.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    raw = (folder / f"{system}_2k.log").read_text(encoding="utf-8", errors="replace")
+    lines = [line.rstrip("\r") for line in raw.split("\n")][: len(rows)]
+    return [row["Content"] for row in rows], lines, [row["EventId"] for row in rows]
+
+
+@pytest.mark.data
+def test_grouping_accuracy_on_loghub_content() -> None:
+    root = _loghub_root()
     scores = {}
+    coarse = 0
     for system in SYSTEMS:
-        path = root / system / f"{system}_2k.log_structured.csv"
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-        keys = [template_key(row["Content"]) for row in rows]
-        scores[system] = _grouping_accuracy(keys, [row["EventId"] for row in rows])
+        contents, _, events = _read_system(root, system)
+        keys = [template_key(content) for content in contents]
+        scores[system] = _grouping_accuracy(keys, events)
+        coarse += _coarse_lines(keys, events)
     average = sum(scores.values()) / len(scores)
     assert average >= GA_CONTENT_FLOOR, scores
+    assert coarse <= COARSE_LINES_CEILING
     # Systems whose templates the masker gets (nearly) exactly right must stay that way.
-    for system in ("Apache", "HDFS", "HealthApp"):
+    for system in ("Apache", "HDFS", "HealthApp", "Linux", "OpenStack"):
         assert scores[system] >= 0.99, (system, scores[system])
+
+
+@pytest.mark.data
+def test_grouping_accuracy_on_loghub_raw_lines() -> None:
+    """Raw lines keep their headers (time, host, program, level, thread): what the cache sees."""
+    root = _loghub_root()
+    scores = {}
+    coarse = 0
+    for system in SYSTEMS:
+        _, lines, events = _read_system(root, system)
+        assert len(lines) == len(events), system
+        keys = [template_key(line) for line in lines]
+        scores[system] = _grouping_accuracy(keys, events)
+        coarse += _coarse_lines(keys, events)
+    average = sum(scores.values()) / len(scores)
+    assert average >= GA_RAW_FLOOR, scores
+    assert coarse <= COARSE_LINES_CEILING
+    # Header fields that vary (program, host, thread) must not split these systems' templates.
+    for system in ("Linux", "Hadoop", "Zookeeper"):
+        assert scores[system] >= 0.98, (system, scores[system])

@@ -445,14 +445,16 @@ class _Generated(SimpleNamespace):
     method: str
 
 
-def _stand_in_generator(prompt: str, count: int, taxonomy: Any, llm: Any = None) -> _Generated:
+def _stand_in_generator(prompt: str, count: int, taxonomy: Any, llm: Any = None,
+                        encoder: Any = None) -> _Generated:
     """Used only while logsieve.generation has not landed: lines made from the prompt."""
     words = [w for w in re.findall(r"[A-Za-z]+", prompt)] or ["event"]
     return _Generated(lines=[f"{words[i % len(words)]} service step {i} timed out after {i}s"
                              for i in range(count)], method="offline")
 
 
-def _failing_generator(prompt: str, count: int, taxonomy: Any, llm: Any = None) -> Any:
+def _failing_generator(prompt: str, count: int, taxonomy: Any, llm: Any = None,
+                       encoder: Any = None) -> Any:
     raise RuntimeError("the LLM provider is down")
 
 

@@ -11,14 +11,28 @@ language model can read:
     <URL>    URLs with a scheme (``https://x.org/a?b=1``)
     <EMAIL>  e-mail addresses
     <HOST>   IPv4/IPv6 addresses and DNS names (a port stays: ``<HOST>:<NUM>``); also the
-             host field of a syslog header
+             host field of a syslog header. A host's resolved name after it in parentheses,
+             even empty, is dropped: ``1.2.3.4 (a.example.org)`` and ``1.2.3.4 ()`` -> ``<HOST>``
     <MAC>    MAC addresses
     <PATH>   file paths (``/var/log/x.log``, ``C:\\Windows\\x.dll``)
-    <HEX>    hex ids with a digit and a letter (``0x1f``, ``9f4ef63``)
+    <HEX>    hex ids with a digit and a letter (``0x1f``, ``9f4ef63``), zero-padded numbers of
+             8+ digits (``00106570``: a hex dump that happens to have no letter), and 8+
+             hex letters alone (``ffffffff``)
     <NUM>    numbers: signed, decimal, dotted (``-12``, ``0.2675``, ``12ms`` -> ``<NUM>ms``)
-    <ID>     any other word with digits (``blk_-42``, ``R02-M1-N0``, ``x86_64``, ``ssh2``)
+    <ID>     any other word with digits (``blk_-42``, ``R02-M1-N0``, ``x86_64``, ``ssh2``);
+             also who logged the line: the program of a syslog header (``sshd[12]:`` ->
+             ``<ID>[<NUM>]:``), a thread in brackets after a level (``INFO [main]`` ->
+             ``INFO [<ID>]``), a Windows program (``chrome.exe *64``), and a reverse-DNS app
+             id (``com.apple.CacheDelete.daily``, ``com.tencent.mm/.ui.LauncherUI``)
     <STR>    a quoted value of a key (``tag="View Lock"`` -> ``tag=<STR>``)
-    <USER>   the user name in ``for user X`` / ``invalid user X``
+    <USER>   the user name in ``for user X`` / ``invalid user X`` / ``password for X``
+             (sshd's ``Failed password for X from``; also publickey, none)
+
+Other conventions: a size restated in larger units (``1234 bytes (1.2 KB)``) is dropped, since
+it is printed only for large sizes; a query string belongs to its path (``/v2/x?a=1&b=2`` ->
+``<PATH>``); a mail message-id ``<local@host>`` is an ``<EMAIL>``; every month-name date is
+masked, not only the header's. Log levels are kept: ``INFO`` and ``FATAL`` lines stay apart
+even where LogHub's templates merge them, since the level matters to a classifier.
 
 A run of one kind (``an1 an2 an3``, ``@0x1 @0x2``) becomes one placeholder, since lists have
 variable lengths. Whitespace is collapsed to single spaces. Only the first ``max_chars``
@@ -28,11 +42,16 @@ masker sees untrusted input on the hot path of every line.
 
 Speed: a line is split on whitespace and each token is looked up in a bounded token memo, so
 only tokens not seen recently go through the regexes; the few constructs that span spaces
-(month-name dates, quoted values, user names, a syslog host) are one guarded pass each.
+(month-name dates, quoted values, user names, a syslog header, a thread) are one guarded pass
+each.
+
+There is deliberately no clustering layer (Drain-style merging of keys that differ in one
+word): it would make a line's key depend on the lines seen before it, so keys would change
+over time, differ between processes and restarts, and a saved cache would no longer match.
 
 Example:
     >>> template_key("Jun 14 15:16:01 combo sshd[19939]: Failed password for root from 1.2.3.4")
-    '<TS> <HOST> sshd[<NUM>]: Failed password for root from <HOST>'
+    '<TS> <HOST> <ID>[<NUM>]: Failed password for <USER> from <HOST>'
 """
 
 from __future__ import annotations
@@ -69,10 +88,14 @@ _TLD = (
     "|info|biz|local|lan|internal|arpa"
 )
 
+_SOURCE = "java|py|c|h|cc|cpp|hpp|go|rs|js|ts|rb|php|scala|kt|cs|pl|sh|lua|swift|m"
+_SLD = "ac|co|com|edu|gov|net|org|or|ne|go"
+
 # Passes for variable parts that need not contain a digit. Each runs only when a substring
 # test (done in C) says it can match, so most lines never pay for it.
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{0,15}+://[^\s\"'<>\])}]*+")
-_EMAIL = re.compile(r"\b[\w.+-]++@[\w-]++(?:\.[\w-]++)+")
+# (a mail message-id "<local@host>" is one too: it names a message, not a template)
+_EMAIL = re.compile(r"\b[\w.+-]++@[\w-]++(?:\.[\w-]++)+|<[\w.+$-]++@[\w.-]++>")
 # A quoted value of a key (after "=" or ": "), masked whole; other quoted text keeps its words
 # (`"GET /x HTTP/1.1"`: the method is part of the template).
 _QUOTED = re.compile(
@@ -83,6 +106,8 @@ _UUID = re.compile(
 )
 _PATH = re.compile(
     r"(?<![\w.:/\\<>-])(?:[A-Za-z]:\\|~?\.{0,2}/(?=[\w.~-]))[\w.~@%+=-]*+(?:[/\\][\w.~@%+=-]*+)*+"
+    # a query string belongs to the path it follows (/v2/servers?all_tenants=True&host=x)
+    r"(?:\?[\w.~@%+=&;:,/-]*+)?+"
 )
 
 # The master pass: every other variable part starts at the start of an alphanumeric run.
@@ -96,9 +121,19 @@ _MASTER = re.compile(
     rf"|(?P<IP>\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?![A-Za-z0-9.])"
     rf"|(?:{_H}{{1,4}}:){{3,7}}+{_H}{{1,4}}(?![A-Za-z0-9:])"
     rf"|(?:{_H}{{1,4}}(?::{_H}{{1,4}}){{0,6}}+)?::(?:{_H}{{1,4}}(?::{_H}{{1,4}}){{0,6}}+)?(?![A-Za-z0-9:]))"
-    rf"|(?P<HOST>[A-Za-z0-9][A-Za-z0-9-]{{0,62}}+(?:\.[A-Za-z0-9][A-Za-z0-9-]{{0,62}}+){{0,8}}"
-    rf"\.(?:{_TLD})(?![A-Za-z0-9.-]))"
-    rf"|(?P<HEX>0[xX]{_H}++(?![A-Za-z0-9])|(?=[a-fA-F]*+[0-9])(?=[0-9]*+[a-fA-F]){_H}++(?![A-Za-z0-9]))"
+    # (a host name has a dot after its first label: tested once, so most runs fail fast)
+    rf"|(?P<HOST>(?=[A-Za-z0-9-]{{1,63}}+\.[A-Za-z0-9])(?:"
+    rf"[A-Za-z0-9][A-Za-z0-9-]{{0,62}}+(?:\.[A-Za-z0-9][A-Za-z0-9-]{{0,62}}+){{0,8}}"
+    rf"\.(?:{_TLD})(?![A-Za-z0-9.-])"
+    # three or more labels ending in a country code, with a digit (1.sh.inode.at) or a
+    # second-level domain (mail.wsi.edu.pl), unlike property names (mapred.task.id)
+    rf"|(?=[A-Za-z.-]{{0,253}}+[0-9])[A-Za-z0-9][A-Za-z0-9-]{{0,62}}+"
+    rf"(?:\.[A-Za-z0-9][A-Za-z0-9-]{{0,62}}+){{1,8}}\.[a-z]{{2}}(?![A-Za-z0-9.-])"
+    rf"|(?:[A-Za-z0-9][A-Za-z0-9-]{{0,62}}+\.){{1,8}}(?:{_SLD})\.[a-z]{{2}}(?![A-Za-z0-9.-])"
+    # any lower-case dotted name with a port (bx.optimix.asia:443), but not file:line
+    rf"|[a-z0-9][a-z0-9-]{{0,62}}+(?:\.[a-z0-9][a-z0-9-]{{0,62}}+){{0,8}}\.(?!(?:{_SOURCE}):)"
+    rf"[a-z]{{2,24}}+(?=:[0-9]{{1,5}}+(?![A-Za-z0-9.:]))))"
+    rf"|(?P<HEX>0[xX]{_H}++(?![A-Za-z0-9])|0[0-9]{{7,}}+(?![A-Za-z0-9.])|(?=[a-fA-F]*+[0-9])(?=[0-9]*+[a-fA-F]){_H}++(?![A-Za-z0-9]))"
     r"|(?P<NUM>-?[0-9]++(?:\.[0-9]++)*+(?=(?:[munµ]?s|sec|secs|min|[hdx]|[kKMGT]i?B)?+(?![A-Za-z0-9])))"
     # any other compound word with a digit (R02-M1-N0, blk_-12, x86_64, node-7.local)
     r"|(?<![_.:-])(?P<ID>(?=[A-Za-z0-9_.:-]*?[0-9])[A-Za-z0-9]++(?:[_.:-]++[A-Za-z0-9]++)*+)"
@@ -126,10 +161,57 @@ _MONTH_DATE = re.compile(
 # A list of values of one kind ("an1 an2 an3", "@0x1 @0x2") has a variable length: one key.
 _RUN = re.compile(r"(<[A-Z]++>)(?:[ ,;]++@?\1)++")
 # The word after these is a user name in the auth logs of most systems (sshd, pam, su, ftp).
-_USER = re.compile(r"(?:(?<=for user )|(?<=nvalid user )|(?<=llegal user ))[^\s\[\](),;<]++")
-# A syslog header (RFC 3164): "<TS> host program[pid]: message": the host name varies.
+# So is the word after "password for" (etc.) in sshd's "Failed password for X from"; in
+# "for invalid user X" it is the word after "user". (A pam "user=X" field is left alone: LogHub
+# keeps "user=root" and "user=guest" apart in one system and merges them in another.)
+_USER = re.compile(
+    r"(for user|[Ii]nvalid user|[Ii]llegal user|password for|publickey for|none for)"
+    r" ++(?!(?:from|invalid user|illegal user) )[^\s\[\](),;<>]++"
+)  # (guarded by substring tests in TemplateMasker.key: keep the two in step)
+
+
+def _user(match: re.Match[str]) -> str:
+    return f"{match.group(1)} <USER>"
+
+
+# A syslog header (RFC 3164): "<TS> host program[pid]: message". The host varies, and so does
+# the program: "su" and "sshd" print the same pam message (the module in "(pam_unix)" stays).
 _SYSLOG_HOST = re.compile(r"<TS> [^\s\[\]<>]++(?= [^\s:]++: )")
+# Also found after a prefix of other fields (BSD/remote syslog, collectors): searched for in the
+# first _HEADER_CHARS characters.
+_SYSLOG_PROGRAM = re.compile(
+    r"<TS> (?:<HOST>|[^\s\[\]<>]++) [A-Za-z_][\w.-]{0,63}+"
+    r"(?=(?:\([\w.:-]{1,64}+\))?+(?:\[\d{1,10}+\])?+: )"
+)
+# A thread in brackets after the level of a log4j-style header ("INFO [IPC Server handler 3]",
+# "WARN  [QuorumPeer[myid=1]/0.0.0.0:2181:Leader@50]"): one nesting level, possessive.
+_LEVEL_NAMES = (
+    "INFO", "WARN", "WARNING", "ERROR", "DEBUG", "TRACE", "FATAL", "SEVERE", "NOTICE", "CRITICAL",
+)  # fmt: skip
+# " INFO" or " INFO " (levels padded to five characters); tested with str.endswith, no copy.
+_LEVELS: Final = tuple(f" {name}{pad}" for name in _LEVEL_NAMES for pad in ("", " "))
+_THREAD = re.compile(r"\[(?:[^\[\]\n]++|\[[^\[\]\n]*+\])*+\]")
+# What a program, process or thread name in a header becomes (an id: it names who logged).
+_PROGRAM: Final = "<ID>"
+# Where to look for a header's thread: its first characters.
+_HEADER_CHARS: Final = 120
+# A Windows program name ("chrome.exe", "QQ.EXE") is a token; the " *64" bitness mark after
+# it (Proxifier, Process Explorer) goes with it.
+_EXE = re.compile(r"[\w-][\w.-]{0,200}")
+_EXE_BITS = re.compile(r"(?<=<ID>) \*<NUM>(?= )")
+# A host followed by its resolved name in parentheses, empty when it has none:
+# "from 1.2.3.4 (host.example.org)", "from 1.2.3.4 ()".
+_HOST_NAME = re.compile(r"<HOST> \((?:<HOST>|<ID>)?\)")
+# A size restated in larger units, printed only when it is large: "1234 bytes (1.2 KB)".
+_SIZE_RESTATED = re.compile(r"(?<=<NUM> bytes) \(<NUM> ?[KMGTP]i?B\)")
+# Hex digits without a decimal digit ("ffffffff") are a hex value only when long.
+_LETTER_HEX = re.compile(r"(?<![A-Za-z0-9])[a-fA-F]{8,}+(?![A-Za-z0-9])")
 _DIGIT = re.compile(r"[0-9]")
+# A reverse-DNS app or bundle id (com.apple.CacheDelete.daily), with an Android component
+# (com.tencent.mm/.ui.LauncherUI): which app a message is about varies, the message does not.
+_BUNDLE = re.compile(
+    r"(?<![\w.$/-])com(?:\.[A-Za-z_][\w-]{0,63}+){2,8}+(?:/[\w.$]{1,200}+)?+(?![\w-])"
+)
 
 
 def _first_group(match: re.Match[str]) -> str:
@@ -139,7 +221,9 @@ def _first_group(match: re.Match[str]) -> str:
 def _mask_token(token: str) -> str:
     """Mask one whitespace-free token (the slow path: only tokens not seen recently)."""
     if token.isdigit():
-        return "<NUM>"
+        # zero-padded fixed-width numbers are hex dumps (00106570 next to 0244c1dc)
+        # (8+ digits: a 6-digit 011106 is more likely a clock time)
+        return "<HEX>" if token[0] == "0" and len(token) >= 8 else "<NUM>"
     if "://" in token:
         token = _URL.sub("<URL>", token)
     if "@" in token:
@@ -148,8 +232,13 @@ def _mask_token(token: str) -> str:
         token = _PATH.sub("<PATH>", token)
     if "-" in token:
         token = _UUID.sub("<UUID>", token)
+    if "." in token:
+        if token.endswith((".exe", ".EXE", ".Exe")) and _EXE.fullmatch(token):
+            return _PROGRAM
+        if "com." in token:
+            token = _BUNDLE.sub("<ID>", token)
     if _DIGIT.search(token) is None and "." not in token and ":" not in token:
-        return token
+        return _LETTER_HEX.sub("<HEX>", token) if len(token) >= 8 else token
     return _MASTER.sub(_placeholder, token)
 
 
@@ -186,10 +275,24 @@ class TemplateMasker:
         date = _MONTH_DATE.search(s)
         if date is not None:
             s = f"{s[: date.start()]}<TS>{s[date.end() :]}"
-        if s.startswith("<TS> "):
-            s = _SYSLOG_HOST.sub("<TS> <HOST>", s, count=1)
-        if "user " in s:
-            s = _USER.sub("<USER>", s)
+            # a second date (Linux ftpd: "connection from x at Sun Jul 10 03:55:15 2005")
+            date = _MONTH_DATE.search(s, date.start() + 4)
+            if date is not None:
+                s = f"{s[: date.start()]}<TS>{_MONTH_DATE.sub('<TS>', s[date.end() :])}"
+        if "<TS> " in s and ": " in s:
+            header = _SYSLOG_PROGRAM.search(s, 0, 2 * _HEADER_CHARS)
+            if header is not None and header.start() < _HEADER_CHARS:
+                s = f"{s[: header.start()]}<TS> <HOST> {_PROGRAM}{s[header.end() :]}"
+            elif s.startswith("<TS> "):
+                s = _SYSLOG_HOST.sub("<TS> <HOST>", s, count=1)
+        bracket = s.find(" [", 0, _HEADER_CHARS)
+        if bracket > 0 and s.endswith(_LEVELS, 0, bracket):
+            # the thread must start in the header, but a long one may end beyond it
+            thread = _THREAD.match(s, bracket + 1, 4 * _HEADER_CHARS)
+            if thread is not None:
+                s = f"{s[:bracket]} [{_PROGRAM}]{s[thread.end() :]}"
+        if "user " in s or "word for " in s or "key for " in s or "none for " in s:
+            s = _USER.sub(_user, s)
         tokens = s.split()
         # Most tokens were seen before: look them all up in C, and mask only the new ones.
         masked = list(map(self._memo.get, tokens))
@@ -204,6 +307,13 @@ class TemplateMasker:
                 token = tokens[i]
                 masked[i] = memo[token] = _mask_token(token)
         k = " ".join(masked)  # type: ignore[arg-type]
+        if " (" in k:  # one test for the three rare rewrites below
+            if "<HOST> (" in k:
+                k = _HOST_NAME.sub("<HOST>", k)
+            if "bytes (" in k:
+                k = _SIZE_RESTATED.sub("", k)
+        if " *<NUM> " in k:
+            k = _EXE_BITS.sub("", k)
         if "> <" in k or ">,<" in k or ">, <" in k or "> @<" in k or ">; <" in k:
             k = _RUN.sub(_first_group, k)
         return k

@@ -148,6 +148,26 @@ class ChatLLMStage:
             **counts,
         }
 
+    def complete_text(self, messages: list[dict[str, str]],
+                      response_format: dict[str, Any] | None = None) -> str:
+        """Free text from the model through the same breaker, cap and retries as classify.
+
+        Generation uses it; the caller redacts what it sends.
+        """
+        def ask() -> str:
+            self._cap.acquire()
+            self._count("calls")
+            return self._retry.call(self._client.complete, messages, response_format)
+
+        try:
+            return str(self.breaker.call(ask))
+        except StageUnavailable:
+            self._count("unavailable")
+            raise
+        except StageFailed:
+            self._count("failures")
+            raise
+
     # --- inside the breaker --------------------------------------------------------------
     def _ask(self, messages: list[dict[str, str]]) -> str:
         self._cap.acquire()

@@ -45,7 +45,11 @@ async def generate(body: GenerateRequest, caller: AuthorizedCaller) -> JSONRespo
                        "Generation is not available in this installation.")
     taxonomy = state.sieve.taxonomy if state.sieve is not None else state.settings.taxonomy
     try:
-        out = await run_in_threadpool(state.generator, body.prompt, body.count, taxonomy)
+        out = await run_in_threadpool(
+            state.generator, body.prompt, body.count, taxonomy,
+            llm=getattr(state.sieve, "llm", None), encoder=getattr(state.sieve, "encoder", None))
+    except ValueError as exc:  # the generator's own check of the prompt
+        raise ApiError(422, "invalid_prompt", str(exc)) from exc
     except Exception as exc:  # an LLM outage must read as 503, not as a crash
         raise ApiError(503, "generation_failed", f"Generation failed: {exc}") from exc
     lines = list(out.lines)
