@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 LineInput = str | tuple[str, str | None]
 
 #: Templates per guarded encoder call (see _embedding_stage).
-EMBED_CHUNK = 64
+EMBED_CHUNK = 32
 
 
 class EncoderLike(Protocol):

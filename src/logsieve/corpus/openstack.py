@@ -161,6 +161,8 @@ System_Operations = [
 ]
 
 Instance_Management = [
+    # The taxonomy counts successful API requests about servers as instance management.
+    t("api-2xx", API, "I", '{ip} "{GET|POST|DELETE|PUT} /v2{.1|}/{hex:32}/{servers/detail|servers|servers/{uuid}|servers/{uuid}/action|servers/detail?all_tenants=1} HTTP/1.1" status: {200|202|204} len: {int:200-3000} time: {dec:0-2}'),
     t("lifecycle", MANAGER, "I", _I + "VM {Started|Paused|Resumed|Stopped} (Lifecycle Event)"),
     t(
         "pending-task",
@@ -418,6 +420,14 @@ Scheduler_Operations = [
 ]
 
 Boot_Timeout_Errors = [
+    # ... and a guest the hypervisor could not start as a boot failure (taxonomy description).
+    t(
+        "libvirt-crash",
+        LIBVIRT,
+        "E",
+        _I
+        + "{Failed to start libvirt guest: libvirt.libvirtError: internal error: qemu unexpectedly closed the monitor|Instance failed to spawn: libvirt.libvirtError: Domain not found: no domain with matching uuid '{uuid}'|Failed to build and run instance: libvirt.libvirtError: Requested operation is not valid: domain is not running}",
+    ),
     t(
         "vif-timeout",
         LIBVIRT,
@@ -824,7 +834,6 @@ Service_Communication_Errors = [
 ]
 
 UNCLASSIFIED = [
-    t("api-2xx", API, "I", '{ip} "{GET|POST|DELETE} /v2{.1|}/{hex:32}/{servers/detail|servers|os-services|flavors/detail|servers/{uuid}} HTTP/1.1" status: {200|202|204} len: {int:200-3000} time: {dec:0-2}'),
     t("domain-xml", GUEST, "E", "{<domain type='{kvm|qemu}'>|  <name>{instname}</name>|  <memory unit='KiB'>{int:65536-8388608}</memory>|    <source file='{instpath}/disk'/>|  <on_crash>destroy</on_crash>|    <nova:name>vm-{int:1-900}</nova:name>|  </devices>|<machine maxCpus='{int:1-255}'>pc-i440fx-{version}</machine>}"),
     t(
         "code-frame",
@@ -832,13 +841,6 @@ UNCLASSIFIED = [
         "E",
         _I
         + '{    rv = meth(*args, **kwargs)|    self.force_reraise()|    six.reraise(self.type_, self.value, self.tb)|    yield resources|    raise value|  File "/opt/stack/nova/nova/virt/libvirt/driver.py", line {int:100-9000}, in {spawn|_create_guest}}',
-    ),
-    t(
-        "libvirt-crash",
-        LIBVIRT,
-        "E",
-        _I
-        + "{Failed to start libvirt guest: libvirt.libvirtError: internal error: qemu unexpectedly closed the monitor|Instance failed to spawn: libvirt.libvirtError: Domain not found: no domain with matching uuid '{uuid}'|Failed to build and run instance: libvirt.libvirtError: Requested operation is not valid: domain is not running}",
     ),
     t("privsep-caps", PRIVSEP, "I", "privsep process running with capabilities (eff/prm/inh): CAP_{NET_ADMIN|SYS_ADMIN|CHOWN}/CAP_{NET_ADMIN|SYS_ADMIN}/none"),
     t("debug-lock", _nova("oslo_concurrency.lockutils"), "D", '{Lock "compute_resources" acquired by "nova.compute.resource_tracker.ResourceTracker.{_update_available_resource|instance_claim}" :: waited {dec:0-1}s|Lock "{uuid}" released by "nova.compute.manager.{_locked_do_build_and_run_instance|do_terminate_instance}" :: held {dec:0-90}s}'),

@@ -1,0 +1,55 @@
+"""``logsieve evaluate``: run the whole sieve on labelled lines and measure it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..build import build_sieve
+from ..errors import LogsieveError
+from ..evaluate import evaluate_sieve, format_report
+from ..settings import Settings
+from ..train import read_labelled
+
+
+def evaluate(
+    data: Annotated[Path, typer.Option("--data", help="Labelled CSV (with header) or JSONL.")],
+    taxonomy: Annotated[str | None, typer.Option(
+        "--taxonomy", "-t", help="Built-in taxonomy name or a YAML path.")] = None,
+    model: Annotated[Path | None, typer.Option(
+        "--model", help="Directory of a trained head (default: the shipped one).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
+    = False,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Never call an LLM.")] = False,
+    text_col: Annotated[str, typer.Option(help="Column with the log line.")] = "log_message",
+    label_col: Annotated[str, typer.Option(help="Column with the true label.")]
+    = "target_label",
+    source_col: Annotated[str, typer.Option(help="Column with the source.")] = "source",
+) -> None:
+    """Measure the sieve on labelled data: logsieve evaluate --data labelled.csv [--json]."""
+    overrides: dict[str, Any] = {}
+    if taxonomy:
+        overrides["taxonomy"] = taxonomy
+    if model:
+        overrides["model_dir"] = model
+    if no_llm:
+        overrides["llm_enabled"] = False
+    try:
+        rows = read_labelled(data, text_col, label_col, source_col)
+        sieve = build_sieve(Settings(**overrides))
+        try:
+            report = evaluate_sieve(sieve, rows)
+        finally:
+            sieve.close()
+    except LogsieveError as exc:
+        typer.echo(f"logsieve: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if json_out:
+        json.dump(report, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        typer.echo(format_report(report))
