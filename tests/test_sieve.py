@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from logsieve.embedding import LinearHead, MiniLMEncoder
 from sklearn.linear_model import LogisticRegression
 
 from logsieve.cache import DecisionCache
+from logsieve.embedding import LinearHead, MiniLMEncoder
 from logsieve.errors import StageFailed, StageUnavailable
 from logsieve.result import Status
 from logsieve.sieve import Sieve

@@ -133,7 +133,8 @@ def _embed_breaker(settings: Settings) -> Any:
 
     breaker = CircuitBreaker("bert", settings.embed_breaker_failures,
                              settings.embed_breaker_reset_s)
-    return Guard(breaker, RetryPolicy(retries=2, backoff_s=0.1), timeout_s=settings.embed_timeout_s)
+    return Guard(breaker, RetryPolicy(retries=settings.embed_retries, backoff_s=0.1),
+                 timeout_s=settings.embed_timeout_s)
 
 
 def _cache_backend(settings: Settings, fingerprint: dict[str, str]) -> Any | None:

@@ -90,7 +90,8 @@ class DecisionCache:
     def put(self, key: str, decision: Decision) -> None:
         with self._lock:
             self._store(key, decision, count=0)
-        if self.backend is not None and decision.accepted:
+        # Low-confidence answers are shared too: another replica then skips the encoder as well.
+        if self.backend is not None:
             try:
                 self.backend.put(key, decision)
             except Exception:  # a shared store being down must never fail a request

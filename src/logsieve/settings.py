@@ -84,7 +84,10 @@ class Settings(BaseSettings):
     # --- embedding resilience (seed 001) --------------------------------------------
     embed_breaker_failures: int = Field(5, ge=1, validation_alias=_env("EMBED_BREAKER_FAILURES"))
     embed_breaker_reset_s: float = Field(10.0, gt=0, validation_alias=_env("EMBED_BREAKER_RESET_S"))
-    embed_timeout_s: float = Field(4.0, gt=0, validation_alias=_env("EMBED_TIMEOUT_S"))
+    embed_timeout_s: float = Field(4.0, gt=0, validation_alias=_env("EMBED_TIMEOUT_S"),
+                                   description="Deadline of one encoder call (32 templates).")
+    embed_retries: int = Field(2, ge=0, validation_alias=_env("EMBED_RETRIES"),
+                               description="Retries of a timed-out encoder call.")
 
     # --- HTTP service ---------------------------------------------------------------
     host: str = Field("127.0.0.1", validation_alias=_env("HOST"))

@@ -399,11 +399,16 @@ class Sieve:
                      **({"reason": self._why["bert"]} if "bert" in self._why else {})},
             "threshold": self.threshold,
             "llm": llm_health,
-            "cache": self.cache.stats(),
+            "cache": {**self.cache.stats(), **self._backend_health()},
             "breakers": breakers,
             "decisions": dict(self.counts),
             "can_classify": True,
         }
+
+    def _backend_health(self) -> dict[str, Any]:
+        """The shared store's reachability (one quick ping), for /health."""
+        check = getattr(self.cache.backend, "health", None)
+        return {"backend_health": check()} if callable(check) else {}
 
     def top_templates(self, n: int = 20) -> list[dict[str, Any]]:
         return self.cache.top(n)

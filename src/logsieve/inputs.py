@@ -1,4 +1,4 @@
-"""Reading log input for the CLI: plain text, CSV (source,log_message) or JSONL, streamed.
+"""Reading log input (CLI, batch engines): plain text, CSV (source,log_message) or JSONL, streamed.
 
 Every record keeps its 1-based line number so a message can name it; a record that cannot be
 read still comes out (with ``error`` set), so no line is silently lost.
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from ..errors import InputError
+from .errors import InputError
 
 FORMATS = ("auto", "text", "csv", "jsonl")
 
