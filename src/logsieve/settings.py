@@ -47,7 +47,7 @@ class Settings(BaseSettings):
         description="Overrides the taxonomy's embedding threshold (default 0.7).")
     embedding_enabled: bool = Field(True, validation_alias=_env("EMBEDDING_ENABLED"))
     encoder_threads: int | None = Field(None, ge=1, validation_alias=_env("ENCODER_THREADS"))
-    encoder_batch_size: int = Field(32, ge=1, le=256, validation_alias=_env("ENCODER_BATCH_SIZE"))
+    encoder_batch_size: int = Field(16, ge=1, le=256, validation_alias=_env("ENCODER_BATCH_SIZE"))
     model_path: Path | None = Field(None, validation_alias=_env("ONNX_MODEL_PATH"))
     tokenizer_path: Path | None = Field(None, validation_alias=_env("TOKENIZER_PATH"))
     max_line_chars: int = Field(65536, ge=16, validation_alias=_env("MAX_LINE_CHARS"),
