@@ -5,33 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
 import redis
-from sklearn.linear_model import LogisticRegression
 
 from logsieve.build import build_sieve
 from logsieve.cache import Decision
 from logsieve.cache_redis import RedisBackend, RedisUnavailable, redis_key
-from logsieve.embedding import LinearHead, MiniLMEncoder
+from logsieve.embedding import MiniLMEncoder
 from logsieve.settings import Settings
 from logsieve.sieve import Sieve
 from redis_server import RedisServer, free_port
-
-TRAIN = {
-    "AUTH_ERROR": ["Failed password for invalid user admin from 10.0.0.1 port 22 ssh2",
-                   "authentication failure; logname= uid=0 euid=0 user=root",
-                   "Invalid token presented by client, access denied",
-                   "Permission denied for user guest on resource /admin"],
-    "DB_ERROR": ["Database connection refused: could not connect to postgres on db01",
-                 "Deadlock detected while executing query on table orders",
-                 "SQL error: duplicate key value violates unique constraint",
-                 "Connection pool exhausted: no database connections available"],
-    "BACKUP": ["Nightly backup job wrote archive of 12 GB to storage",
-               "Snapshot of volume vol-12 created for backup",
-               "Restore from backup archive finished in 40 s",
-               "Incremental backup of /home copied 300 files"],
-}
+from tiny_head import CountingEncoder, train_tiny_head
 
 # Lines no rule of the standard taxonomy takes: each reaches the template cache / encoder.
 FIRST = ["Failed password for invalid user bob from 192.168.1.7 port 4242 ssh2",
@@ -48,19 +32,6 @@ def same_templates(lines: Sequence[str], salt: int) -> list[str]:
     return out
 
 
-class CountingEncoder:
-    """The real encoder, counting how many texts it was asked to encode."""
-
-    def __init__(self, inner: MiniLMEncoder) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.calls: list[int] = []
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        self.calls.append(len(texts))
-        return self.inner.encode(texts)
-
-
 @pytest.fixture(scope="module")
 def encoder() -> MiniLMEncoder:
     return MiniLMEncoder(threads=2)
@@ -68,11 +39,8 @@ def encoder() -> MiniLMEncoder:
 
 @pytest.fixture(scope="module")
 def head_dir(encoder: MiniLMEncoder, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    texts = [t for ts in TRAIN.values() for t in ts]
-    labels = [lb for lb, ts in TRAIN.items() for _ in ts]
-    clf = LogisticRegression(C=20.0, max_iter=2000).fit(encoder.encode(texts), labels)
     directory = tmp_path_factory.mktemp("head")
-    LinearHead.from_sklearn(clf, {"taxonomy": "standard"}).save(directory)
+    train_tiny_head(encoder).save(directory)
     return directory
 
 

@@ -15,29 +15,14 @@ pd = pytest.importorskip("pandas")
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 
-from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from llm_double import LLMDouble, Reply  # noqa: E402
 from logsieve.build import build_sieve  # noqa: E402
-from logsieve.embedding import LinearHead, MiniLMEncoder  # noqa: E402
+from logsieve.embedding import MiniLMEncoder  # noqa: E402
 from logsieve.engines.ray import RESULT_COLUMNS, classify_dataset, classify_files  # noqa: E402
 from logsieve.inputs import read_records  # noqa: E402
 from logsieve.settings import Settings  # noqa: E402
-
-TRAIN = {
-    "AUTH_ERROR": ["Failed password for invalid user admin from 10.0.0.1 port 22 ssh2",
-                   "authentication failure; logname= uid=0 euid=0 user=root",
-                   "Invalid token presented by client, access denied",
-                   "Permission denied for user guest on resource /admin"],
-    "DB_ERROR": ["Database connection refused: could not connect to postgres on db01",
-                 "Deadlock detected while executing query on table orders",
-                 "SQL error: duplicate key value violates unique constraint",
-                 "Connection pool exhausted: no database connections available"],
-    "BACKUP": ["Nightly backup job wrote archive of 12 GB to storage",
-               "Snapshot of volume vol-12 created for backup",
-               "Restore from backup archive finished in 40 s",
-               "Incremental backup of /home copied 300 files"],
-}
+from tiny_head import train_tiny_head  # noqa: E402
 
 BASE = ["Failed password for invalid user bob from 192.168.1.{i} port 4242 ssh2",
         "Deadlock detected while executing query on table t{i}",
@@ -63,11 +48,8 @@ def ray_local() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     encoder = MiniLMEncoder(threads=2)
-    texts = [t for ts in TRAIN.values() for t in ts]
-    labels = [lb for lb, ts in TRAIN.items() for _ in ts]
-    clf = LogisticRegression(C=20.0, max_iter=2000).fit(encoder.encode(texts), labels)
     directory = tmp_path_factory.mktemp("head")
-    LinearHead.from_sklearn(clf, {"taxonomy": "standard"}).save(directory)
+    train_tiny_head(encoder).save(directory)
     # llm_enabled stays True: batch runs switch the LLM off themselves unless given a budget.
     return Settings(_env_file=None, model_dir=directory,  # type: ignore[call-arg]
                     embedding_threshold=0.4)

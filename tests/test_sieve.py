@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sklearn.linear_model import LogisticRegression
 
 from logsieve.cache import DecisionCache
 from logsieve.embedding import LinearHead, MiniLMEncoder
@@ -17,37 +16,9 @@ from logsieve.errors import StageFailed, StageUnavailable
 from logsieve.result import Status
 from logsieve.sieve import Sieve
 from logsieve.taxonomy import load_taxonomy
+from tiny_head import CountingEncoder, train_tiny_head
 
 STD = load_taxonomy("standard")
-
-TRAIN = {
-    "AUTH_ERROR": ["Failed password for invalid user admin from 10.0.0.1 port 22 ssh2",
-                   "authentication failure; logname= uid=0 euid=0 user=root",
-                   "Invalid token presented by client, access denied",
-                   "Permission denied for user guest on resource /admin"],
-    "DB_ERROR": ["Database connection refused: could not connect to postgres on db01",
-                 "Deadlock detected while executing query on table orders",
-                 "SQL error: duplicate key value violates unique constraint",
-                 "Connection pool exhausted: no database connections available"],
-    "BACKUP": ["Nightly backup job wrote archive of 12 GB to storage",
-               "Snapshot of volume vol-12 created for backup",
-               "Restore from backup archive finished in 40 s",
-               "Incremental backup of /home copied 300 files"],
-}
-
-
-class CountingEncoder:
-    """The real encoder, counting how many texts it was asked to encode."""
-
-    def __init__(self, inner: MiniLMEncoder) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.calls: list[int] = []
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        self.calls.append(len(texts))
-        return self.inner.encode(texts)
-
 
 class ScriptedLLM:
     """The LLM seam's contract (logsieve.llm.LLMStage) answered in process, for routing tests.
@@ -82,10 +53,7 @@ def encoder() -> MiniLMEncoder:
 
 @pytest.fixture(scope="module")
 def head(encoder: MiniLMEncoder) -> LinearHead:
-    texts = [t for ts in TRAIN.values() for t in ts]
-    labels = [lb for lb, ts in TRAIN.items() for _ in ts]
-    clf = LogisticRegression(C=20.0, max_iter=2000).fit(encoder.encode(texts), labels)
-    return LinearHead.from_sklearn(clf, {"taxonomy": "standard"})
+    return train_tiny_head(encoder)
 
 
 def make(encoder: Any, head: Any, **kw: Any) -> Sieve:
