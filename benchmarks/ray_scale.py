@@ -31,22 +31,6 @@ from common import REPO, replay_stream, write_result
 
 sys.path.insert(0, str(REPO / "tests"))
 
-TRAIN = {
-    "AUTH_ERROR": ["Failed password for invalid user admin from 10.0.0.1 port 22 ssh2",
-                   "authentication failure; logname= uid=0 euid=0 user=root",
-                   "Invalid token presented by client, access denied",
-                   "Permission denied for user guest on resource /admin"],
-    "DB_ERROR": ["Database connection refused: could not connect to postgres on db01",
-                 "Deadlock detected while executing query on table orders",
-                 "SQL error: duplicate key value violates unique constraint",
-                 "Connection pool exhausted: no database connections available"],
-    "BACKUP": ["Nightly backup job wrote archive of 12 GB to storage",
-               "Snapshot of volume vol-12 created for backup",
-               "Restore from backup archive finished in 40 s",
-               "Incremental backup of /home copied 300 files"],
-}
-
-
 class TimedEncoder:
     """The real encoder, timing every call."""
 
@@ -70,16 +54,11 @@ def head_dir(work: Path) -> tuple[Path | None, str]:
     shipped = shipped_head_dir("standard")
     if shipped is not None:
         return None, f"shipped ({shipped})"
-    from sklearn.linear_model import LogisticRegression
+    from logsieve.embedding import MiniLMEncoder
+    from tiny_head import train_tiny_head  # tests/, on the path above
 
-    from logsieve.embedding import LinearHead, MiniLMEncoder
-
-    enc = MiniLMEncoder(threads=2)
-    texts = [t for ts in TRAIN.values() for t in ts]
-    labels = [lb for lb, ts in TRAIN.items() for _ in ts]
-    clf = LogisticRegression(C=20.0, max_iter=2000).fit(enc.encode(texts), labels)
     d = work / "head"
-    LinearHead.from_sklearn(clf, {"taxonomy": "standard"}).save(d)
+    train_tiny_head(MiniLMEncoder(threads=2)).save(d)
     return d, "tiny (3 labels, 12 lines; no shipped head)"
 
 
