@@ -30,8 +30,11 @@ from .rules import RuleSet
 from .taxonomy import Taxonomy
 from .templates import template_key
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the seams themselves; the sieve never imports their implementations
     import numpy as np
+
+    from .embedding import Encoder
+    from .llm import LLMStage
 
 LineInput = str | tuple[str, str | None]
 
@@ -39,22 +42,10 @@ LineInput = str | tuple[str, str | None]
 EMBED_CHUNK = 32
 
 
-class EncoderLike(Protocol):
-    name: str
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
 class HeadLike(Protocol):
     classes_: list[str]
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray: ...
-
-
-class LLMLike(Protocol):
-    name: str
-
-    def classify(self, text: str, source: str | None = None) -> Any: ...
 
 
 class BreakerLike(Protocol):
@@ -79,9 +70,9 @@ class Sieve:
         self,
         taxonomy: Taxonomy,
         *,
-        encoder: EncoderLike | None = None,
+        encoder: Encoder | None = None,
         head: HeadLike | None = None,
-        llm: LLMLike | None = None,
+        llm: LLMStage | None = None,
         cache: DecisionCache | None = None,
         threshold: float | None = None,
         max_line_chars: int = 65536,

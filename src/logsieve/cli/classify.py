@@ -19,6 +19,7 @@ from ..errors import LogsieveError
 from ..inputs import Record, read_records
 from ..result import Result
 from ..settings import Settings
+from .options import sieve_overrides
 
 CSV_COLUMNS = ("line", "source", "log_message", "label_id", "label", "final_confidence",
                "pipeline_stage", "classifier", "decided_by", "template", "processing_time_ms",
@@ -75,15 +76,9 @@ def classify(
     = None,
 ) -> None:
     """Classify log lines (text, CSV with source,log_message, or JSONL) into JSONL or CSV."""
-    overrides: dict[str, Any] = {}
-    if taxonomy:
-        overrides["taxonomy"] = taxonomy
-    if model:
-        overrides["model_dir"] = model
+    overrides = sieve_overrides(taxonomy, model, no_llm)
     if cache:
         overrides["cache_path"] = cache
-    if no_llm:
-        overrides["llm_enabled"] = False
     # A batch run waits for the encoder rather than abandoning calls (and their threads).
     overrides["embed_timeout_s"] = embed_timeout
     overrides["embed_retries"] = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -14,6 +14,7 @@ from ..errors import LogsieveError
 from ..evaluate import evaluate_sieve, format_report
 from ..settings import Settings
 from ..train import read_labelled
+from .options import sieve_overrides
 
 
 def evaluate(
@@ -31,13 +32,7 @@ def evaluate(
     source_col: Annotated[str, typer.Option(help="Column with the source.")] = "source",
 ) -> None:
     """Measure the sieve on labelled data: logsieve evaluate --data labelled.csv [--json]."""
-    overrides: dict[str, Any] = {}
-    if taxonomy:
-        overrides["taxonomy"] = taxonomy
-    if model:
-        overrides["model_dir"] = model
-    if no_llm:
-        overrides["llm_enabled"] = False
+    overrides = sieve_overrides(taxonomy, model, no_llm)
     try:
         rows = read_labelled(data, text_col, label_col, source_col)
         sieve = build_sieve(Settings(**overrides))
