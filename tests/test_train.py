@@ -169,7 +169,7 @@ def test_trained_head_is_saved_with_metadata_and_taxonomy(trained_dir: Path,
     tax = load_taxonomy(trained_dir / "taxonomy.yaml")
     assert tax.name == "mine"
     assert meta["taxonomy_hash"] == tax.content_hash
-    assert meta["encoder"] == "all-MiniLM-L6-v2/onnx-int8"
+    assert meta["encoder"] == MiniLMEncoder(threads=1).name
     assert meta["logsieve_version"]
     training = meta["training"]
     assert set(training["n_per_class"]) == set(doc["classes"])

@@ -58,7 +58,10 @@ def load_encoder(settings: Settings) -> tuple[Any | None, str | None]:
     try:
         enc = MiniLMEncoder(model_path=settings.model_path, tokenizer_path=settings.tokenizer_path,
                             threads=settings.encoder_threads,
-                            batch_size=settings.encoder_batch_size)
+                            batch_size=settings.encoder_batch_size,
+                            compact_placeholders=settings.encoder_compact_placeholders,
+                            quantization=settings.encoder_quantization,
+                            cache_dir=settings.model_cache_dir)
     except ModelError as exc:
         return None, str(exc)
     return enc, None

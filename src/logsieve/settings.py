@@ -12,6 +12,7 @@ passed down. Names follow seed 000 where it has them (``GROQ_API_KEY``, ``LLM_MA
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,9 +47,25 @@ class Settings(BaseSettings):
         None, ge=0.0, le=1.0, validation_alias=_env("BERT_CONFIDENCE_THRESHOLD"),
         description="Overrides the taxonomy's embedding threshold (default 0.7).")
     embedding_enabled: bool = Field(True, validation_alias=_env("EMBEDDING_ENABLED"))
-    encoder_threads: int | None = Field(None, ge=1, validation_alias=_env("ENCODER_THREADS"))
-    encoder_batch_size: int = Field(16, ge=1, le=256, validation_alias=_env("ENCODER_BATCH_SIZE"))
-    model_path: Path | None = Field(None, validation_alias=_env("ONNX_MODEL_PATH"))
+    encoder_threads: int | None = Field(None, ge=1, validation_alias=_env("ENCODER_THREADS"),
+                                        description="Encoder runs side by side (default: cores).")
+    encoder_batch_size: int = Field(
+        1, ge=1, le=256, validation_alias=_env("ENCODER_BATCH_SIZE"),
+        description="Texts per encoder run; 1 keeps each vector independent of its batch.")
+    encoder_quantization: Literal["dynamic", "weights"] = Field(
+        "dynamic", validation_alias=_env("ENCODER_QUANTIZATION"),
+        description="dynamic: int8 products, derived once from the packaged model (fast); "
+        "weights: the packaged file as it is.")
+    encoder_compact_placeholders: bool = Field(
+        True, validation_alias=_env("ENCODER_COMPACT_PLACEHOLDERS"),
+        description="Encode <NUM>, <HOST>... as one-token words (a head is trained with one "
+        "setting and refused with the other).")
+    model_cache_dir: Path | None = Field(
+        None, validation_alias=_env("MODEL_CACHE_DIR"),
+        description="Where the derived encoder model is kept (default "
+        "$XDG_CACHE_HOME/logsieve/models).")
+    model_path: Path | None = Field(None, validation_alias=_env("ONNX_MODEL_PATH"),
+                                    description="An ONNX file to run as it is instead.")
     tokenizer_path: Path | None = Field(None, validation_alias=_env("TOKENIZER_PATH"))
     max_line_chars: int = Field(65536, ge=16, validation_alias=_env("MAX_LINE_CHARS"),
                                 description="Longer lines are truncated before classification.")
