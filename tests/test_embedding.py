@@ -361,10 +361,19 @@ def test_dynamic_vectors_stay_close_to_the_packaged_models(encoder: MiniLMEncode
 
 
 def test_derived_model_is_built_once_and_reused(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
     from logsieve.embedding import default_model_path
     from logsieve.encoder_model import dynamic_int8_model
 
-    first = dynamic_int8_model(default_model_path(), tmp_path)
+    # what an image build runs: the settings' cache directory gets the model
+    out = subprocess.run([sys.executable, "-m", "logsieve.encoder_model"], check=True,
+                         capture_output=True, text=True,
+                         env={**os.environ, "LOGSIEVE_MODEL_CACHE_DIR": str(tmp_path)}).stdout
+    first = Path(out.strip())
+    assert first.parent == tmp_path and first.is_file()
     stamp = first.stat().st_mtime_ns
     again = dynamic_int8_model(default_model_path(), tmp_path)
     assert again == first and again.stat().st_mtime_ns == stamp

@@ -189,6 +189,27 @@ def test_masker_is_deterministic_across_instances_and_memo_clears() -> None:
     assert len(small._memo) <= 4 + 8  # cleared when full; one line adds at most its tokens
 
 
+def test_memo_by_shape_never_answers_for_a_token_that_masks_differently() -> None:
+    # One masker sees each line after its look-alikes (same shape: digits 2-9 -> 1, zeros
+    # inside a run -> 1); a fresh masker per line is the reference.
+    lines = [
+        "Routing Table [\\_SB_.PCI0.PBHI.PXB2._PRT]",  # keeps its digits: memo by token
+        "Routing Table [\\_SB_.PCI0.PBHI.PXB3._PRT]",
+        "Routing Table [\\_SB_.PCI1.PBHI.PXB1._PRT]",
+        "value 00106570 next to 10106570",  # a leading 0 makes a hex dump
+        "value 10106570 next to 00106570",
+        "reg 0x1f and 10x1f", "reg 1x1f and 0x1f",  # "0x" matters only at a run's start
+        "blk_10401 stored", "blk_19491 stored", "blk_01491 stored",
+        "took 12ms", "took 30ms", "took 03ms", "HTTP/1.1 200", "HTTP/2.0 404",
+    ]
+    shared = TemplateMasker()
+    for line in lines:
+        assert shared.key(line) == TemplateMasker().key(line), line
+    keys = [shared.key(line) for line in lines]
+    assert keys[0] != keys[1]  # the PXB number is kept, not shared
+    assert "<HEX>" in keys[3].split()[1] and "<NUM>" in keys[3].split()[-1]
+
+
 def test_keys_matches_key() -> None:
     lines = ["a 1", "b 0x2", "c /d"]
     assert TemplateMasker().keys(lines) == [template_key(line) for line in lines]

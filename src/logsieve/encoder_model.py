@@ -102,8 +102,8 @@ def _build(source: Path, target: Path) -> None:
     log.info("deriving the dynamic-int8 encoder model from %s (once, a few seconds)", source)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as tmp:
         built = Path(tmp) / "model.onnx"
-        proc = subprocess.run([sys.executable, "-m", __name__, str(source), str(built)],
-                              capture_output=True, text=True, check=False)
+        command = [sys.executable, "-m", "logsieve.encoder_model", str(source), str(built)]
+        proc = subprocess.run(command, capture_output=True, text=True, check=False)
         if proc.returncode or not built.is_file():
             last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
             raise ModelError(f"{source}: cannot derive the dynamic-int8 model: {last}")
@@ -139,15 +139,17 @@ def derive(source: Path, target: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m logsieve.encoder_model [SOURCE TARGET]``: derive one model, or (no
-    arguments) make sure the default one is in the cache, e.g. while building an image."""
+    arguments) make sure the default one is in the settings' cache directory, e.g. while
+    building an image."""
     args = sys.argv[1:] if argv is None else argv
     try:
         if len(args) == 2:
             derive(Path(args[0]), Path(args[1]))
         elif not args:
             from .embedding import default_model_path
+            from .settings import Settings
 
-            print(dynamic_int8_model(default_model_path()))
+            print(dynamic_int8_model(default_model_path(), Settings().model_cache_dir))
         else:
             print("usage: python -m logsieve.encoder_model [SOURCE TARGET]", file=sys.stderr)
             return 2

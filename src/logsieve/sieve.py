@@ -15,8 +15,11 @@ Results come back one per input, in input order, always.
 
 from __future__ import annotations
 
+import functools
+import math
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -40,6 +43,16 @@ LineInput = str | tuple[str, str | None]
 
 #: Templates per guarded encoder call (see _embedding_stage).
 EMBED_CHUNK = 32
+
+_NO_RULE = "No pattern matched."
+_NOT_NEEDED_CACHED = "Not needed: template cache hit."
+_BERT_PIPELINE_STAGE = PIPELINE_STAGE[Classifier.BERT]
+
+
+@functools.lru_cache(maxsize=4096)
+def _bert_hit_detail(confidence: float) -> str:
+    # formatted once per confidence, not once per line: the warm cache's hot path
+    return f"Template seen before; decided by BERT Model at {confidence:.2f}."
 
 
 class HeadLike(Protocol):
@@ -97,6 +110,7 @@ class Sieve:
                                             thread_name_prefix="logsieve-llm")
         self._inflight: dict[str, Future[tuple[Decision | StageError, float]]] = {}
         self._inflight_lock = threading.Lock()
+        self._names = {label.id: label.name for label in taxonomy.labels}
         self.counts: dict[str, int] = {}
         self._counts_lock = threading.Lock()
 
@@ -105,46 +119,37 @@ class Sieve:
         """Classify one line."""
         return self.classify_batch([(text, source)])[0]
 
+    def classify_known(self, text: str, source: str | None = None) -> Result | None:
+        """The answer if the rules or the template cache have it, else None.
+
+        Microseconds and never blocking (no encoder, no LLM), so a server can answer such
+        lines inline and send only the others to ``classify_batch``. The Result, and what it
+        counts, are exactly what ``classify_batch`` would give for the line.
+        """
+        found = self._cheap(0, text, source)
+        if not isinstance(found, Result):
+            return None
+        self._count([found])
+        return found
+
     def classify_batch(self, items: Sequence[LineInput]) -> list[Result]:
         """Classify many lines; one Result per input, in input order."""
         results: list[Result | None] = [None] * len(items)
         to_embed: dict[str, list[_Pending]] = {}
         to_llm: list[_Pending] = []
+        cheap = self._cheap
 
         for i, item in enumerate(items):
             text, source = (item, None) if isinstance(item, str) else item
-            if len(text) > self.max_line_chars:
-                text = text[: self.max_line_chars]
-            t0 = time.perf_counter()
-            match = self.rules.match(text, source)
-            rule_ms = (time.perf_counter() - t0) * 1000
-            if match is not None:
-                rule = match.rule
-                detail = f"Matched rule {rule.name or '#' + str(match.index + 1)}."
-                results[i] = self._result(
-                    text, source, rule.label, rule.confidence, Classifier.REGEX, None,
-                    [Step(StageName.REGEX, Status.CLASSIFIED, detail, rule.label,
-                          rule.confidence, rule_ms)], key=None)
-                continue
-            regex_step = Step(StageName.REGEX, Status.SKIPPED, "No pattern matched.",
-                              duration_ms=rule_ms)
-            if source is not None and source in self.taxonomy.routing.llm_sources:
-                p = _Pending(i, text, source, f"source:{source}|{template_key(text)}",
-                             [regex_step, Step(StageName.BERT, Status.SKIPPED,
-                                               f"Source {source!r} is routed straight to the "
-                                               "LLM.")])
-                if self._from_cache(p, results) != "done":
-                    to_llm.append(p)
-                continue
-            t1 = time.perf_counter()
-            key = template_key(text)
-            regex_step.duration_ms += (time.perf_counter() - t1) * 1000
-            p = _Pending(i, text, source, key, [regex_step])
-            where = self._from_cache(p, results)
-            if where == "miss":
-                to_embed.setdefault(key, []).append(p)
-            elif where == "llm":
-                to_llm.append(p)
+            found = cheap(i, text, source)
+            if isinstance(found, Result):
+                results[i] = found
+            elif isinstance(found, _Pending):
+                # routed to the LLM, or the embedding was not confident: a low-confidence step
+                # is already in the journey
+                to_llm.append(found)
+            else:  # a new template
+                to_embed.setdefault(found[1].key, []).append(found[1])
 
         if to_embed:
             to_llm.extend(self._embedding_stage(to_embed, results))
@@ -152,28 +157,87 @@ class Sieve:
             self._llm_stage(to_llm, results)
         out = [r for r in results if r is not None]
         assert len(out) == len(items), "a line was lost"  # invariant, never expected
-        with self._counts_lock:
-            for r in out:
-                self.counts[r.classifier] = self.counts.get(r.classifier, 0) + 1
+        self._count(out)
         return out
 
+    def _count(self, results: list[Result]) -> None:
+        tally = Counter(r.classifier for r in results)
+        with self._counts_lock:
+            for classifier, n in tally.items():
+                self.counts[classifier] = self.counts.get(classifier, 0) + n
+
+    # --- the cheap stages: rules and the template cache ----------------------------
+    def _cheap(self, index: int, text: str,
+               source: str | None) -> Result | _Pending | tuple[str, _Pending]:
+        """Rules, then the cache: a Result, a _Pending bound for the LLM, or ("new", p).
+
+        The hot path of a warm cache (most lines of most logs): kept to a few dict lookups
+        and two small objects per line.
+        """
+        if len(text) > self.max_line_chars:
+            text = text[: self.max_line_chars]
+        t0 = time.perf_counter()
+        match = self.rules.match(text, source)
+        if match is not None:
+            rule = match.rule
+            ms = (time.perf_counter() - t0) * 1000
+            detail = f"Matched rule {rule.name or '#' + str(match.index + 1)}."
+            return self._result(
+                text, source, rule.label, rule.confidence, Classifier.REGEX, None,
+                [Step(StageName.REGEX, Status.CLASSIFIED, detail, rule.label,
+                      rule.confidence, ms)], key=None)
+        if source is not None and source in self.taxonomy.routing.llm_sources:
+            ms = (time.perf_counter() - t0) * 1000
+            p = _Pending(index, text, source, f"source:{source}|{template_key(text)}",
+                         [Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, ms),
+                          Step(StageName.BERT, Status.SKIPPED,
+                               f"Source {source!r} is routed straight to the LLM.")])
+            where = self._from_cache(p)
+            return where if isinstance(where, Result) else p
+        key = template_key(text)
+        t1 = time.perf_counter()
+        decision = self.cache.get(key)
+        t2 = time.perf_counter()
+        regex_ms, cache_ms = (t1 - t0) * 1000, (t2 - t1) * 1000
+        if decision is not None and decision.stage == Classifier.BERT and decision.accepted:
+            # the commonest answer of all, built directly
+            label_id, confidence = decision.label_id, decision.confidence
+            return Result(text, label_id, self._names.get(label_id, label_id),
+                          _BERT_PIPELINE_STAGE, confidence, Classifier.CACHE,
+                          [Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None,
+                                regex_ms),
+                           Step(StageName.BERT, Status.CACHE_HIT, _bert_hit_detail(confidence),
+                                label_id, confidence, cache_ms),
+                           Step(StageName.LLM, Status.SKIPPED, _NOT_NEEDED_CACHED)],
+                          regex_ms + cache_ms, source, key, Classifier.BERT)
+        regex_step = Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, regex_ms)
+        if decision is not None and decision.accepted:
+            return self._cached_result(text, source, key, decision, [regex_step], cache_ms)
+        p = _Pending(index, text, source, key, [regex_step])
+        if decision is None:
+            return ("new", p)
+        p.steps.append(self._low_confidence_step(decision, (t2 - t1) * 1000))
+        return p
+
     # --- stages --------------------------------------------------------------------
-    def _from_cache(self, p: _Pending, results: list[Result | None]) -> str:
-        """Answer from the template cache: "done", "llm" (still undecided) or "miss"."""
+    def _from_cache(self, p: _Pending) -> Result | None:
+        """Answer from the template cache, or None (the low-confidence step is added)."""
         t0 = time.perf_counter()
         d = self.cache.get(p.key)
         ms = (time.perf_counter() - t0) * 1000
         if d is None:
-            return "miss"
+            return None
         if d.accepted:
-            results[p.index] = self._cached_result(p, d, ms)
-            return "done"
+            return self._cached_result(p.text, p.source, p.key, d, p.steps, ms)
+        p.steps.append(self._low_confidence_step(d, ms))
+        return None
+
+    def _low_confidence_step(self, d: Decision, ms: float) -> Step:
         # An embedding answer below the threshold, kept so the encoder is not paid again.
-        p.steps.append(Step(StageName.BERT, Status.LOW_CONFIDENCE,
-                            f"Confidence was {d.confidence:.2f}, below the "
-                            f"{self.threshold} threshold (template cache).",
-                            d.label_id, d.confidence, ms))
-        return "llm"
+        return Step(StageName.BERT, Status.LOW_CONFIDENCE,
+                    f"Confidence was {d.confidence:.2f}, below the "
+                    f"{self.threshold} threshold (template cache).",
+                    d.label_id, d.confidence, ms)
 
     def _embedding_stage(self, groups: dict[str, list[_Pending]],
                          results: list[Result | None]) -> list[_Pending]:
@@ -327,19 +391,18 @@ class Sieve:
             final_confidence=conf,
             classifier=classifier,
             journey=steps,
-            processing_time_ms=sum(s.duration_ms for s in steps),
+            processing_time_ms=math.fsum([s.duration_ms for s in steps]),
             source=source,
             template=key,
             decided_by=decided_by,
         )
 
-    def _cached_result(self, p: _Pending, d: Decision, ms: float) -> Result:
-        steps = p.steps
-        if d.stage == Classifier.BERT:
-            steps.append(Step(StageName.BERT, Status.CACHE_HIT,
-                              f"Template seen before; decided by BERT Model at "
-                              f"{d.confidence:.2f}.", d.label_id, d.confidence, ms))
-            steps.append(Step(StageName.LLM, Status.SKIPPED, "Not needed: template cache hit."))
+    def _cached_result(self, text: str, source: str | None, key: str, d: Decision,
+                       steps: list[Step], ms: float) -> Result:
+        if d.stage == Classifier.BERT:  # (inlined in _cheap for the usual case)
+            steps.append(Step(StageName.BERT, Status.CACHE_HIT, _bert_hit_detail(d.confidence),
+                              d.label_id, d.confidence, ms))
+            steps.append(Step(StageName.LLM, Status.SKIPPED, _NOT_NEEDED_CACHED))
         else:
             if not any(s.stage == StageName.BERT for s in steps):
                 steps.append(Step(StageName.BERT, Status.SKIPPED,
@@ -347,18 +410,15 @@ class Sieve:
             steps.append(Step(StageName.LLM, Status.CACHE_HIT,
                               f"Template seen before; decided by LLM Fallback. {d.details}".strip(),
                               d.label_id, d.confidence, ms))
-        return self._result(p.text, p.source, d.label_id, d.confidence, Classifier.CACHE,
-                            d.stage, steps, p.key)
+        return self._result(text, source, d.label_id, d.confidence, Classifier.CACHE,
+                            d.stage, steps, key)
 
     def _fallback(self, p: _Pending) -> Result:
         return self._result(p.text, p.source, self.taxonomy.fallback, 0.0, Classifier.NONE,
                             None, p.steps, p.key)
 
     def _name(self, label_id: str) -> str:
-        try:
-            return self.taxonomy.label(label_id).name
-        except KeyError:
-            return label_id
+        return self._names.get(label_id, label_id)
 
     # --- observability -------------------------------------------------------------
     def health(self) -> dict[str, Any]:

@@ -207,6 +207,10 @@ _SIZE_RESTATED = re.compile(r"(?<=<NUM> bytes) \(<NUM> ?[KMGTP]i?B\)")
 # Hex digits without a decimal digit ("ffffffff") are a hex value only when long.
 _LETTER_HEX = re.compile(r"(?<![A-Za-z0-9])[a-fA-F]{8,}+(?![A-Za-z0-9])")
 _DIGIT = re.compile(r"[0-9]")
+# A token's shape for the memo (see TemplateMasker.key): digits 2-9 written as 1.
+_SHAPE: Final = str.maketrans("23456789", "11111111")
+_SHAPE_BYTES: Final = bytes.maketrans(b"23456789", b"11111111")
+_INNER_ZERO = re.compile(r"(?<=[0-9])0")
 # A reverse-DNS app or bundle id (com.apple.CacheDelete.daily), with an Android component
 # (com.tencent.mm/.ui.LauncherUI): which app a message is about varies, the message does not.
 _BUNDLE = re.compile(
@@ -253,17 +257,20 @@ class TemplateMasker:
         'took <NUM>ms for user <USER>'
     """
 
-    __slots__ = ("_memo", "max_chars", "memo_size")
+    __slots__ = ("_exact", "_memo", "max_chars", "memo_size")
 
     def __init__(self, max_chars: int = DEFAULT_MAX_CHARS, memo_size: int = 65536) -> None:
         if max_chars <= 0:
             raise ValueError(f"max_chars must be positive, got {max_chars}")
         self.max_chars = max_chars
         self.memo_size = memo_size
-        # Token -> masked token. Whole lines rarely repeat, but their words do (constant words,
-        # and many variable values too: hosts, pids, IPs), so most tokens are a dict hit and
-        # only new tokens pay for the regexes. Cleared when full: bounded memory, no LRU cost.
+        # Token shape -> masked token. Whole lines rarely repeat, but their words do (constant
+        # words, hosts, and numbers once their digit values are ignored), so most tokens are
+        # a dict hit and only new shapes pay for the regexes. The few tokens whose mask keeps
+        # a digit live in ``_exact``, by the token itself. Cleared when full: bounded memory,
+        # no LRU cost.
         self._memo: dict[str, str] = {}
+        self._exact: dict[str, str] = {}
 
     def key(self, line: str) -> str:
         """Return the template key of one line."""
@@ -293,19 +300,49 @@ class TemplateMasker:
                 s = f"{s[:bracket]} [{_PROGRAM}]{s[thread.end() :]}"
         if "user " in s or "word for " in s or "key for " in s or "none for " in s:
             s = _USER.sub(_user, s)
-        tokens = s.split()
-        # Most tokens were seen before: look them all up in C, and mask only the new ones.
-        masked = list(map(self._memo.get, tokens))
+        # Most tokens were seen before, or one of the same shape: look them all up in C, and
+        # mask only the new ones. A token's shape has its digits 2-9 written as 1 (its 0s
+        # kept: a leading 0 matters to <HEX>); every rule above decides on digit positions,
+        # never on their values, so tokens of one shape mask alike: "pid=4711" and "pid=2093"
+        # share the entry of "pid=1111", and fresh numbers do not defeat the memo.
+        if s.isascii():  # (bytes.translate is a table lookup in C, 10x str.translate)
+            shape_line = s.encode("ascii").translate(_SHAPE_BYTES).decode("ascii")
+        else:
+            shape_line = s.translate(_SHAPE)
+        shapes = shape_line.split()  # digits map to digits: the same split as the line's
+        memo = self._memo
+        masked = list(map(memo.get, shapes))
         misses = masked.count(None)
         if misses:
-            memo = self._memo
+            tokens = s.split()
+            exact = self._exact
             if len(memo) + misses > self.memo_size:
                 memo.clear()
+            if len(exact) + misses > self.memo_size:
+                exact.clear()
             i = -1
             for _ in range(misses):
                 i = masked.index(None, i + 1)
-                token = tokens[i]
-                masked[i] = memo[token] = _mask_token(token)
+                token, shape = tokens[i], shapes[i]
+                # Only a 0 that starts a run of digits matters ("0x1f", "00106570"); one
+                # inside a run does not, so the memo also knows "blk_10401" as "blk_11111".
+                loose = _INNER_ZERO.sub("1", shape) if "0" in shape else shape
+                result = memo.get(loose)
+                if result is None:
+                    result = exact.get(token)
+                    if result is None:
+                        result = _mask_token(token)
+                        # The shape stands for every token like it only when no digit of
+                        # the token survives into the result; one that keeps a digit
+                        # ("PCI0.PXB2") is remembered by itself, apart, so it never answers
+                        # for another.
+                        if _DIGIT.search(result) is None:
+                            memo[loose] = memo[shape] = result
+                        else:
+                            exact[token] = result
+                else:
+                    memo[shape] = result
+                masked[i] = result
         k = " ".join(masked)  # type: ignore[arg-type]
         if " (" in k:  # one test for the three rare rewrites below
             if "<HOST> (" in k:
