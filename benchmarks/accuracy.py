@@ -120,6 +120,18 @@ def part_a() -> dict[str, Any]:
                 acc, f1 = macro_f1(y[te].tolist(), model.predict(x[te]).tolist())
                 out["embedding_only"][f"{split_name}/{text_kind}/C={c:g}"] = {
                     "test_rows": len(te), "accuracy": acc, "macro_f1": f1}
+    # C chosen without the test rows: 5-fold stratified CV (macro-F1) on the training rows.
+    tr, te = splits["tutorial_unstratified"]
+    for text_kind, x in vectors.items():
+        c, cv_f1 = _c_by_cross_validation(x[tr], y[tr])
+        model = LogisticRegression(C=c, max_iter=3000).fit(x[tr], y[tr])
+        pred = model.predict(x[te])
+        acc, f1 = macro_f1(y[te].tolist(), pred.tolist())
+        out["embedding_only"][f"tutorial_unstratified/{text_kind}/C=cv"] = {
+            "test_rows": len(te), "chosen_C": c, "cv_macro_f1_on_training_rows": cv_f1,
+            "accuracy": acc, "macro_f1": f1,
+            "misses": sorted(f"{y[i]} -> {p}: {model_rows[i]['log_message']}"
+                             for i, p in zip(te, pred, strict=True) if p != y[i])}
 
     # The full sieve, trained on the tutorial split's training rows, on its test rows.
     tr, te = splits["tutorial_unstratified"]
@@ -144,6 +156,20 @@ def part_a() -> dict[str, Any]:
                                   ("accuracy", "macro_f1", "coverage_at_threshold",
                                    "accuracy_at_threshold", "temperature")}
     return out
+
+
+def _c_by_cross_validation(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """The C (of a log grid) with the best 5-fold macro-F1 on these rows; ties: the smaller."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    scores = {}
+    for c in (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0):
+        pred = cross_val_predict(LogisticRegression(C=c, max_iter=3000), x, y, cv=cv)
+        scores[c] = macro_f1(y.tolist(), pred.tolist())[1]
+    best = max(scores, key=lambda c: (scores[c], -c))
+    return best, scores[best]
 
 
 def _brief(report: dict[str, Any]) -> dict[str, Any]:

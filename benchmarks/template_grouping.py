@@ -141,12 +141,23 @@ def speed_vs_reference(lines: list[str], reference: Path, rounds: int = 7) -> di
     for _ in range(rounds):
         ours.append(_cold_run(TemplateMasker(), lines))
         theirs.append(_cold_run(module.TemplateMasker(), lines))
+    # The same keys, line for line? Also on a replay with fresh digits, where a memo keyed by
+    # token shape is exercised hardest.
+    from common import replay_stream
+
+    replay = list(replay_stream(100_000))
+    mine, old = TemplateMasker(), module.TemplateMasker()
+    differ = sum(mine.key(line) != old.key(line) for line in [*lines, *replay])
     return {
         "reference": str(reference),
         "rounds": rounds,
         "median_lines_per_s": statistics.median(ours),
         "reference_median_lines_per_s": statistics.median(theirs),
         "median_ratio": statistics.median(ours) / statistics.median(theirs),
+        "replay_lines_per_s": _cold_run(TemplateMasker(), replay),
+        "reference_replay_lines_per_s": _cold_run(module.TemplateMasker(), replay),
+        "lines_compared": len(lines) + len(replay),
+        "lines_with_different_keys": differ,
     }
 
 
@@ -199,7 +210,10 @@ def main() -> int:
         print(
             f"vs {args.reference}: {versus['median_lines_per_s']:,.0f} vs "
             f"{versus['reference_median_lines_per_s']:,.0f} lines/s cold (median of "
-            f"{versus['rounds']} interleaved rounds): ratio {versus['median_ratio']:.2f}"
+            f"{versus['rounds']} interleaved rounds): ratio {versus['median_ratio']:.2f}; "
+            f"replay with fresh digits {versus['replay_lines_per_s']:,.0f} vs "
+            f"{versus['reference_replay_lines_per_s']:,.0f}; keys differ on "
+            f"{versus['lines_with_different_keys']} of {versus['lines_compared']:,} lines"
         )
     print(f"anchors: Drain ~{ANCHORS['Drain']}, LLM-based {ANCHORS['best LLM-based parsers']}")
     print("err: which way the errors go (fine = templates split, coarse = templates merged)")

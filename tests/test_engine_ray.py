@@ -24,7 +24,7 @@ from logsieve.inputs import read_records  # noqa: E402
 from logsieve.settings import Settings  # noqa: E402
 from tiny_head import train_tiny_head  # noqa: E402
 
-BASE = ["Failed password for invalid user bob from 192.168.1.{i} port 4242 ssh2",
+BASE = ["Bad credentials for invalid user bob at 192.168.1.{i} port 4242 ssh2",
         "Deadlock detected while executing query on table t{i}",
         "Nightly backup job wrote archive of {i} GB to storage",
         "User User{i} logged in.",

@@ -68,8 +68,8 @@ def test_embedding_decides_and_cache_serves_repeats(encoder: MiniLMEncoder,
                                                     head: LinearHead) -> None:
     enc = CountingEncoder(encoder)
     sieve = make(enc, head, threshold=0.4)
-    lines = ["Failed password for invalid user bob from 192.168.1.7 port 4242 ssh2",
-             "Failed password for invalid user eve from 10.1.2.3 port 5555 ssh2"]
+    lines = ["Bad credentials for invalid user bob at 192.168.1.7 port 4242 ssh2",
+             "Bad credentials for invalid user eve at 10.1.2.3 port 5555 ssh2"]
     first, second = sieve.classify_batch(lines)
     assert first.label_id == second.label_id == "AUTH_ERROR"
     assert first.template == second.template
@@ -78,7 +78,7 @@ def test_embedding_decides_and_cache_serves_repeats(encoder: MiniLMEncoder,
     assert first.classifier == "bert" and first.pipeline_stage == "BERT"
     assert statuses(first) == [("Regex Engine", "Skipped"), ("BERT Model", "Classified"),
                                ("LLM Fallback", "Skipped")]
-    third = sieve.classify("Failed password for invalid user zed from 10.9.9.9 port 1 ssh2")
+    third = sieve.classify("Bad credentials for invalid user zed at 10.9.9.9 port 1 ssh2")
     assert enc.calls == [1]  # served from the cache
     assert third.classifier == "cache" and third.decided_by == "bert"
     assert third.pipeline_stage == "BERT"
@@ -223,11 +223,47 @@ def test_cache_fingerprint_persistence(tmp_path: Any, encoder: MiniLMEncoder,
                                        head: LinearHead) -> None:
     fp = {"taxonomy": "standard", "head": head.fingerprint}
     sieve = make(encoder, head, threshold=0.4, cache=DecisionCache(fingerprint=fp))
-    sieve.classify("Failed password for invalid user bob from 1.2.3.4 port 1 ssh2")
+    sieve.classify("Bad credentials for invalid user bob at 1.2.3.4 port 1 ssh2")
     path = tmp_path / "c.jsonl"
     sieve.cache.save(path)
     enc = CountingEncoder(encoder)
     restarted = make(enc, head, threshold=0.4, cache=DecisionCache(fingerprint=dict(fp)))
     restarted.cache.load(path)
-    r = restarted.classify("Failed password for invalid user kim from 5.6.7.8 port 9 ssh2")
+    r = restarted.classify("Bad credentials for invalid user kim at 5.6.7.8 port 9 ssh2")
     assert r.classifier == "cache" and enc.calls == []
+
+
+def test_classify_known_answers_rules_and_cache_hits_only_and_counts_once(
+        encoder: MiniLMEncoder, head: LinearHead) -> None:
+    sieve = make(CountingEncoder(encoder), head, threshold=0.4)
+    new = "Bad credentials for invalid user bob at 192.168.1.7 port 4242 ssh2"
+    rule = sieve.classify_known("User User123 logged in.")
+    assert rule is not None and rule.classifier == "regex"
+    assert sieve.classify_known(new) is None  # a new template needs the encoder
+    assert sieve.cache.stats()["misses"] == 0 and sieve.counts == {"regex": 1}
+    batch = sieve.classify_batch([new])[0]  # counts its one miss
+    known = sieve.classify_known(new.replace("bob", "eve").replace("4242", "77"))
+    assert known is not None and known.classifier == "cache" and known.decided_by == "bert"
+    assert known.label_id == batch.label_id
+    assert [(s.stage, s.status) for s in known.journey] == [
+        ("Regex Engine", "Skipped"), ("BERT Model", "Cache Hit"), ("LLM Fallback", "Skipped")]
+    assert (sieve.cache.stats()["hits"], sieve.cache.stats()["misses"]) == (1, 1)
+    assert sieve.counts == {"regex": 1, "bert": 1, "cache": 1}
+
+
+def test_classify_known_finishes_an_unsure_template_only_without_an_llm(
+        encoder: MiniLMEncoder, head: LinearHead) -> None:
+    line = "the quarterly report was printed on the third floor"
+    alone = make(encoder, head, threshold=0.99)
+    first = alone.classify_batch([line])[0]
+    assert first.classifier == "none"  # unsure, and no LLM
+    again = alone.classify_known(line)  # the same fallback, at once
+    assert again is not None and again.label_id == first.label_id == STD.fallback
+    assert [s.status for s in again.journey] == [s.status for s in first.journey]
+
+    llm = ScriptedLLM(StageUnavailable("provider down"))  # so the template stays unsure
+    with_llm = make(encoder, head, threshold=0.99, llm=llm)
+    assert with_llm.classify_batch([line])[0].classifier == "none"
+    hits = with_llm.cache.stats()["hits"]
+    assert with_llm.classify_known(line) is None  # the LLM's turn again: not on this path
+    assert with_llm.cache.stats()["hits"] == hits  # and nothing counted for it

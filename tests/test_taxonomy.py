@@ -90,3 +90,17 @@ def test_yaml_syntax_error_names_file(tmp_path: Path) -> None:
     p.write_text("labels: [A, B\n", encoding="utf-8")
     with pytest.raises(TaxonomyError, match=r"broken\.yaml"):
         load_taxonomy(p)
+
+
+def test_labels_hash_depends_on_label_ids_only() -> None:
+    base = {"name": "t", "labels": [{"id": "A", "description": "one"}, {"id": "B"}],
+            "rules": [{"pattern": "alpha", "label": "A"}]}
+    t = parse_taxonomy(base)
+    edited = parse_taxonomy({**base, "labels": [{"id": "A", "description": "changed"},
+                                                {"id": "B", "name": "Bee"}],
+                             "rules": [{"pattern": "beta", "label": "B"}]})
+    assert edited.content_hash != t.content_hash  # answers may change: the cache must know
+    assert edited.labels_hash == t.labels_hash  # a trained head computes the same thing
+    renamed = parse_taxonomy({**base, "labels": [{"id": "A"}, {"id": "C"}], "rules": []})
+    reordered = parse_taxonomy({**base, "labels": [{"id": "B"}, {"id": "A"}], "rules": []})
+    assert len({t.labels_hash, renamed.labels_hash, reordered.labels_hash}) == 3

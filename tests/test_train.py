@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from logsieve.build import build_sieve, shipped_head_dir
+from logsieve.build import build_sieve, load_head, shipped_head_dir
 from logsieve.cli import app
 from logsieve.corpus import generate
 from logsieve.embedding import LinearHead, MiniLMEncoder
-from logsieve.errors import InputError
+from logsieve.errors import InputError, ModelError
 from logsieve.settings import Settings
 from logsieve.taxonomy import load_taxonomy
 from logsieve.train import (
@@ -168,7 +168,7 @@ def test_trained_head_is_saved_with_metadata_and_taxonomy(trained_dir: Path,
     meta = doc["metadata"]
     tax = load_taxonomy(trained_dir / "taxonomy.yaml")
     assert tax.name == "mine"
-    assert meta["taxonomy_hash"] == tax.content_hash
+    assert meta["labels_hash"] == tax.labels_hash
     assert meta["encoder"] == MiniLMEncoder(threads=1).name
     assert meta["logsieve_version"]
     training = meta["training"]
@@ -207,6 +207,46 @@ def test_trained_head_classifies_through_the_sieve(trained_dir: Path, small_corp
     assert right >= 12, f"{right}/40 unseen lines right"
 
 
+def _edited_taxonomy(trained_dir: Path, tmp_path: Path, old: str, new: str) -> Path:
+    text = (trained_dir / "taxonomy.yaml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "edited.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_head_survives_rule_and_description_edits(trained_dir: Path, tmp_path: Path) -> None:
+    # Rules and descriptions do not change what a head computes: no retraining needed.
+    edited = _edited_taxonomy(trained_dir, tmp_path, "rules: []",
+                              "rules:\n- {pattern: 'Failed password', label: AUTHENTICATION_ERROR}")
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        "description: ''", "description: something new", 1), encoding="utf-8")
+    tax = load_taxonomy(edited)
+    assert tax.content_hash != load_taxonomy(trained_dir / "taxonomy.yaml").content_hash
+    head, reason = load_head(Settings(model_dir=trained_dir), tax)
+    assert head is not None and reason is None
+
+
+def test_head_is_refused_when_label_ids_change(trained_dir: Path, tmp_path: Path) -> None:
+    edited = _edited_taxonomy(trained_dir, tmp_path, "id: USER_ACTION", "id: PERSON_DID")
+    with pytest.raises(ModelError, match="labels hash"):
+        load_head(Settings(model_dir=trained_dir), load_taxonomy(edited))
+
+
+def test_head_from_before_labels_hash_is_read_by_its_content_hash(trained_dir: Path,
+                                                                  tmp_path: Path) -> None:
+    head = LinearHead.load(trained_dir)
+    del head.metadata["labels_hash"]
+    head.save(tmp_path / "old")
+    tax = load_taxonomy(trained_dir / "taxonomy.yaml")
+    loaded, _ = load_head(Settings(model_dir=tmp_path / "old"), tax)
+    assert loaded is not None
+    edited = _edited_taxonomy(trained_dir, tmp_path, "rules: []",
+                              "rules:\n- {pattern: 'Failed password', label: AUTHENTICATION_ERROR}")
+    with pytest.raises(ModelError, match="retrain"):
+        load_head(Settings(model_dir=tmp_path / "old"), load_taxonomy(edited))
+
+
 def test_same_seed_same_head(small_corpus: Path, cache_dir: Path, encoder: MiniLMEncoder,
                              tmp_path: Path) -> None:
     rows = read_labelled(small_corpus)
@@ -216,7 +256,7 @@ def test_same_seed_same_head(small_corpus: Path, cache_dir: Path, encoder: MiniL
     np.testing.assert_array_equal(a.head.coef_, b.head.coef_)
     a.head.save(tmp_path)
     loaded = LinearHead.load(tmp_path)
-    assert loaded.metadata["taxonomy_hash"] == load_taxonomy("standard").content_hash
+    assert loaded.metadata["labels_hash"] == load_taxonomy("standard").labels_hash
     assert loaded.temperature_ == a.head.temperature_
 
 
@@ -237,7 +277,7 @@ def test_shipped_head_matches_its_taxonomy(name: str) -> None:
     assert directory is not None, f"no head shipped for {name}"
     head = LinearHead.load(directory)
     tax = load_taxonomy(name)
-    assert head.metadata["taxonomy_hash"] == tax.content_hash, (
+    assert head.metadata["labels_hash"] == tax.labels_hash, (
         f"retrain: python -m logsieve.train --rebuild-shipped {name}")
     assert set(head.classes_) <= set(tax.label_ids)
     training = head.metadata["training"]
@@ -248,8 +288,12 @@ def test_shipped_head_matches_its_taxonomy(name: str) -> None:
 
 SHIPPED_EXAMPLES = {
     "standard": [
-        ("Jun 14 15:16:01 web3 sshd[19939]: Failed password for invalid user oracle from "
-         "61.4.2.9 port 4021 ssh2", "AUTH_ERROR"),
+        # (sshd's "Failed password" lines are taken by a rule now; this one reaches the head)
+        ("Jun 14 15:16:01 web3 sshd[19939]: Connection closed by authenticating user oracle "
+         "61.4.2.9 port 4021 [preauth]", "AUTH_ERROR"),
+        # A worker "leaving" is routine, not a deprecation (the first heads said otherwise).
+        ("2023-02-01 10:00:03,112 WARN [pool-3-thread-2] c.e.sync.Worker - Sync worker "
+         "leaving, queue drained", "INFO"),
         ("2023-02-01 10:00:03,112 ERROR [pool-3] c.z.h.pool.HikariPool - HikariPool-1 - "
          "Connection is not available, request timed out after 30000ms.", "DB_ERROR"),
         ("2024-05-02T01:00:00Z INFO restic: snapshot 4f2a91c saved, 1.2 GiB added",

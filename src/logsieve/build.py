@@ -40,11 +40,19 @@ def load_head(settings: Settings, taxonomy: Taxonomy) -> tuple[Any | None, str |
 
     head = LinearHead.load(Path(directory))
     meta = head.metadata
-    want = meta.get("taxonomy_hash")
-    if want and want != taxonomy.content_hash:
-        raise ModelError(f"{directory}: head was trained for taxonomy "
-                         f"{meta.get('taxonomy')!r} (hash {want}), not {taxonomy.name!r} "
-                         f"(hash {taxonomy.content_hash})")
+    # A head depends on the label ids only (rules and descriptions may change freely). Heads
+    # written before `labels_hash` existed carry the whole file's `content_hash`: still
+    # accepted when it matches, otherwise retrain them.
+    want, have = meta.get("labels_hash"), taxonomy.labels_hash
+    if want is None and meta.get("taxonomy_hash") == taxonomy.content_hash:
+        want = have
+    if want is not None and want != have:
+        raise ModelError(f"{directory}: head was trained for the labels of taxonomy "
+                         f"{meta.get('taxonomy')!r} (labels hash {want}), not those of "
+                         f"{taxonomy.name!r} (labels hash {have}); retrain it")
+    if want is None and meta.get("taxonomy_hash"):
+        raise ModelError(f"{directory}: head was trained before label hashes were recorded "
+                         f"and taxonomy {taxonomy.name!r} has changed since; retrain it")
     unknown = [c for c in head.classes_ if c not in taxonomy.label_ids]
     if unknown:
         raise ModelError(f"{directory}: head knows labels {unknown} that taxonomy "

@@ -81,6 +81,21 @@ class DecisionCache:
             self._store(key, decision, count=1)
         return decision
 
+    def get_local(self, key: str) -> Decision | None:
+        """Like ``get``, from the in-process LRU only: never waits on the shared backend.
+
+        A miss is not counted (the caller goes on to ``get``, which counts it), so a line
+        looked up both ways still counts once.
+        """
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is None:
+                return None
+            self._data.move_to_end(key)
+            entry[1] += 1
+            self.hits += 1
+            return entry[0]
+
     def peek(self, key: str) -> Decision | None:
         """Look without counting or reordering."""
         with self._lock:

@@ -304,8 +304,9 @@ class LinearHead:
 
     ``classes_`` are label ids, ``coef_`` is float32 ``(k, d)``, ``intercept_`` ``(k,)``;
     ``temperature_`` calibrates the probabilities (1.0 = none). ``metadata`` says what the head
-    was made for; by convention ``taxonomy``, ``taxonomy_hash``, ``encoder``,
-    ``logsieve_version`` and ``training`` (the loader checks ``taxonomy_hash``).
+    was made for; by convention ``taxonomy``, ``labels_hash`` (of the label ids),
+    ``taxonomy_hash``, ``encoder``, ``logsieve_version`` and ``training`` (the loader checks
+    ``labels_hash`` and ``encoder``).
     Build one with ``from_sklearn`` after training; ``save``/``load`` a directory.
 
         >>> from sklearn.linear_model import LogisticRegression               # doctest: +SKIP

@@ -122,11 +122,18 @@ class Sieve:
     def classify_known(self, text: str, source: str | None = None) -> Result | None:
         """The answer if the rules or the template cache have it, else None.
 
-        Microseconds and never blocking (no encoder, no LLM), so a server can answer such
-        lines inline and send only the others to ``classify_batch``. The Result, and what it
-        counts, are exactly what ``classify_batch`` would give for the line.
+        Microseconds and never blocking (no encoder, no LLM, no shared cache backend: only
+        the in-process LRU), so a server can answer such lines inline and send only the
+        others to ``classify_batch``. The Result, and what it counts, are exactly what
+        ``classify_batch`` would give for the line; a None costs no count, so the line still
+        counts once when ``classify_batch`` takes it.
         """
-        found = self._cheap(0, text, source)
+        found = self._cheap(0, text, source, lookup=self._known_lookup)
+        if isinstance(found, _Pending) and self.llm is None:
+            # a template the head was unsure of, and no LLM to ask: the fallback, at once
+            results: list[Result | None] = [None]
+            self._llm_stage([found], results)
+            found = results[0]  # type: ignore[assignment]
         if not isinstance(found, Result):
             return None
         self._count([found])
@@ -167,13 +174,24 @@ class Sieve:
                 self.counts[classifier] = self.counts.get(classifier, 0) + n
 
     # --- the cheap stages: rules and the template cache ----------------------------
-    def _cheap(self, index: int, text: str,
-               source: str | None) -> Result | _Pending | tuple[str, _Pending]:
+    def _known_lookup(self, key: str) -> Decision | None:
+        """The cache lookup of ``classify_known``: the in-process LRU only, and only decisions
+        it can finish with (an unsure one needs the LLM, if there is one). Counts a hit only
+        when it answers, so a line passed on to ``classify_batch`` is counted there, once."""
+        d = self.cache.peek(key)
+        if d is None or (not d.accepted and self.llm is not None):
+            return None
+        return self.cache.get_local(key)
+
+    def _cheap(self, index: int, text: str, source: str | None,
+               lookup: Callable[[str], Decision | None] | None = None
+               ) -> Result | _Pending | tuple[str, _Pending]:
         """Rules, then the cache: a Result, a _Pending bound for the LLM, or ("new", p).
 
         The hot path of a warm cache (most lines of most logs): kept to a few dict lookups
-        and two small objects per line.
+        and two small objects per line. ``lookup`` replaces the cache's ``get``.
         """
+        lookup = lookup or self.cache.get
         if len(text) > self.max_line_chars:
             text = text[: self.max_line_chars]
         t0 = time.perf_counter()
@@ -192,11 +210,11 @@ class Sieve:
                          [Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, ms),
                           Step(StageName.BERT, Status.SKIPPED,
                                f"Source {source!r} is routed straight to the LLM.")])
-            where = self._from_cache(p)
+            where = self._from_cache(p, lookup)
             return where if isinstance(where, Result) else p
         key = template_key(text)
         t1 = time.perf_counter()
-        decision = self.cache.get(key)
+        decision = lookup(key)
         t2 = time.perf_counter()
         regex_ms, cache_ms = (t1 - t0) * 1000, (t2 - t1) * 1000
         if decision is not None and decision.stage == Classifier.BERT and decision.accepted:
@@ -220,17 +238,19 @@ class Sieve:
         return p
 
     # --- stages --------------------------------------------------------------------
-    def _from_cache(self, p: _Pending) -> Result | None:
-        """Answer from the template cache, or None (the low-confidence step is added)."""
+    def _from_cache(self, p: _Pending,
+                    lookup: Callable[[str], Decision | None]) -> Result | Decision | None:
+        """A Result from the cache; the Decision if it is an unsure one (its step is added to
+        the journey); None if the cache has nothing."""
         t0 = time.perf_counter()
-        d = self.cache.get(p.key)
+        d = lookup(p.key)
         ms = (time.perf_counter() - t0) * 1000
         if d is None:
             return None
         if d.accepted:
             return self._cached_result(p.text, p.source, p.key, d, p.steps, ms)
         p.steps.append(self._low_confidence_step(d, ms))
-        return None
+        return d
 
     def _low_confidence_step(self, d: Decision, ms: float) -> Step:
         # An embedding answer below the threshold, kept so the encoder is not paid again.

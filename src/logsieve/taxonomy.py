@@ -113,6 +113,17 @@ class Taxonomy:
         raw = json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(raw).hexdigest()[:16]
 
+    @property
+    def labels_hash(self) -> str:
+        """A stable hash of the label ids, in order: what a trained head depends on.
+
+        A head's classes are label ids; rules, names, descriptions and routing do not change
+        what it computes, so editing them must not make a trained head unusable (the decision
+        cache, which does depend on the rules, is keyed by ``content_hash`` instead).
+        """
+        raw = json.dumps(list(self.label_ids), ensure_ascii=False).encode()
+        return hashlib.sha256(raw).hexdigest()[:16]
+
 
 def builtin_path(name: str) -> Path:
     return Path(str(resources.files("logsieve") / "taxonomies" / f"{name}.yaml"))

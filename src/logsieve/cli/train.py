@@ -57,7 +57,8 @@ def train(
     m = trained.metrics
     if json_out:
         json.dump({"out": str(out), "taxonomy": trained.taxonomy.name,
-                   "taxonomy_hash": trained.taxonomy.content_hash, "held_out": m,
+                   "taxonomy_hash": trained.taxonomy.content_hash,
+                   "labels_hash": trained.taxonomy.labels_hash, "held_out": m,
                    "n_per_class": trained.n_per_class}, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return

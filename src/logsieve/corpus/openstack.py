@@ -94,6 +94,16 @@ LIBVIRTD = Genre(
 _I = "[instance: {uuid}] "
 
 System_Operations = [
+    # More wordings of host-level work going well, so held-out templates are not all
+    # near-copies of trained ones (the head was over-confident on unseen wording).
+    t(
+        "hypervisor-ops",
+        LIBVIRT,
+        "I",
+        _I
+        + "{Attaching {disk|interface|volume} {word} to guest {instname}|Detached {volume|interface} from domain {instname}|Guest {instname} paused for {snapshot|migration}|Resumed guest {instname} after {snapshot|migration}|Domain {instname} changed state to {running|shut off|paused}|Undefined domain {instname} in libvirt|Rebooting guest {instname} via ACPI|Resized {instpath}/disk to {int:1-200} GB}",
+    ),
+    t("host-housekeeping", PRIVSEP, "I", "{Cleaned up {int:1-9} orphaned instance directories on {node}|Image cache pass finished in {dec:0-9} s|Refreshed host capabilities of {node}|Synchronized power states of {int:1-60} instances|Host {node} re-enabled after maintenance}"),
     t("creating-image", LIBVIRT, "I", _I + "Creating image{| from base image {basefile}| ({imgfmt})}"),
     t(
         "destroyed",
@@ -606,6 +616,13 @@ Network_Connection_Errors = [
 ]
 
 Resource_Allocation_Errors = [
+    t(
+        "capacity-wording",
+        CLAIMS,
+        "EW",
+        _I
+        + "{Not enough {RAM|vCPUs|disk space|memory} on {node} to build the instance|Host {node} is full: {int:0-2} vCPUs left|Cannot fit flavor {flavor} on any host|Request for {int:2-64} vCPUs could not be satisfied|Out of capacity for flavor {flavor} in this cell|Resource claim denied: requested {int:1024-32768} MB RAM, {int:0-900} MB free}",
+    ),
     t("no-valid-host", CONDUCTOR, "E", "{Failed to schedule instances: NoValidHost: No valid host was found. There are not enough hosts available.|NoValidHost_Remote: No valid host was found.|Setting instance to ERROR state.: nova.exception.NoValidHost: No valid host was found.}"),
     t(
         "insufficient-mem",
@@ -760,6 +777,7 @@ File_System_Errors = [
 ]
 
 Configuration_Errors = [
+    t("conf-wording", CONFIG, "E", "{Bad value '{word}' for [{DEFAULT|libvirt|neutron}]/{word}_{mode|type|driver}|Configuration error: {word}_{uri|driver} must be set when {word} is enabled|Option {word}_{path|file} points to a file that does not exist|Unknown filter '{word}Filter' in [filter_scheduler]/enabled_filters|Setting [{DEFAULT|compute}]/{word}_{ratio|size} has an invalid type: expected integer, got '{word}'}"),
     t("deprecated-option", CONFIG, "W", 'Deprecated: Option "{live_migration_uri|vif_plugging_timeout|cpu_allocation_ratio|use_neutron|firewall_driver|auth_strategy}" from group "{libvirt|DEFAULT|compute|api}" is deprecated{ for removal (Its value may be silently ignored in the future.)|. Use option "{word}" from group "{DEFAULT|libvirt}".}'),
     t("invalid-value", CONFIG, "E", "{Invalid value for option {virt_type|cpu_mode|images_type}: '{word}'|ConfigFileValueError: Value for option {virt_type|cpu_mode} is not valid: Valid values are [kvm, qemu, lxc], but found '{word}'}"),
     t("no-such-opt", CONFIG, "E", "{NoSuchOptError: no such option {word}_{uri|driver|timeout} in group [{DEFAULT|libvirt|neutron|placement}]|Unknown option {word}_{mode|path} in nova.conf}"),

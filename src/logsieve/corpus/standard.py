@@ -112,6 +112,18 @@ ZK = Genre(
     ),
     ("Zookeeper",),
 )
+# Background threads, workers and clients of JVM/Python services (quorum peers, consumers,
+# RPC clients): their lifecycle and connection lines, often logged at WARN.
+WORKERS = Genre(
+    ("java", "java", "pylog", "json", "bare"),
+    ("worker", "zookeeper", "kafka", "hadoop", "app"),
+    (
+        "org.apache.zookeeper.server.quorum.QuorumCnxManager", "org.apache.kafka.clients.NetworkClient",
+        "org.apache.hadoop.ipc.Client", "com.example.jobs.WorkerPool", "app.consumer",
+        "io.netty.channel.DefaultChannelPipeline", "org.eclipse.jetty.util.thread.QueuedThreadPool",
+    ),
+    ("Zookeeper", "Hadoop", "kafka", "app-server", "worker"),
+)
 K8S = Genre(
     ("klog", "klog", "json"),
     ("kubelet", "kube-controller-manager", "kube-scheduler", "kube-apiserver", "containerd"),
@@ -348,6 +360,11 @@ BACKUP = [
 ]
 
 INFO = [
+    # Thread and worker lifecycle, connection teardown: routine even when logged at WARN
+    # ("leaving", "exiting" here are not retirements; the first head read them as deprecations).
+    t("thread-lifecycle", WORKERS, "IWD", "{{Send|Receive|Sender|Receiver|Reader|Writer|Listener|Flusher|Cleanup|IO|Dispatcher} {worker|thread} {leaving|exiting|finished|stopped|terminating|done}{ thread| loop| for peer {int:1-9}|}|Thread {word}-{int:1-64} {exiting|exited normally|stopped|started}|{Stopping|Starting|Interrupting} {the |}{worker|reader|sender|consumer} thread{ for {word}| {int:1-64}|}|Worker {int:1-64} idle, leaving the pool|Interrupted while waiting for {a message|work|a task} on {the |}queue{; exiting|}|Shutting down {int:1-64} worker threads{ of pool {word}|}|Thread pool {word} resized to {int:2-64} threads}"),
+    t("peer-teardown", WORKERS, "WI", "{Interrupting the send worker for peer {int:1-5}|Receive worker for peer {int:1-5} interrupted; leaving|Send worker waiting on an empty queue was interrupted|Closing connection to peer {int:1-5} ({word})|Channel to {ip}:{port} closed by remote; will reconnect when needed|Dropping idle connection to {host}:{port}}"),
+    t("ssh-connection", SSH, "I", "{Received disconnect from {ip}{ port {port}|}:{ |}11: {Bye Bye|disconnected by user|Closed due to user request.|Normal Shutdown}{ [preauth]|}|Disconnected from {ip} port {port}{ [preauth]|}|Connection closed by {ip}{ port {port}|}{ [preauth]|}|Connection reset by {ip} port {port}{ [preauth]|}|Connection from {ip} port {port} on {ip} port 22|Did not receive identification string from {ip}{ port {port}|}}"),
     t("daemon-connection", FTPD, "I", "{new connection from {ip} ({host}) at {date} {clock}|incoming connection from {ip} ({|{host}})|accepted connection from {ip}:{port}|START: {ftp|telnet|rsync} pid={pid} from={ip}}"),
     # Added after the §5 measurements (docs/training.md): routine genres the first head left
     # below the threshold on LogHub (YARN application-master scheduling, runner timings,
@@ -389,10 +406,13 @@ INFO = [
 WORKFLOW_ERROR = [
     # Added after the §5 measurements: non-database service failures the first head sent to
     # DB_ERROR or INFO (cluster managers, port binding, lease renewal, monitoring collectors).
-    t("rm-contact", HADOOP, "E", "{Error communicating with the ResourceManager; will retry|ERROR while contacting the resource manager: {javaexc}|Lost contact with the resource manager at {host}:{port}}"),
+    # Failing to reach a service that is not a database (cluster manager, broker, peer,
+    # coordinator): terse and shouted wordings too; the first head sent these to DB_ERROR.
+    t("service-contact", WORKERS, "EW", "{{ERROR IN CONTACTING|Error in contacting|Error contacting|Exception while contacting|Failed contacting|Problem contacting} {RM|NM|AM|NN|JT|the {ResourceManager|NameNode|JobTracker|master|scheduler|coordinator|broker|leader|registry}}{.| - will retry|, retrying in {int:1-30}s|}|FAILED TO CONTACT {MASTER|SCHEDULER|COORDINATOR|BROKER}{.|, RETRYING}|{Connection to node {int:0-9} ({host}/{ip}:{port}) could not be established. Broker may not be available.|Could not open a channel to peer {int:1-5} at /{ip}:{port}|Failed to connect to {the |}{message broker|job scheduler|cluster master|leader|name node|metrics gateway|SMTP relay} at {host}:{port}: {Connection refused|connect timed out|No route to host}|Unable to reach {service} at {ip}:{port}; {int:1-9} retries left}}"),
+    t("rm-contact", HADOOP, "E", "{ERROR IN CONTACTING RM.|ERROR IN CONTACTING {NM|AM}.|Error communicating with the ResourceManager; will retry|ERROR while contacting the resource manager: {javaexc}|Lost contact with the resource manager at {host}:{port}}"),
     t("bind-failed", DAEMON, "E", "{error: cannot bind port {port} on {ip}: Address already in use|Could not bind listener to {ip}:{port}: address in use|bind() to 0.0.0.0:{port} failed (98: Address already in use)}"),
     t("lease-renew", HADOOP, "W", "{Could not renew lease for client {word} after {int:30-600} seconds, retrying soon|Lease renewal for {word} failing for {int:30-600}s; will try again}"),
-    t("monitor-no-answer", DAEMON, "WE", "{data source {word} did not answer; no metrics collected|Metrics collector got no reply from any host of cluster {word}|Warning: could not resolve data source name {host}}"),
+    t("monitor-no-answer", DAEMON, "WE", "{data source {word} did not answer; no metrics collected|{poll|fetch|data}_thread() got no reply from {any|the} {word} data source{s|}|collector thread: no answer from any source of {word}|Metrics collector got no reply from any host of cluster {word}|Warning: could not resolve data source name {host}}"),
     t("job-failed", APP, "E", "{Job {job} failed {after {int:2-5} retries|with exit code {int:1-255}|at step {int:1-9}}|{job} run #{int:1-9000} FAILED}"),
     t("spark-lost-task", SPARK, "WE", "{Lost task {int:0-200}.0 in stage {int:0-40}.0 (TID {int:0-9000}, {host}): {javaexc}|Task {int:0-200} in stage {int:0-40}.0 failed {int:1-4} times; aborting job|ExecutorLostFailure (executor {int:1-40} exited caused by one of the running tasks)}"),
     t("escalation", BIZ, "E", "{Escalation rule {int:100-999} failed for ticket {ticket}|Case escalation for ticket {ticket} failed: {no assignee available|SLA policy missing}|Ticket {ticket} escalation stuck in queue}"),
@@ -459,8 +479,6 @@ DEPRECATION_WARNING = [
 # Lines that fit no label: what real logs are full of (boot chatter, hardware inventory,
 # debug traces, UI events, counters). Offered only with include_fallback.
 UNCLASSIFIED = [
-    # Quorum peers reconnecting: chatter that is neither an error of work nor a database one.
-    t("quorum-chatter", ZK, "W", "{Interrupting the send worker for peer {int:1-5}|Receive worker for peer {int:1-5} interrupted; leaving|Send worker waiting on an empty queue was interrupted|Dropping connection to quorum peer {int:1-5}: {word}}"),
     t("kernel-boot", KERNEL, "I", "{BIOS-e820: {hex:16} - {hex:16} (usable)|Memory: {int:100000-900000}k/{int:100000-900000}k available|Calibrating delay loop... {dec:1000-9000} BogoMIPS|PCI: Using configuration type {int:1-2}|CPU{int:0-7}: L2 cache: {int:256-4096}K|ACPI: Subsystem revision {int:20000000-20300000}|Console: colour VGA+ 80x25}"),
     t("kernel-devices", KERNEL, "I", "{usbcore: registered new driver {hub|usbfs|usbhid}|NET: Registered protocol family {int:1-40}|SELinux:  Initializing.|Dentry cache hash table entries: {int:1000-300000} (order: {int:1-9}, {int:1000-9000000} bytes)|isapnp: Scanning for PnP cards...}"),
     t("parity", HPC, "I", "{instruction cache parity error corrected|{int:1-30} ddr error(s) detected and corrected on rank 0, symbol {int:0-30}|generating core.{int:1-9000}|total of {int:1-20} ddr error(s) detected and corrected}"),

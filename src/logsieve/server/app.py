@@ -23,6 +23,7 @@ from logsieve import __version__
 from logsieve.settings import Settings
 
 from .errors import install_error_handlers
+from .fastpath import ClassifyFastPath
 from .metrics import ServerMetrics
 from .middleware import BodySizeLimit, HttpMetrics
 from .openapi import document_settings
@@ -85,6 +86,8 @@ def create_app(settings: Settings | None = None, *, sieve: SieveLike | None = No
 
     upload_limit = int(getattr(settings, "max_upload_bytes", DEFAULT_MAX_UPLOAD_BYTES))
     # Last added runs first: metrics see everything, including 413s and CORS preflights.
+    # The fast path is innermost: limits, CORS and metrics apply to it as to the routes.
+    app.add_middleware(ClassifyFastPath, fastapi_app=app, state=state)
     app.add_middleware(BodySizeLimit, default_limit=settings.max_body_bytes,
                        per_path={csv.CSV_PATH: upload_limit})
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,

@@ -24,14 +24,18 @@ from logsieve.result import Result
 
 LineInput = tuple[str, str | None]
 ClassifyBatch = Callable[[Sequence[LineInput]], list[Result]]
+#: ``(text, source) -> Result | None``: the answer from rules or cache only, never blocking
+KnownAnswer = Callable[[str, str | None], Result | None]
 
 
 class BatchObserver(Protocol):
-    """Told about every batch, from the worker thread that runs it (metrics)."""
+    """Told about every batch, from the worker thread that runs it (metrics), and about
+    every line answered inline, from the event loop."""
 
     def started(self) -> None: ...
     def finished(self, results: list[Result]) -> None: ...
     def failed(self, exc: BaseException) -> None: ...
+    def answered_inline(self, result: Result) -> None: ...
 
 
 @dataclass(slots=True)
@@ -43,8 +47,10 @@ class _Waiting:
 class MicroBatcher:
     """Gathers single lines into batches; also runs whole batches on the same threads.
 
-    ``classify_batch`` is the blocking, thread-safe sieve call; ``observer`` (optional) is
-    told of every batch that starts, finishes or fails.
+    ``classify_batch`` is the blocking, thread-safe sieve call; ``known`` (optional,
+    :meth:`logsieve.sieve.Sieve.classify_known`) answers a line from rules or cache or says
+    None; ``observer`` (optional) is told of every batch that starts, finishes or fails, and
+    of every line ``known`` answered.
     """
 
     def __init__(
@@ -55,8 +61,10 @@ class MicroBatcher:
         max_lines: int,
         threads: int = 2,
         observer: BatchObserver | None = None,
+        known: KnownAnswer | None = None,
     ) -> None:
         self._classify_batch = classify_batch
+        self._known = known
         self._window_s = window_s
         self._max_lines = max_lines
         self._threads = threads
@@ -67,10 +75,16 @@ class MicroBatcher:
         self._timer: asyncio.TimerHandle | None = None
         self._in_flight = 0  # gathered batches handed to threads and not yet back
         self.batches_sent = 0  # how many gathered batches went out (tests, benchmark)
+        self.answered_inline = 0  # how many lines ``known`` answered (tests, benchmark)
 
     # --- public API ------------------------------------------------------------------
     async def classify(self, text: str, source: str | None = None) -> Result:
-        """Classify one line, batched with whatever else arrives within the window."""
+        """Classify one line: inline when rules or cache know it, else batched with whatever
+        else arrives within the window."""
+        if self._known is not None:
+            found = self._inline(text, source)
+            if found is not None:
+                return found
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Result] = loop.create_future()
         self._waiting.append(_Waiting((text, source), fut))
@@ -98,6 +112,18 @@ class MicroBatcher:
                 w.future.set_exception(RuntimeError("server shutting down"))
         self._waiting.clear()
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _inline(self, text: str, source: str | None) -> Result | None:
+        assert self._known is not None
+        try:
+            found = self._known(text, source)
+        except Exception:  # the batch path decides, and counts the failure
+            return None
+        if found is not None:
+            self.answered_inline += 1
+            if self._observer is not None:
+                self._observer.answered_inline(found)
+        return found
 
     # --- gathering -------------------------------------------------------------------
     def _on_timer(self, loop: asyncio.AbstractEventLoop) -> None:

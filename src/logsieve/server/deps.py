@@ -35,6 +35,10 @@ State = Annotated[ServerState, Depends(get_state)]
 
 
 def _check_caller(request: Request, state: ServerState, api_key: str | None) -> str:
+    return check_caller(state, api_key, request.client.host if request.client else None)
+
+
+def check_caller(state: ServerState, api_key: str | None, client_host: str | None) -> str:
     """The caller's name (its key's, or its address on an open API); 401 or 429 otherwise."""
     if state.api_keys.required:
         caller = state.api_keys.identify(api_key)
@@ -43,7 +47,7 @@ def _check_caller(request: Request, state: ServerState, api_key: str | None) -> 
                            f"Missing or invalid {API_KEY_HEADER} header.",
                            headers={"WWW-Authenticate": "APIKey"})
     else:
-        caller = "addr:" + (request.client.host if request.client else "unknown")
+        caller = "addr:" + ("unknown" if client_host is None else client_host)
     wait = state.rate_limiter.acquire(caller)
     if wait > 0:
         raise ApiError(429, "rate_limited",

@@ -61,11 +61,15 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     return error_json(422, "validation_error", f"Invalid request: {where}.", problems)
 
 
+def api_error_json(exc: ApiError) -> JSONResponse:
+    """The answer for an :class:`ApiError`."""
+    return error_json(exc.status_code, exc.error, exc.message, exc.field_detail, exc.headers)
+
+
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if isinstance(exc, ApiError):
-        return error_json(exc.status_code, exc.error, exc.message, exc.field_detail,
-                          exc.headers)
+        return api_error_json(exc)
     try:
         phrase = HTTPStatus(exc.status_code).phrase
     except ValueError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -47,6 +48,7 @@ class ServerMetrics:
     """The service's metrics, updated by the batcher and the HTTP middleware."""
 
     def __init__(self) -> None:
+        self._children: dict[tuple[Any, ...], Any] = {}
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.classifications = Counter(
@@ -84,25 +86,26 @@ class ServerMetrics:
     # --- classification -------------------------------------------------------------
     def observe_results(self, results: Iterable[Result]) -> None:
         """Count one batch's answers (called from the worker thread that classified it)."""
-        hits = misses = 0
         for res in results:
-            self.classifications.labels(res.classifier, res.label_id).inc()
-            self.classification_duration.labels(res.classifier).observe(
-                res.processing_time_ms / 1000.0)
-            if res.classifier == Classifier.CACHE:
-                hits += 1
-            elif res.classifier != Classifier.REGEX:
-                misses += 1
-            for step in res.journey:
-                if step.status == Status.FAILED:
-                    self.classification_errors.labels(
-                        _STAGE_CLASSIFIER.get(step.stage, step.stage), "stage_failed").inc()
-                if step.stage == StageName.LLM and step.status in _LLM_CALLED:
-                    self.llm_calls.labels(step.status.lower().replace(" ", "_")).inc()
-        if hits:
-            self.cache_hits.inc(hits)
-        if misses:
-            self.cache_misses.inc(misses)
+            self.observe_result(res)
+
+    def observe_result(self, res: Result) -> None:
+        """Count one answer (from a worker thread, or inline from the event loop)."""
+        classifier = res.classifier
+        self._child(self.classifications, classifier, res.label_id).inc()
+        self._child(self.classification_duration, classifier).observe(
+            res.processing_time_ms / 1000.0)
+        if classifier == Classifier.CACHE:
+            self.cache_hits.inc()
+        elif classifier != Classifier.REGEX:
+            self.cache_misses.inc()
+        for step in res.journey:
+            status = step.status
+            if status == Status.FAILED:
+                self._child(self.classification_errors,
+                            _STAGE_CLASSIFIER.get(step.stage, step.stage), "stage_failed").inc()
+            if step.stage == StageName.LLM and status in _LLM_CALLED:
+                self._child(self.llm_calls, status.lower().replace(" ", "_")).inc()
 
     def observe_batch_error(self, exc: BaseException) -> None:
         self.classification_errors.labels("sieve", type(exc).__name__).inc()
@@ -114,8 +117,20 @@ class ServerMetrics:
 
     # --- HTTP -----------------------------------------------------------------------
     def observe_request(self, endpoint: str, method: str, status: int, seconds: float) -> None:
-        self.http_requests.labels(endpoint, method, str(status)).inc()
-        self.http_duration.labels(endpoint, method).observe(seconds)
+        self._child(self.http_requests, endpoint, method, str(status)).inc()
+        self._child(self.http_duration, endpoint, method).observe(seconds)
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        """``metric.labels(*labels)``, remembered: the lookup costs more than the update.
+
+        Label values are bounded already (route templates, labels, classifiers), so the
+        dict grows no further than prometheus_client's own table of children does."""
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            # setdefault: two threads may race here; both get prometheus_client's one child.
+            child = self._children.setdefault(key, metric.labels(*labels))
+        return child
 
     # --- exposition -----------------------------------------------------------------
     def render(self) -> bytes:

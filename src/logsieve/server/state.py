@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from logsieve.result import Result
 from logsieve.settings import Settings
 
-from .batcher import MicroBatcher
+from .batcher import KnownAnswer, MicroBatcher
 from .metrics import ServerMetrics
 from .security import ApiKeys, RateLimiter
 
@@ -24,6 +24,7 @@ class SieveLike(Protocol):
     taxonomy: Any
 
     def classify_batch(self, items: Sequence[tuple[str, str | None]]) -> list[Result]: ...
+    # and, when it has it, ``classify_known(text, source) -> Result | None`` (rules or cache)
     def health(self) -> dict[str, Any]: ...
     def top_templates(self, n: int = 20) -> list[dict[str, Any]]: ...
 
@@ -58,6 +59,10 @@ class BatchMetrics:
         self._metrics.active_workers.dec()
         self._metrics.observe_batch_error(exc)
 
+    def answered_inline(self, result: Result) -> None:
+        # No worker thread ran and no breaker can have moved: only the line is counted.
+        self._metrics.observe_result(result)
+
 
 @dataclass
 class ServerState:
@@ -82,4 +87,14 @@ class ServerState:
             max_lines=self.settings.microbatch_max_lines,
             threads=threads,
             observer=BatchMetrics(self.metrics, sieve),
+            known=_inline_lookup(sieve),
         )
+
+
+def _inline_lookup(sieve: SieveLike) -> KnownAnswer | None:
+    """``sieve.classify_known`` (never blocking: it reads the in-process cache only, never a
+    shared backend), or None for a sieve without it (test doubles that wrap a sieve may
+    leave it out): then every line goes through the batcher's threads.
+    """
+    known: KnownAnswer | None = getattr(sieve, "classify_known", None)
+    return known

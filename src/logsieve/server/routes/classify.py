@@ -17,6 +17,9 @@ from ..schemas import BatchItem, BatchResult, ClassifyRequest, ClassifyResponse,
 
 router = APIRouter(tags=["classify"])
 
+#: The single-line route; :mod:`logsieve.server.fastpath` answers its plain requests.
+CLASSIFY_PATH = "/api/classify"
+
 #: Fields of seed 000's response, plus ours; Result.to_dict() has a few more we do not send.
 _SINGLE_FIELDS = tuple(ClassifyResponse.model_fields)
 #: How many offending lines a 422 names (a 1,000-line batch need not echo 1,000 errors).
@@ -47,7 +50,7 @@ def batch_response(result: Result) -> dict[str, Any]:
 
 
 @router.post(
-    "/api/classify",
+    CLASSIFY_PATH,
     response_model=ClassifyResponse,
     summary="Classify one log line",
     responses=error_responses(400, 401, 413, 422, 429, 503),
@@ -55,7 +58,9 @@ def batch_response(result: Result) -> dict[str, Any]:
 async def classify_one(body: ClassifyRequest, service: ReadyService) -> JSONResponse:
     """Seed 000's classification: the label, the deciding stage and the journey.
 
-    Concurrent calls are gathered into one sieve batch (the micro-batcher)."""
+    Lines the rules or the template cache know are answered at once; concurrent others are
+    gathered into one sieve batch (the micro-batcher)."""
+    # Plain requests never get here: ClassifyFastPath answers them with the same parts.
     check_message_lengths([body.log_message], service.settings, batch=False)
     result = await service.batcher.classify(body.log_message, body.source)
     # A Response skips response_model re-validation: the shape is built right here.
