@@ -49,10 +49,15 @@ _NOT_NEEDED_CACHED = "Not needed: template cache hit."
 _BERT_PIPELINE_STAGE = PIPELINE_STAGE[Classifier.BERT]
 
 
+# (formatted once per confidence, not once per line: the warm cache's hot path)
 @functools.lru_cache(maxsize=4096)
 def _bert_hit_detail(confidence: float) -> str:
-    # formatted once per confidence, not once per line: the warm cache's hot path
     return f"Template seen before; decided by BERT Model at {confidence:.2f}."
+
+
+@functools.lru_cache(maxsize=4096)
+def _low_confidence_detail(confidence: float, threshold: float) -> str:
+    return f"Confidence was {confidence:.2f}, below the {threshold} threshold (template cache)."
 
 
 class HeadLike(Protocol):
@@ -111,6 +116,9 @@ class Sieve:
         self._inflight: dict[str, Future[tuple[Decision | StageError, float]]] = {}
         self._inflight_lock = threading.Lock()
         self._names = {label.id: label.name for label in taxonomy.labels}
+        self._no_llm_reason = self._why.get("llm") or (
+            "No LLM configured (set GROQ_API_KEY, or LLM_BASE_URL for any OpenAI-compatible "
+            "server).")
         self.counts: dict[str, int] = {}
         self._counts_lock = threading.Lock()
 
@@ -234,7 +242,10 @@ class Sieve:
         p = _Pending(index, text, source, key, [regex_step])
         if decision is None:
             return ("new", p)
-        p.steps.append(self._low_confidence_step(decision, (t2 - t1) * 1000))
+        p.steps.append(self._low_confidence_step(decision, cache_ms))
+        if self.llm is None:  # unsure, and no LLM to ask: the fallback, here and now
+            p.steps.append(Step(StageName.LLM, Status.UNAVAILABLE, self._no_llm_reason))
+            return self._fallback(p)
         return p
 
     # --- stages --------------------------------------------------------------------
@@ -255,8 +266,7 @@ class Sieve:
     def _low_confidence_step(self, d: Decision, ms: float) -> Step:
         # An embedding answer below the threshold, kept so the encoder is not paid again.
         return Step(StageName.BERT, Status.LOW_CONFIDENCE,
-                    f"Confidence was {d.confidence:.2f}, below the "
-                    f"{self.threshold} threshold (template cache).",
+                    _low_confidence_detail(d.confidence, self.threshold),
                     d.label_id, d.confidence, ms)
 
     def _embedding_stage(self, groups: dict[str, list[_Pending]],
@@ -328,11 +338,9 @@ class Sieve:
         for p in pending:
             groups.setdefault(p.key, []).append(p)
         if self.llm is None:
-            why = self._why.get("llm") or ("No LLM configured (set GROQ_API_KEY, or "
-                                           "LLM_BASE_URL for any OpenAI-compatible server).")
             for members in groups.values():
                 for p in members:
-                    p.steps.append(Step(StageName.LLM, Status.UNAVAILABLE, why))
+                    p.steps.append(Step(StageName.LLM, Status.UNAVAILABLE, self._no_llm_reason))
                     results[p.index] = self._fallback(p)
             return
         futures = {key: self._llm_future(key, members[0]) for key, members in groups.items()}
