@@ -57,14 +57,17 @@ def free_port() -> int:
 
 
 DEFAULT_APP = "logsieve.server.app:create_app"
+PROTOCOL = "logsieve.server.protocol:NoDelayHTTPProtocol"
 
 
 def start_server(port: int, workers: int, metrics_dir: str,
                  app: str = DEFAULT_APP, loop: str = "asyncio") -> subprocess.Popen[bytes]:
-    # The loop `logsieve serve` uses by default (see its --loop).
-    cmd = [sys.executable, "-m", "uvicorn", app, "--factory", "--loop", loop,
-           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-           "--no-access-log", "--workers", str(workers)]
+    # What `logsieve serve` runs (its default loop, its HTTP protocol with TCP_NODELAY), with
+    # the app factory as a parameter for A/B comparisons.
+    run = (f"import uvicorn; uvicorn.run({app!r}, factory=True, host='127.0.0.1', "
+           f"port={port}, workers={workers}, loop={loop!r}, http={PROTOCOL!r}, "
+           "log_level='warning', access_log=False)")
+    cmd = [sys.executable, "-c", run]
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     if workers > 1:  # metrics summed over workers, as `logsieve serve --workers N` does
         env["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir

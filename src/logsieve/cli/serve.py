@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from logsieve.server.metrics import MULTIPROC_ENV
+from logsieve.server.protocol import PROTOCOL
 
 
 class EventLoop(StrEnum):
@@ -62,6 +63,7 @@ def serve(
         host=host or settings.host, port=settings.port if port is None else port,
         workers=None if reload else workers, reload=reload,
         log_level="info", access_log=access_log,
-        # http "auto": httptools when installed (uvicorn[standard]), much cheaper than h11.
-        loop=loop.value, http="auto",
+        # httptools when installed (uvicorn[standard]), much cheaper than h11; with
+        # TCP_NODELAY on every connection (see logsieve.server.protocol).
+        loop=loop.value, http=PROTOCOL,
     )
