@@ -305,7 +305,8 @@ def test_serve_writes_no_access_log_unless_asked(monkeypatch: pytest.MonkeyPatch
     result = CliRunner().invoke(app, ["serve", *flags])
     assert result.exit_code == 0, result.output
     assert seen["access_log"] is logged
-    assert seen["loop"] == "asyncio" and seen["http"] == "auto"  # httptools if present
+    assert seen["loop"] == "asyncio"
+    assert seen["http"] == "logsieve.server.protocol:NoDelayHTTPProtocol"  # httptools, no delay
 
 
 class DictBackend:
