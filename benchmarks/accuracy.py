@@ -3,9 +3,11 @@
     python benchmarks/accuracy.py            # all parts; results/accuracy.json
     python benchmarks/accuracy.py a b        # only some parts (others kept from the file)
 
-a  codebasics synthetic_logs.csv, the tutorial's protocol (embedding part), then the full
-   9-label sieve (benchmarks/codebasics_taxonomy.yaml) end to end on the same test rows.
-b  LogHub BGL 2k alert categories: stratified 5-fold cross-validation, macro-F1.
+a  codebasics synthetic_logs.csv, the tutorial's protocol (embedding part, without and with
+   the lexical features; their settings were chosen by benchmarks/lexical_cv.py), then the
+   full 9-label sieve (benchmarks/codebasics_taxonomy.yaml) end to end on the same test rows.
+b  LogHub BGL 2k alert categories: stratified 5-fold cross-validation, macro-F1, without and
+   with the lexical features.
 c  the shipped `openstack` head on the nova logs and LogHub OpenStack: label and stage
    distribution, UNCLASSIFIED rate, agreement with pipeline_sample_2k.csv, 100 judged lines.
 d  the shipped `standard` head on LogHub systems its labels apply to, 100 judged lines.
@@ -43,9 +45,12 @@ from logsieve.settings import Settings  # noqa: E402
 from logsieve.taxonomy import load_taxonomy  # noqa: E402
 from logsieve.templates import template_key  # noqa: E402
 from logsieve.train import (  # noqa: E402
+    DEFAULT_C,
+    DEFAULT_LEXICAL,
     EmbeddingCache,
     LabelledRow,
     embed_texts,
+    fit_head,
     save_trained,
     train_head,
 )
@@ -91,28 +96,40 @@ def macro_f1(y_true: list[str], y_pred: list[str]) -> tuple[float, float]:
 # --------------------------------------------------------------------------------------------
 
 
-def part_a() -> dict[str, Any]:
-    from sklearn.linear_model import LogisticRegression
+def codebasics() -> dict[str, Any]:
+    """codebasics' rows, the tutorial's embedding part, its texts, labels and both splits."""
     from sklearn.model_selection import train_test_split
 
     path = DATA / "codebasics" / "synthetic_logs.csv"
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     rules = RuleSet(load_taxonomy("standard").rules)
-    regex_rows = [r for r in rows if rules.match(r["log_message"], r["source"])]
-    legacy = [r for r in rows if r["source"] == "LegacyCRM"]
     model_rows = [r for r in rows if r["source"] != "LegacyCRM"
                   and not rules.match(r["log_message"], r["source"])]
     y = np.array([r["target_label"] for r in model_rows])
-    texts = {"raw": [r["log_message"] for r in model_rows],
-             "masked": [template_key(r["log_message"]) for r in model_rows]}
+    idx = np.arange(len(model_rows))
+    return {
+        "rows": rows, "model_rows": model_rows, "y": y,
+        "regex_rows": [r for r in rows if rules.match(r["log_message"], r["source"])],
+        "legacy": [r for r in rows if r["source"] == "LegacyCRM"],
+        "texts": {"raw": [r["log_message"] for r in model_rows],
+                  "masked": [template_key(r["log_message"]) for r in model_rows]},
+        "splits": {
+            "tutorial_unstratified": train_test_split(idx, test_size=0.3, random_state=42),
+            "stratified": train_test_split(idx, test_size=0.3, random_state=42, stratify=y)},
+    }
+
+
+def part_a() -> dict[str, Any]:
+    from sklearn.linear_model import LogisticRegression
+
+    cb = codebasics()
+    rows, model_rows, y, splits = cb["rows"], cb["model_rows"], cb["y"], cb["splits"]
+    regex_rows, legacy, texts = cb["regex_rows"], cb["legacy"], cb["texts"]
     vectors = {k: embed(v) for k, v in texts.items()}
     out: dict[str, Any] = {"rows": len(rows), "regex_rows": len(regex_rows),
                            "legacycrm_rows": len(legacy), "model_rows": len(model_rows),
-                           "embedding_only": {}}
-    idx = np.arange(len(model_rows))
-    splits = {"tutorial_unstratified": train_test_split(idx, test_size=0.3, random_state=42),
-              "stratified": train_test_split(idx, test_size=0.3, random_state=42, stratify=y)}
+                           "embedding_only": {}, "with_lexical": {}}
     for split_name, (tr, te) in splits.items():
         for text_kind, x in vectors.items():
             for c in (1.0, 10.0):
@@ -120,6 +137,18 @@ def part_a() -> dict[str, Any]:
                 acc, f1 = macro_f1(y[te].tolist(), model.predict(x[te]).tolist())
                 out["embedding_only"][f"{split_name}/{text_kind}/C={c:g}"] = {
                     "test_rows": len(te), "accuracy": acc, "macro_f1": f1}
+            # `logsieve train`'s default features: the vector and the hashed words, C = 10
+            # (chosen by cross-validation on the training rows: benchmarks/lexical_cv.py).
+            t = np.array(texts[text_kind], dtype=object)
+            head = fit_head(x[tr], t[tr].tolist(), y[tr], np.ones(len(tr)), c=DEFAULT_C,
+                            lexical=DEFAULT_LEXICAL)
+            pred = head.predict(x[te], t[te].tolist())
+            acc, f1 = macro_f1(y[te].tolist(), pred)
+            out["with_lexical"][f"{split_name}/{text_kind}/C={DEFAULT_C:g}"] = {
+                "test_rows": len(te), "lexical": DEFAULT_LEXICAL.to_json(), "accuracy": acc,
+                "macro_f1": f1,
+                "misses": sorted(f"{y[i]} -> {p}: {model_rows[i]['log_message']}"
+                                 for i, p in zip(te, pred, strict=True) if p != y[i])}
     # C chosen without the test rows: 5-fold stratified CV (macro-F1) on the training rows.
     tr, te = splits["tutorial_unstratified"]
     for text_kind, x in vectors.items():
@@ -141,20 +170,24 @@ def part_a() -> dict[str, Any]:
                              model_rows[i]["source"]) for i in te]
     extra = [LabelledRow(0, r["log_message"], r["target_label"], r["source"])
              for r in regex_rows + legacy]
-    trained = train_head(train_rows, CODEBASICS_TAXONOMY, encoder=encoder(), seed=0)
-    with tempfile.TemporaryDirectory() as tmp:
-        save_trained(trained, Path(tmp))
-        settings = Settings(taxonomy=str(CODEBASICS_TAXONOMY), model_dir=Path(tmp),
-                            llm_enabled=False, embed_timeout_s=600)
-        for name, eval_rows in (("sieve_test_rows", test_rows),
-                                ("sieve_test_rows_plus_regex_and_legacycrm", test_rows + extra)):
-            sieve = build_sieve(settings, encoder=encoder())
-            report = evaluate_sieve(sieve, eval_rows)
-            sieve.close()
-            out[name] = _brief(report)
-    out["sieve_head_held_out"] = {k: trained.metrics[k] for k in
-                                  ("accuracy", "macro_f1", "coverage_at_threshold",
-                                   "accuracy_at_threshold", "temperature")}
+    # train_head's defaults (as `logsieve train`: masked, C = 10, lexical), and without words.
+    for suffix, lexical in (("", DEFAULT_LEXICAL), ("@no_lexical", None)):
+        trained = train_head(train_rows, CODEBASICS_TAXONOMY, encoder=encoder(), seed=0,
+                             lexical=lexical)
+        with tempfile.TemporaryDirectory() as tmp:
+            save_trained(trained, Path(tmp))
+            settings = Settings(taxonomy=str(CODEBASICS_TAXONOMY), model_dir=Path(tmp),
+                                llm_enabled=False, embed_timeout_s=600)
+            for name, eval_rows in (("sieve_test_rows", test_rows),
+                                    ("sieve_test_rows_plus_regex_and_legacycrm",
+                                     test_rows + extra)):
+                sieve = build_sieve(settings, encoder=encoder())
+                report = evaluate_sieve(sieve, eval_rows)
+                sieve.close()
+                out[name + suffix] = _brief(report)
+        out["sieve_head_held_out" + suffix] = {k: trained.metrics[k] for k in
+                                               ("accuracy", "macro_f1", "coverage_at_threshold",
+                                                "accuracy_at_threshold", "temperature")}
     return out
 
 
@@ -195,7 +228,9 @@ def part_b(k: int = 5) -> dict[str, Any]:
     labels = [r["Label"] if r["Label"] != "-" else "NON_ALERT" for r in rows]
     counts = Counter(labels)
     x_all = embed(keys)
-    out: dict[str, Any] = {"lines": len(rows), "classes": dict(counts.most_common()), "k": k}
+    keys_arr = np.array(keys, dtype=object)
+    out: dict[str, Any] = {"lines": len(rows), "classes": dict(counts.most_common()), "k": k,
+                           "lexical": DEFAULT_LEXICAL.to_json()}
     rare = {lb for lb, n in counts.items() if n < k}
     variants = {
         # Classes with fewer than k lines cannot appear in every fold: drop them ...
@@ -206,21 +241,26 @@ def part_b(k: int = 5) -> dict[str, Any]:
     for name, ys in variants.items():
         keep = np.array([v is not None for v in ys])
         y = np.array([v for v in ys if v is not None])
-        x = x_all[keep]
-        groups = np.array([kk for kk, m in zip(keys, keep, strict=True) if m])
+        x, t = x_all[keep], keys_arr[keep]
         for cv_name, cv in (("lines", StratifiedKFold(k, shuffle=True, random_state=0)),
                             ("templates_grouped",
                              StratifiedGroupKFold(k, shuffle=True, random_state=0))):
-            pred = np.empty(len(y), dtype=object)
-            for tr, te in cv.split(x, y, groups):
-                model = LogisticRegression(C=10.0, max_iter=2000).fit(x[tr], y[tr])
-                pred[te] = model.predict(x[te])
-            acc, f1 = macro_f1(y.tolist(), pred.tolist())
-            alerts = y != "NON_ALERT"
-            _, f1_alerts = macro_f1(y[alerts].tolist(), pred[alerts].tolist())
-            out[f"{name}/{cv_name}"] = {"lines": len(y), "classes": len(set(y)),
-                                        "accuracy": acc, "macro_f1": f1,
-                                        "macro_f1_alert_lines_only": f1_alerts}
+            for suffix in ("", "/with_lexical"):
+                pred = np.empty(len(y), dtype=object)
+                for tr, te in cv.split(x, y, t):
+                    if suffix:  # `logsieve train`'s default: the vector and the words
+                        head = fit_head(x[tr], t[tr].tolist(), y[tr], np.ones(len(tr)),
+                                        c=10.0, lexical=DEFAULT_LEXICAL)
+                        pred[te] = head.predict(x[te], t[te].tolist())
+                    else:
+                        model = LogisticRegression(C=10.0, max_iter=2000).fit(x[tr], y[tr])
+                        pred[te] = model.predict(x[te])
+                acc, f1 = macro_f1(y.tolist(), pred.tolist())
+                alerts = y != "NON_ALERT"
+                _, f1_alerts = macro_f1(y[alerts].tolist(), pred[alerts].tolist())
+                out[f"{name}/{cv_name}{suffix}"] = {"lines": len(y), "classes": len(set(y)),
+                                                    "accuracy": acc, "macro_f1": f1,
+                                                    "macro_f1_alert_lines_only": f1_alerts}
     out["rare_classes"] = sorted(rare)
     out["distinct_templates"] = len(set(keys))
     return out

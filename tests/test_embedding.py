@@ -17,6 +17,8 @@ from logsieve.embedding import (
     MiniLMEncoder,
 )
 from logsieve.errors import ModelError
+from logsieve.lexical import LexicalPart, LexicalSpec, fit_idf, to_csr
+from logsieve.train import fit_head
 
 # --------------------------------------------------------------------------------------------
 # Encoder
@@ -206,7 +208,8 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     assert loaded.fingerprint == head.fingerprint
     np.testing.assert_array_equal(loaded.predict_proba(x), head.predict_proba(x))
     document = json.loads((tmp_path / "head" / "head.json").read_text())
-    assert document["format_version"] == HEAD_FORMAT_VERSION
+    # An embedding-only head keeps version 1, which logsieves without lexical parts read.
+    assert document["format_version"] == 1 and "lexical" not in document
 
 
 def test_fingerprint_changes_with_weights_classes_and_temperature() -> None:
@@ -400,3 +403,159 @@ def test_concurrent_encode_calls_give_the_same_vectors(encoder: MiniLMEncoder) -
         parts = list(pool.map(encoder.encode, [texts[i::4] for i in range(4)]))
     for i, part in enumerate(parts):
         np.testing.assert_allclose(part, alone[i::4], atol=1e-5)
+
+
+# --------------------------------------------------------------------------------------------
+# Lexical features and heads that read words
+# --------------------------------------------------------------------------------------------
+
+WORDY = ["Email service down due to sending error", "Email server encountered a sending fault",
+         "Service outage due to email delivery problem", "Mail service was unable to send emails",
+         "User <ID> logged in", "nova.compute.manager [req-<UUID>] Instance <UUID> spawned",
+         "", "ÜBER-Fehler: Gerät <NUM> nicht erreichbar"]
+
+
+def test_lexical_features_are_fixed_values() -> None:
+    """Pinned: a change to the tokenizer or hash would silently change every lexical head."""
+    spec = LexicalSpec(buckets=1 << 15, ngrams=2, weight=2.0)
+    assert spec.grams("Email SERVICE down, email!") == [
+        "email", "service", "down", "email service", "service down", "down email"]
+    assert spec.grams("<NUM> nova.compute_manager") == [
+        "num", "nova", "compute", "manager", "num nova", "nova compute", "compute manager"]
+    index, values = spec.row("Email service down")
+    assert index.tolist() == [4155, 6866, 21449, 28961, 31860]  # crc32(gram) % 32768
+    np.testing.assert_allclose(values, 2.0 / np.sqrt(5), rtol=1e-6)
+    assert spec.row("")[0].size == 0  # no words, no features (and no division by zero)
+
+
+def test_lexical_features_are_the_same_in_another_process() -> None:
+    """CRC-32, not Python's salted hash(): a head must see the same features everywhere."""
+    import os
+    import subprocess
+    import sys
+
+    spec = LexicalSpec(buckets=1000, ngrams=2)
+    code = ("import json, sys; from logsieve.lexical import LexicalSpec; "
+            "rows = LexicalSpec(buckets=1000, ngrams=2).features(json.load(sys.stdin)); "
+            "print(json.dumps([[i.tolist(), v.tolist()] for i, v in rows]))")
+    for seed in ("1", "2"):
+        out = subprocess.run([sys.executable, "-c", code], input=json.dumps(WORDY),
+                             capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        theirs = json.loads(out)
+        for (index, values), (their_index, their_values) in zip(spec.features(WORDY), theirs,
+                                                                strict=True):
+            assert index.tolist() == their_index
+            np.testing.assert_array_equal(values, np.array(their_values, dtype=np.float32))
+
+
+def test_lexical_spec_refuses_what_it_does_not_know() -> None:
+    spec = LexicalSpec(buckets=64, ngrams=1, weight=0.5, idf=True)
+    assert LexicalSpec.from_json(json.loads(json.dumps(spec.to_json()))) == spec
+    for bad in ({**spec.to_json(), "tokenizer": "words-v9"}, {**spec.to_json(), "hash": "md5"},
+                {**spec.to_json(), "stemming": True}, {**spec.to_json(), "buckets": 0},
+                {**spec.to_json(), "weight": -1}, {**spec.to_json(), "idf": "yes"},
+                ["not", "an", "object"]):
+        with pytest.raises(ModelError):
+            LexicalSpec.from_json(bad)
+
+
+def _lexical_head(idf: bool = False) -> tuple[LinearHead, np.ndarray, list[str], list[str]]:
+    """A head over uninformative 16-d vectors and telling words, fitted as `train` fits one."""
+    rng = np.random.default_rng(0)
+    y = [f"LABEL_{i % 3}" for i in range(60)]
+    x = rng.normal(size=(60, 16)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    words = {"LABEL_0": "disk full on", "LABEL_1": "user logged in", "LABEL_2": "backup done"}
+    texts = [f"{words[label]} host{i % 7}" for i, label in enumerate(y)]
+    spec = LexicalSpec(buckets=256, ngrams=2, weight=2.0, idf=idf)
+    head = fit_head(x, texts, np.array(y), np.ones(len(y)), c=10.0, lexical=spec,
+                    metadata=META, temperature=1.3)
+    return head, x, texts, y
+
+
+@pytest.mark.parametrize("idf", [False, True])
+def test_lexical_head_matches_sklearn_and_round_trips(tmp_path: Path, idf: bool) -> None:
+    from scipy.sparse import csr_matrix, hstack
+
+    head, x, texts, y = _lexical_head(idf)
+    assert head.uses_texts and head.lexical is not None
+    spec = head.lexical.spec
+    assert head.n_features_in_ == 16 and head.lexical.coef.shape == (3, spec.buckets)
+    assert head.temperature_ == 1.3
+    # The same numbers as the sklearn model fitted over [vectors, features].
+    model = LogisticRegression(C=10.0, max_iter=2000, random_state=0)
+    weights = fit_idf(spec, texts) if idf else None
+    design = hstack([csr_matrix(x), to_csr(spec.features(texts, weights), spec.buckets)])
+    model.fit(design.tocsr(), y)
+    np.testing.assert_allclose(head.decision_function(x, texts),
+                               model.decision_function(design.tocsr()), atol=1e-3)
+
+    head.save(tmp_path)
+    document = json.loads((tmp_path / "head.json").read_text())
+    assert document["format_version"] == HEAD_FORMAT_VERSION == 2
+    assert LexicalSpec.from_json(document["lexical"]) == spec
+    with np.load(tmp_path / "head.npz", allow_pickle=False) as arrays:
+        assert set(arrays.files) == ({"coef", "intercept", "lexical_coef"}
+                                     | ({"lexical_idf"} if idf else set()))
+    loaded = LinearHead.load(tmp_path)
+    assert loaded.fingerprint == head.fingerprint == document["fingerprint"]
+    np.testing.assert_array_equal(loaded.predict_proba(x, texts), head.predict_proba(x, texts))
+    assert "lexical" in repr(loaded)
+
+
+def test_lexical_head_needs_the_texts_and_counts_their_words() -> None:
+    head, x, texts, y = _lexical_head()
+    with pytest.raises(ModelError, match="texts"):
+        head.predict_proba(x)
+    with pytest.raises(ModelError, match="20 vectors but 19 texts"):
+        head.predict_proba(x[:20], texts[:19])
+    # The words decide when the vector says nothing: the same (zero) vector, other words.
+    blank = np.zeros((2, 16), dtype=np.float32)
+    assert head.predict(blank, ["backup done host1", "disk full on host3"]) == [
+        "LABEL_2", "LABEL_0"]
+    # Temperature fitting and the fingerprint see the lexical part too.
+    assert head.predict(x, texts) == y
+    assert head.with_fitted_temperature(x, y, texts).uses_texts
+    assert head.lexical is not None
+    nudged = LinearHead(head.classes_, head.coef_, head.intercept_, head.temperature_,
+                        lexical=LexicalPart(head.lexical.spec, head.lexical.coef + 1e-3))
+    assert nudged.fingerprint != head.fingerprint
+
+
+def test_embedding_only_heads_ignore_texts_and_keep_their_fingerprint() -> None:
+    x, y = _blobs(3)
+    head = LinearHead.from_sklearn(LogisticRegression(max_iter=500).fit(x, y), META)
+    assert not head.uses_texts
+    np.testing.assert_array_equal(head.predict_proba(x, ["anything"] * len(x)),
+                                  head.predict_proba(x))
+
+
+@pytest.mark.parametrize("name", ["standard", "openstack"])
+def test_a_version_1_head_still_loads_with_its_fingerprint(name: str) -> None:
+    """The shipped heads were written before lexical parts existed (format version 1)."""
+    from logsieve.build import shipped_head_dir
+
+    directory = shipped_head_dir(name)
+    assert directory is not None
+    document = json.loads((directory / "head.json").read_text())
+    assert document["format_version"] == 1
+    head = LinearHead.load(directory)
+    assert not head.uses_texts
+    # unchanged fingerprint: template caches saved with these heads stay valid
+    assert head.fingerprint == document["fingerprint"]
+
+
+def test_lexical_parts_and_versions_must_agree(tmp_path: Path) -> None:
+    head, _, _, _ = _lexical_head()
+    head.save(tmp_path / "lex")
+    document = json.loads((tmp_path / "lex" / "head.json").read_text())
+    document["format_version"] = 1  # what an older logsieve would have to refuse
+    (tmp_path / "lex" / "head.json").write_text(json.dumps(document))
+    with pytest.raises(ModelError, match="cannot have a lexical part"):
+        LinearHead.load(tmp_path / "lex")
+    document["format_version"] = 2
+    del document["lexical"]
+    (tmp_path / "lex" / "head.json").write_text(json.dumps(document))
+    with pytest.raises(ModelError, match="needs a lexical part"):
+        LinearHead.load(tmp_path / "lex")

@@ -10,7 +10,9 @@ into one probability per label. The sieve accepts the top label when it reaches 
 cosine against the torch model and the speed (docs/embedding.md).
 
 A head is saved as arrays and JSON, never pickle: ``head.npz`` (``coef``, ``intercept``) and
-``head.json`` (classes, temperature, metadata, format version, sha256 of the npz).
+``head.json`` (classes, temperature, metadata, format version, sha256 of the npz). A head may
+also read the words of the text (``logsieve.lexical``): then it needs the texts beside the
+vectors, ``head.predict_proba(vectors, texts)``.
 
     >>> enc = MiniLMEncoder()                                    # doctest: +SKIP
     >>> enc.encode(["disk full on /dev/sda1"]).shape             # doctest: +SKIP
@@ -35,6 +37,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from .errors import ModelError
+from .lexical import LexicalPart, LexicalSpec
 
 __all__ = [
     "HEAD_FORMAT_VERSION",
@@ -49,8 +52,12 @@ __all__ = [
 
 #: The output width of all-MiniLM-L6-v2.
 MINILM_DIM = 384
-#: Bumped whenever head.npz/head.json change in a way an older reader would misread.
-HEAD_FORMAT_VERSION = 1
+#: The newest head format this logsieve reads and writes. Bumped whenever head.npz/head.json
+#: change in a way an older reader would misread. 2 added the lexical part; a head without
+#: one is still written as version 1, so older logsieves keep reading it (and an older
+#: logsieve refuses a version-2 head by its version instead of ignoring its word weights).
+HEAD_FORMAT_VERSION = 2
+_EMBEDDING_ONLY_FORMAT_VERSION = 1
 
 #: One-token words for the template placeholders: ``<NUM>`` costs 4 WordPiece tokens
 #: (``<``, ``nu``, ``##m``, ``>``), ``number`` costs 1. Used with ``compact_placeholders``.
@@ -300,13 +307,15 @@ def _sha256_file(path: Path) -> str:
 
 
 class LinearHead:
-    """Softmax over ``(X @ coef_.T + intercept_) / temperature_``, numpy only.
+    """Softmax over ``(X @ coef_.T + intercept_ [+ lexical logits]) / temperature_``, numpy only.
 
     ``classes_`` are label ids, ``coef_`` is float32 ``(k, d)``, ``intercept_`` ``(k,)``;
-    ``temperature_`` calibrates the probabilities (1.0 = none). ``metadata`` says what the head
-    was made for; by convention ``taxonomy``, ``labels_hash`` (of the label ids),
-    ``taxonomy_hash``, ``encoder``, ``logsieve_version`` and ``training`` (the loader checks
-    ``labels_hash`` and ``encoder``).
+    ``temperature_`` calibrates the probabilities (1.0 = none). ``lexical`` (optional) adds
+    weights on hashed word n-grams of the texts (``logsieve.lexical``); such a head needs the
+    texts beside the vectors (``uses_texts``). ``metadata`` says what the head was made for;
+    by convention ``taxonomy``, ``labels_hash`` (of the label ids), ``taxonomy_hash``,
+    ``encoder``, ``logsieve_version`` and ``training`` (the loader checks ``labels_hash`` and
+    ``encoder``).
     Build one with ``from_sklearn`` after training; ``save``/``load`` a directory.
 
         >>> from sklearn.linear_model import LogisticRegression               # doctest: +SKIP
@@ -315,13 +324,17 @@ class LinearHead:
     """
 
     def __init__(self, classes: Sequence[str], coef: np.ndarray, intercept: np.ndarray,
-                 temperature: float = 1.0, metadata: Mapping[str, Any] | None = None) -> None:
+                 temperature: float = 1.0, metadata: Mapping[str, Any] | None = None,
+                 lexical: LexicalPart | None = None) -> None:
         coef = np.ascontiguousarray(coef, dtype=np.float32)
         intercept = np.ascontiguousarray(intercept, dtype=np.float32).reshape(-1)
         classes = [str(c) for c in classes]
         if coef.ndim != 2 or coef.shape[0] != len(classes) or intercept.shape != (len(classes),):
             raise ModelError(f"head shapes do not fit: {len(classes)} classes, coef "
                              f"{coef.shape}, intercept {intercept.shape}")
+        if lexical is not None and lexical.coef.shape[0] != len(classes):
+            raise ModelError(f"head shapes do not fit: {len(classes)} classes, lexical "
+                             f"weights {lexical.coef.shape}")
         if len(classes) < 2 or len(set(classes)) != len(classes):
             raise ModelError(f"a head needs at least 2 distinct classes, got {classes}")
         if not (np.isfinite(temperature) and temperature > 0):
@@ -333,11 +346,17 @@ class LinearHead:
         self.intercept_: np.ndarray = intercept
         self.temperature_: float = float(temperature)
         self.metadata: dict[str, Any] = dict(metadata or {})
+        self.lexical: LexicalPart | None = lexical
 
     @property
     def n_features_in_(self) -> int:
         """The embedding width the head expects."""
         return int(self.coef_.shape[1])
+
+    @property
+    def uses_texts(self) -> bool:
+        """Whether ``predict_proba`` needs the texts as well as their vectors."""
+        return self.lexical is not None
 
     @property
     def fingerprint(self) -> str:
@@ -348,35 +367,53 @@ class LinearHead:
         digest.update(self.coef_.tobytes())
         digest.update(self.intercept_.tobytes())
         digest.update(repr(self.temperature_).encode())
+        if self.lexical is not None:  # (absent: the same fingerprint as before lexical parts)
+            self.lexical.digest_into(digest)
         return digest.hexdigest()[:16]
 
     # --- inference ----------------------------------------------------------------------
 
-    def decision_function(self, x: np.ndarray) -> np.ndarray:
-        """Raw logits ``(n, k)``, before temperature."""
+    def decision_function(self, x: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+        """Raw logits ``(n, k)``, before temperature; ``texts`` row for row with ``x``.
+
+        ``texts`` must be what the head was trained on (the sieve's template keys) and is
+        required when ``uses_texts``; an embedding-only head ignores it.
+        """
         x = np.asarray(x, dtype=np.float32)
         if x.ndim != 2 or x.shape[1] != self.n_features_in_:
             raise ModelError(f"head expects (n, {self.n_features_in_}) embeddings, "
                              f"got {x.shape}; was it trained with another encoder?")
-        return x @ self.coef_.T + self.intercept_
+        logits = x @ self.coef_.T + self.intercept_
+        if self.lexical is not None:
+            if texts is None:
+                raise ModelError("this head also reads the words of the lines: pass the "
+                                 "texts with the vectors, predict_proba(vectors, texts)")
+            if isinstance(texts, str) or len(texts) != len(x):
+                raise ModelError(f"{len(x)} vectors but "
+                                 f"{1 if isinstance(texts, str) else len(texts)} texts")
+            logits += self.lexical.logits(texts)
+        return logits
 
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+    def predict_proba(self, x: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
         """Probabilities ``(n, k)``, columns in ``classes_`` order, rows summing to 1."""
-        return _softmax(self.decision_function(x) / self.temperature_)
+        return _softmax(self.decision_function(x, texts) / self.temperature_)
 
-    def predict(self, x: np.ndarray) -> list[str]:
+    def predict(self, x: np.ndarray, texts: Sequence[str] | None = None) -> list[str]:
         """The most probable label id per row."""
-        return [self.classes_[i] for i in self.decision_function(x).argmax(axis=1)]
+        return [self.classes_[i] for i in self.decision_function(x, texts).argmax(axis=1)]
 
     # --- construction -------------------------------------------------------------------
 
     @classmethod
     def from_sklearn(cls, estimator: Any, metadata: Mapping[str, Any],
-                     temperature: float = 1.0) -> LinearHead:
+                     temperature: float = 1.0, lexical: LexicalSpec | None = None,
+                     idf: np.ndarray | None = None) -> LinearHead:
         """The head of a fitted ``sklearn.linear_model.LogisticRegression`` (multinomial).
 
         A binary model has one row ``w``; it becomes ``[-w/2, w/2]`` (and the same for the
-        intercept), whose softmax equals sklearn's sigmoid ``predict_proba``.
+        intercept), whose softmax equals sklearn's sigmoid ``predict_proba``. With ``lexical``
+        the estimator was fitted on ``[vectors, lexical features]`` (``lexical.buckets``
+        columns last, computed with ``idf`` if the spec uses one); its weights are split.
         """
         for attribute in ("coef_", "intercept_", "classes_"):
             if not hasattr(estimator, attribute):
@@ -391,9 +428,18 @@ class LinearHead:
         if coef.shape[0] == 1 and len(classes) == 2:
             coef = np.vstack([-coef[0] / 2, coef[0] / 2])
             intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-        return cls(classes, coef, intercept, temperature=temperature, metadata=metadata)
+        part = None
+        if lexical is not None:
+            width = coef.shape[1] - lexical.buckets
+            if width < 1:
+                raise ModelError(f"the estimator has {coef.shape[1]} features, too few for "
+                                 f"{lexical.buckets} lexical buckets and an embedding")
+            coef, part = coef[:, :width], LexicalPart(lexical, coef[:, width:], idf)
+        return cls(classes, coef, intercept, temperature=temperature, metadata=metadata,
+                   lexical=part)
 
-    def with_fitted_temperature(self, x: np.ndarray, y: Sequence[str]) -> LinearHead:
+    def with_fitted_temperature(self, x: np.ndarray, y: Sequence[str],
+                                texts: Sequence[str] | None = None) -> LinearHead:
         """A copy whose temperature minimizes the log loss on held-out ``(x, y)``.
 
         Temperature scaling (Guo et al., 2017): one scalar, so it cannot change which label
@@ -404,7 +450,7 @@ class LinearHead:
         if unknown:
             raise ModelError(f"labels {unknown} are not classes of this head")
         targets = np.array([index[str(label)] for label in y])
-        logits = self.decision_function(x).astype(np.float64)
+        logits = self.decision_function(x, texts).astype(np.float64)
 
         def log_loss(log_t: float) -> float:
             z = logits / np.exp(log_t)
@@ -423,7 +469,7 @@ class LinearHead:
                 low = a
         temperature = float(np.exp((low + high) / 2))
         return LinearHead(self.classes_, self.coef_, self.intercept_, temperature,
-                          self.metadata)
+                          self.metadata, self.lexical)
 
     # --- persistence --------------------------------------------------------------------
 
@@ -432,10 +478,19 @@ class LinearHead:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         npz = directory / "head.npz"
-        np.savez(npz, coef=self.coef_, intercept=self.intercept_)
-        document = {
+        if self.lexical is not None:
+            arrays: dict[str, Any] = {"coef": self.coef_, "intercept": self.intercept_,
+                                      "lexical_coef": self.lexical.coef}
+            if self.lexical.idf is not None:
+                arrays["lexical_idf"] = self.lexical.idf
+            # compressed: mostly zeros (buckets no training word fell into keep weight 0)
+            np.savez_compressed(npz, **arrays)
+        else:
+            np.savez(npz, coef=self.coef_, intercept=self.intercept_)
+        document: dict[str, Any] = {
             "format": "logsieve-linear-head",
-            "format_version": HEAD_FORMAT_VERSION,
+            "format_version": (HEAD_FORMAT_VERSION if self.lexical is not None
+                               else _EMBEDDING_ONLY_FORMAT_VERSION),
             "classes": self.classes_,
             "temperature": self.temperature_,
             "dim": self.n_features_in_,
@@ -443,6 +498,8 @@ class LinearHead:
             "npz_sha256": _sha256_file(npz),
             "metadata": self.metadata,
         }
+        if self.lexical is not None:
+            document["lexical"] = self.lexical.spec.to_json()
         (directory / "head.json").write_text(json.dumps(document, indent=2, sort_keys=True)
                                              + "\n", encoding="utf-8")
 
@@ -461,9 +518,15 @@ class LinearHead:
         if not isinstance(document, dict) or document.get("format") != "logsieve-linear-head":
             raise ModelError(f"{json_path}: not a logsieve linear head")
         version = document.get("format_version")
-        if version != HEAD_FORMAT_VERSION:
+        if version not in (_EMBEDDING_ONLY_FORMAT_VERSION, HEAD_FORMAT_VERSION):
             raise ModelError(f"{json_path}: head format version {version!r}, this logsieve "
-                             f"reads version {HEAD_FORMAT_VERSION}; retrain with `logsieve train`")
+                             f"reads versions {_EMBEDDING_ONLY_FORMAT_VERSION} to "
+                             f"{HEAD_FORMAT_VERSION}; retrain with `logsieve train`")
+        has_lexical = document.get("lexical") is not None
+        if has_lexical != (version >= 2):
+            raise ModelError(f"{json_path}: format version {version} "
+                             + ("cannot have" if has_lexical else "needs")
+                             + " a lexical part")
         actual = _sha256_file(npz_path)
         if actual != document.get("npz_sha256"):
             raise ModelError(f"{npz_path}: sha256 {actual} does not match head.json "
@@ -472,17 +535,23 @@ class LinearHead:
         try:
             with np.load(npz_path, allow_pickle=False) as arrays:
                 coef, intercept = arrays["coef"], arrays["intercept"]
+                lexical_coef = arrays["lexical_coef"] if has_lexical else None
+                idf = arrays["lexical_idf"] if "lexical_idf" in arrays.files else None
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{npz_path}: cannot read the head's arrays ({exc})") from exc
         try:
+            lexical = (LexicalPart(LexicalSpec.from_json(document["lexical"]), lexical_coef,
+                                   idf) if lexical_coef is not None else None)
             head = cls(document["classes"], coef, intercept, document["temperature"],
-                       document.get("metadata") or {})
+                       document.get("metadata") or {}, lexical)
         except (KeyError, TypeError) as exc:
             raise ModelError(f"{json_path}: field missing or malformed ({exc})") from exc
         return head
 
     def __repr__(self) -> str:
-        return (f"LinearHead(classes={len(self.classes_)}, dim={self.n_features_in_}, "
+        lexical = (f", lexical={self.lexical.spec.buckets} buckets"
+                   if self.lexical is not None else "")
+        return (f"LinearHead(classes={len(self.classes_)}, dim={self.n_features_in_}{lexical}, "
                 f"temperature={self.temperature_:.3g}, fingerprint={self.fingerprint})")
 
 

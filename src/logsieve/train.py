@@ -6,7 +6,9 @@ each distinct ``(template, label)`` pair becomes one training row weighted by ho
 occurs. Embeddings are cached on disk by a content hash of ``(encoder name, text)``, so a
 second run on the same data costs seconds.
 
-The fit is scikit-learn's multinomial ``LogisticRegression``; a stratified held-out split of
+The fit is scikit-learn's multinomial ``LogisticRegression``, by default over the vector and
+hashed words of the template side by side (``logsieve.lexical``: the encoder groups lines by
+shared words, the words let the head weigh the few that decide); a stratified held-out split of
 the distinct templates gives honest metrics (templates it never saw) and the temperature that
 makes a 0.7 probability mean about 70 % right. The final head is refit on everything with the
 same settings and that temperature, then saved as arrays + JSON (``LinearHead.save``).
@@ -31,7 +33,7 @@ import re
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,15 +43,18 @@ import yaml
 
 from .embedding import Encoder, LinearHead
 from .errors import InputError, ModelError, TaxonomyError
+from .lexical import LexicalSpec, fit_idf, to_csr
 from .taxonomy import Taxonomy, load_taxonomy, parse_taxonomy
 from .templates import template_key
 
 __all__ = [
     "DEFAULT_CACHE_DIR",
+    "DEFAULT_LEXICAL",
     "EmbeddingCache",
     "LabelledRow",
     "TrainedHead",
     "embed_texts",
+    "fit_head",
     "fit_logistic",
     "read_labelled",
     "resolve_labels",
@@ -63,6 +68,12 @@ DEFAULT_CACHE_DIR = Path.home() / ".cache" / "logsieve" / "embeddings"
 #: templates without memorizing them (docs/training.md has the comparison).
 DEFAULT_C = 10.0
 DEFAULT_HOLDOUT = 0.2
+#: The word features ``logsieve train`` adds beside the embedding by default (``--lexical``):
+#: unigrams hashed into 32,768 buckets, L2-normalized, weight 2 against the unit-length
+#: vector. Chosen by 5-fold cross-validation on codebasics' training rows only
+#: (benchmarks/lexical_cv.py); on by default because it helped or was neutral wherever the
+#: training and test lines come from the same source (docs/training.md).
+DEFAULT_LEXICAL = LexicalSpec(buckets=1 << 15, ngrams=1, weight=2.0, idf=False)
 SHIPPED_HEADS_DIR = Path(__file__).resolve().parent / "heads"
 
 
@@ -283,14 +294,39 @@ def embed_texts(texts: Sequence[str], encoder: Encoder, cache: EmbeddingCache | 
 # --------------------------------------------------------------------------------------------
 
 
-def fit_logistic(x: np.ndarray, y: Sequence[str] | np.ndarray, weights: np.ndarray | None = None,
+def fit_logistic(x: Any, y: Sequence[str] | np.ndarray, weights: np.ndarray | None = None,
                  c: float = DEFAULT_C, seed: int = 0) -> Any:
-    """A fitted multinomial LogisticRegression (lbfgs is multinomial for >2 classes)."""
+    """A fitted multinomial LogisticRegression (lbfgs is multinomial for >2 classes).
+
+    ``x`` is a dense array or a scipy sparse matrix (vectors and lexical features).
+    """
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=c, max_iter=2000, random_state=seed)
     model.fit(x, np.asarray(y), sample_weight=weights)
     return model
+
+
+def fit_head(x: np.ndarray, texts: Sequence[str], y: np.ndarray, weights: np.ndarray,
+             c: float = DEFAULT_C, seed: int = 0, lexical: LexicalSpec | None = None,
+             metadata: Mapping[str, Any] | None = None, temperature: float = 1.0) -> LinearHead:
+    """A head fitted on vectors ``x`` (and, with ``lexical``, the words of ``texts``).
+
+    With a lexical spec, one logistic regression is fitted over both: the vectors and the
+    texts' hashed n-gram features side by side (the idf, if the spec uses one, from these
+    texts only, so held-out rows never inform it).
+    """
+    if lexical is None:
+        model = fit_logistic(x, y, weights, c=c, seed=seed)
+        return LinearHead.from_sklearn(model, metadata or {}, temperature=temperature)
+    from scipy.sparse import csr_matrix, hstack
+
+    idf = fit_idf(lexical, texts) if lexical.idf else None
+    words = to_csr(lexical.features(texts, idf), lexical.buckets)
+    model = fit_logistic(hstack([csr_matrix(x), words], format="csr"), y, weights, c=c,
+                         seed=seed)
+    return LinearHead.from_sklearn(model, metadata or {}, temperature=temperature,
+                                   lexical=lexical, idf=idf)
 
 
 def classification_metrics(y_true: Sequence[str], y_pred: Sequence[str],
@@ -338,6 +374,7 @@ def train_head(rows: Sequence[LabelledRow], taxonomy: Taxonomy | str | Path | No
                seed: int = 0, c: float = DEFAULT_C, holdout: float = DEFAULT_HOLDOUT,
                threshold: float | None = None, mask: bool = True,
                taxonomy_name: str = "custom", groups: Sequence[str] | None = None,
+               lexical: LexicalSpec | None = DEFAULT_LEXICAL,
                progress: Callable[[str], None] | None = None) -> TrainedHead:
     """Train a calibrated head on labelled rows.
 
@@ -349,6 +386,9 @@ def train_head(rows: Sequence[LabelledRow], taxonomy: Taxonomy | str | Path | No
         seed: fixes the held-out split and the solver, so the same data gives the same head.
         c: inverse regularization; ``holdout``: share of distinct templates held out.
         mask: embed ``template_key(text)`` as the sieve does (keep True except to study it).
+        lexical: also weigh the words of the (masked) text, hashed as this spec says;
+            ``None``: the embedding only (right when the training lines are worded unlike
+            the logs to classify, as the shipped heads' synthetic corpus).
         groups: optional group per row (e.g. the corpus template a line was made from): then
             a second fit holds whole groups out and reports ``metrics["unseen_groups"]``,
             accuracy on wording the fit never saw (a harder, more honest number). The
@@ -384,6 +424,7 @@ def train_head(rows: Sequence[LabelledRow], taxonomy: Taxonomy | str | Path | No
         for pair, g in zip(zip(texts, labels, strict=True), groups, strict=True):
             group_of.setdefault(pair, g)
     x_text = [t for t, _ in keys]
+    t_arr = np.array(x_text, dtype=object)
     y = np.array([lb for _, lb in keys])
     w = np.array([pairs[k] for k in keys], dtype=np.float64)
     templates_per_class = Counter(y.tolist())
@@ -417,20 +458,20 @@ def train_head(rows: Sequence[LabelledRow], taxonomy: Taxonomy | str | Path | No
                          f"for {n_classes} labels")
     tr, te = train_test_split(idx, test_size=n_test, random_state=seed, stratify=y)
     say(f"fitting on {len(tr):,} templates, holding out {len(te):,}")
-    model = fit_logistic(x[tr], y[tr], w[tr], c=c, seed=seed)
-    head = LinearHead.from_sklearn(model, {}).with_fitted_temperature(x[te], y[te].tolist())
+    head = fit_head(x[tr], t_arr[tr].tolist(), y[tr], w[tr], c, seed, lexical)
+    head = head.with_fitted_temperature(x[te], y[te].tolist(), t_arr[te].tolist())
     thr = tax.routing.embedding_threshold if threshold is None else threshold
-    metrics = _held_out_metrics(head, x[te], y[te], w[te], thr)
+    metrics = _held_out_metrics(head, x[te], t_arr[te].tolist(), y[te], w[te], thr)
     metrics["temperature"] = round(head.temperature_, 4)
     if groups is not None:
         gtr, gte = _group_split(y, np.array([group_of[k] for k in keys]), holdout, seed)
         say(f"fitting on {len(gtr):,} templates, holding out {len(gte):,} of unseen groups")
-        gmodel = fit_logistic(x[gtr], y[gtr], w[gtr], c=c, seed=seed)
-        ghead = LinearHead.from_sklearn(gmodel, {}, temperature=head.temperature_)
-        metrics["unseen_groups"] = _held_out_metrics(ghead, x[gte], y[gte], w[gte], thr)
+        ghead = fit_head(x[gtr], t_arr[gtr].tolist(), y[gtr], w[gtr], c, seed, lexical,
+                         temperature=head.temperature_)
+        metrics["unseen_groups"] = _held_out_metrics(ghead, x[gte], t_arr[gte].tolist(),
+                                                     y[gte], w[gte], thr)
 
     say("refitting on all templates")
-    final = fit_logistic(x, y, w, c=c, seed=seed)
     from . import __version__
 
     metadata = {
@@ -450,11 +491,12 @@ def train_head(rows: Sequence[LabelledRow], taxonomy: Taxonomy | str | Path | No
             "templates_per_class": dict(sorted(templates_per_class.items())),
             "seed": seed,
             "C": c,
+            "lexical": lexical.to_json() if lexical is not None else None,
             "holdout": holdout,
             "held_out": metrics,
         },
     }
-    head = LinearHead.from_sklearn(final, metadata, temperature=head.temperature_)
+    head = fit_head(x, x_text, y, w, c, seed, lexical, metadata, head.temperature_)
     return TrainedHead(head, tax, metrics, tax_doc, dict(counts))
 
 
@@ -472,10 +514,10 @@ def _group_split(y: np.ndarray, groups: np.ndarray, holdout: float,
     return tr, te
 
 
-def _held_out_metrics(head: LinearHead, x: np.ndarray, y: np.ndarray, w: np.ndarray,
-                      threshold: float) -> dict[str, Any]:
+def _held_out_metrics(head: LinearHead, x: np.ndarray, texts: Sequence[str], y: np.ndarray,
+                      w: np.ndarray, threshold: float) -> dict[str, Any]:
     """Metrics on held-out templates: per template, and at the sieve's threshold."""
-    probs = head.predict_proba(x)
+    probs = head.predict_proba(x, texts)
     pred = np.array([head.classes_[i] for i in probs.argmax(axis=1)])
     conf = probs.max(axis=1)
     m = classification_metrics(y.tolist(), pred.tolist(), head.classes_)
@@ -528,8 +570,14 @@ SHIPPED: dict[str, dict[str, Any]] = {
 def build_shipped_head(name: str, out_dir: Path | None = None, cache_dir: Path | None = None,
                        encoder: Encoder | None = None,
                        include_fallback: bool | None = None,
+                       lexical: LexicalSpec | None = None,
                        progress: Callable[[str], None] | None = None) -> TrainedHead:
-    """Regenerate the corpus of a built-in taxonomy with its fixed seed and train its head."""
+    """Regenerate the corpus of a built-in taxonomy with its fixed seed and train its head.
+
+    The shipped heads are embedding-only (``lexical=None``): trained on a synthetic corpus,
+    word weights would learn the corpus's wording; measured on real logs in
+    docs/training.md. ``lexical`` is there for that comparison.
+    """
     from .corpus import generate
 
     if name not in SHIPPED:
@@ -546,7 +594,8 @@ def build_shipped_head(name: str, out_dir: Path | None = None, cache_dir: Path |
             for i, ln in enumerate(lines)]
     # Held out by corpus template: calibrated on sentences it never saw, as real logs will be.
     trained = train_head(rows, tax, encoder=encoder, cache_dir=cache_dir, seed=spec["seed"],
-                         groups=[ln.template_id for ln in lines], progress=progress)
+                         groups=[ln.template_id for ln in lines], lexical=lexical,
+                         progress=progress)
     trained.head.metadata["training"]["corpus"] = {
         "generator": "logsieve.corpus", "count": spec["count"], "seed": spec["seed"],
         "include_fallback": include_fallback}
@@ -572,6 +621,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="Train with the fallback class (for comparison).")
     parser.add_argument("--threads", type=int, default=None,
                         help="Encoder threads (1 is faster on a busy machine).")
+    parser.add_argument("--lexical", action="store_true",
+                        help="Add word features beside the embedding (for comparison; the "
+                             "shipped heads are embedding-only).")
     args = parser.parse_args(argv)
     from .embedding import MiniLMEncoder
 
@@ -579,6 +631,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in args.names:
         trained = build_shipped_head(name, args.out_dir, args.cache_dir, encoder=encoder,
                                      include_fallback=args.fallback,
+                                     lexical=DEFAULT_LEXICAL if args.lexical else None,
                                      progress=lambda m: print(m, file=sys.stderr, flush=True))
         held = trained.metrics
         print(json.dumps({"taxonomy": name, "accuracy": held["accuracy"],

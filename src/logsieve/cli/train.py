@@ -10,7 +10,14 @@ from typing import Annotated
 import typer
 
 from ..errors import LogsieveError
-from ..train import DEFAULT_C, DEFAULT_HOLDOUT, read_labelled, save_trained, train_head
+from ..train import (
+    DEFAULT_C,
+    DEFAULT_HOLDOUT,
+    DEFAULT_LEXICAL,
+    read_labelled,
+    save_trained,
+    train_head,
+)
 
 
 def train(
@@ -32,6 +39,9 @@ def train(
     = DEFAULT_HOLDOUT,
     name: Annotated[str, typer.Option(help="Taxonomy name when labels come from the data.")]
     = "custom",
+    lexical: Annotated[bool, typer.Option(
+        "--lexical/--no-lexical", help="Also weigh the words of each line (hashed word "
+        "features beside the embedding, one logistic regression over both).")] = True,
     cache_dir: Annotated[Path | None, typer.Option(
         help="Embedding cache directory (default ~/.cache/logsieve/embeddings).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")]
@@ -49,7 +59,8 @@ def train(
         rows = read_labelled(data, text_col, label_col, source_col)
         say(f"{len(rows):,} labelled lines from {data}")
         trained = train_head(rows, taxonomy, cache_dir=cache_dir, seed=seed, c=c,
-                             holdout=holdout, taxonomy_name=name, progress=say)
+                             holdout=holdout, taxonomy_name=name,
+                             lexical=DEFAULT_LEXICAL if lexical else None, progress=say)
         save_trained(trained, out)
     except LogsieveError as exc:
         typer.echo(f"logsieve: {exc}", err=True)
@@ -57,12 +68,16 @@ def train(
     m = trained.metrics
     if json_out:
         json.dump({"out": str(out), "taxonomy": trained.taxonomy.name,
+                   "lexical": trained.head.lexical.spec.to_json()
+                   if trained.head.lexical is not None else None,
                    "taxonomy_hash": trained.taxonomy.content_hash,
                    "labels_hash": trained.taxonomy.labels_hash, "held_out": m,
                    "n_per_class": trained.n_per_class}, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return
-    typer.echo(f"held-out ({m['templates']:,} unseen templates): accuracy {m['accuracy']:.4f}, "
+    features = "embedding + words" if trained.head.uses_texts else "embedding only"
+    typer.echo(f"held-out ({m['templates']:,} unseen templates, {features}): "
+               f"accuracy {m['accuracy']:.4f}, "
                f"macro-F1 {m['macro_f1']:.4f}; at threshold {m['threshold']}: "
                f"{m['coverage_at_threshold']:.1%} answered, "
                f"{(m['accuracy_at_threshold'] or 0):.1%} of them right "
