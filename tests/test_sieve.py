@@ -13,10 +13,13 @@ import pytest
 from logsieve.cache import DecisionCache
 from logsieve.embedding import LinearHead, MiniLMEncoder
 from logsieve.errors import StageFailed, StageUnavailable
+from logsieve.lexical import LexicalSpec
 from logsieve.result import Status
 from logsieve.sieve import Sieve
 from logsieve.taxonomy import load_taxonomy
-from tiny_head import CountingEncoder, train_tiny_head
+from logsieve.templates import template_key
+from logsieve.train import fit_head
+from tiny_head import TRAIN, CountingEncoder, train_tiny_head
 
 STD = load_taxonomy("standard")
 
@@ -267,3 +270,62 @@ def test_classify_known_finishes_an_unsure_template_only_without_an_llm(
     hits = with_llm.cache.stats()["hits"]
     assert with_llm.classify_known(line) is None  # the LLM's turn again: not on this path
     assert with_llm.cache.stats()["hits"] == hits  # and nothing counted for it
+
+
+def test_journeys_written_when_read_say_exactly_what_happened(encoder: MiniLMEncoder,
+                                                               head: LinearHead) -> None:
+    """A rule's and a cache hit's journey is only written when read: check its every field."""
+    import pickle
+
+    sieve = make(encoder, head, threshold=0.4)
+    rule_hit, _ = sieve.classify_batch(["User alice logged in.",
+                                        "Bad credentials for invalid user bob at 10.0.0.1"])
+    hit = sieve.classify("Bad credentials for invalid user eve at 10.0.0.2")
+    assert hit.classifier == "cache"
+    steps = hit.journey
+    assert steps is hit.journey  # written once
+    assert [(s.stage, s.status) for s in steps] == [
+        ("Regex Engine", "Skipped"), ("BERT Model", "Cache Hit"), ("LLM Fallback", "Skipped")]
+    assert steps[1].label_id == hit.label_id and steps[1].confidence == hit.final_confidence
+    assert f"at {hit.final_confidence:.2f}" in steps[1].details
+    assert hit.processing_time_ms == pytest.approx(sum(s.duration_ms for s in steps))
+    assert steps[0].duration_ms > 0 and steps[1].duration_ms > 0
+
+    i = [r.label for r in STD.rules].index("USER_ACTION")
+    rule = STD.rules[i]
+    steps = rule_hit.journey
+    assert steps[0].details == f"Matched rule {rule.name or f'#{i + 1}'}."
+    assert (steps[0].label_id, steps[0].confidence) == ("USER_ACTION", rule.confidence)
+    assert steps[0].duration_ms == rule_hit.processing_time_ms > 0
+    assert [s.details for s in steps[1:]] == ["Not needed: decided by Regex Engine."] * 2
+
+    # a copy sent to another process carries the same answer and journey
+    for r in (rule_hit, hit):
+        copy = pickle.loads(pickle.dumps(r))
+        assert copy == r and copy.to_dict() == r.to_dict()
+
+
+class _BlankEncoder:
+    """Every text becomes the same vector: only a head's word part can tell lines apart."""
+
+    name = "blank"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return np.zeros((len(texts), 8), dtype=np.float32)
+
+
+def test_a_lexical_head_reads_the_words_of_each_template() -> None:
+    texts = [template_key(t) for ts in TRAIN.values() for t in ts]
+    labels = np.array([lb for lb, ts in TRAIN.items() for _ in ts])
+    head = fit_head(np.zeros((len(texts), 8), dtype=np.float32), texts, labels,
+                    np.ones(len(texts)), c=100.0,
+                    lexical=LexicalSpec(buckets=1 << 12, ngrams=1, weight=4.0),
+                    metadata={"taxonomy": "standard"})
+    sieve = Sieve(STD, encoder=_BlankEncoder(), head=head, threshold=0.4)
+    out = sieve.classify_batch(["Nightly backup job wrote archive of 3 GB to storage",
+                                "Deadlock detected while executing query on table users"])
+    assert [(r.label_id, r.classifier) for r in out] == [("BACKUP", "bert"),
+                                                        ("DB_ERROR", "bert")]
+    assert sieve.health()["head"]["lexical"] is True
+    vectors_only = LinearHead(head.classes_, head.coef_, head.intercept_)
+    assert make(_BlankEncoder(), vectors_only).health()["head"]["lexical"] is False

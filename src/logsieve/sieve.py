@@ -46,6 +46,8 @@ EMBED_CHUNK = 32
 
 _NO_RULE = "No pattern matched."
 _NOT_NEEDED_CACHED = "Not needed: template cache hit."
+_DECIDED_BY_RULE = "Not needed: decided by Regex Engine."
+_REGEX_PIPELINE_STAGE = PIPELINE_STAGE[Classifier.REGEX]
 _BERT_PIPELINE_STAGE = PIPELINE_STAGE[Classifier.BERT]
 
 
@@ -60,10 +62,40 @@ def _low_confidence_detail(confidence: float, threshold: float) -> str:
     return f"Confidence was {confidence:.2f}, below the {threshold} threshold (template cache)."
 
 
+class _CacheHitJourney:
+    """The journey of a template the embedding stage decided before (a warm cache's answer)."""
+
+    __slots__ = ()
+
+    def build(self, r: Result, regex_ms: float, cache_ms: float) -> list[Step]:
+        return [Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, regex_ms),
+                Step(StageName.BERT, Status.CACHE_HIT, _bert_hit_detail(r.final_confidence),
+                     r.label_id, r.final_confidence, cache_ms),
+                Step(StageName.LLM, Status.SKIPPED, _NOT_NEEDED_CACHED)]
+
+
+_CACHE_HIT_JOURNEY = _CacheHitJourney()
+
+
+class _RuleJourney:
+    """The journey of a line one rule decided (one recipe per rule, its wording made once)."""
+
+    __slots__ = ("detail",)
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+
+    def build(self, r: Result, regex_ms: float, _unused: float) -> list[Step]:
+        return [Step(StageName.REGEX, Status.CLASSIFIED, self.detail, r.label_id,
+                     r.final_confidence, regex_ms),
+                Step(StageName.BERT, Status.SKIPPED, _DECIDED_BY_RULE),
+                Step(StageName.LLM, Status.SKIPPED, _DECIDED_BY_RULE)]
+
+
 class HeadLike(Protocol):
     classes_: list[str]
 
-    def predict_proba(self, x: np.ndarray) -> np.ndarray: ...
+    def predict_proba(self, x: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray: ...
 
 
 class BreakerLike(Protocol):
@@ -116,6 +148,8 @@ class Sieve:
         self._inflight: dict[str, Future[tuple[Decision | StageError, float]]] = {}
         self._inflight_lock = threading.Lock()
         self._names = {label.id: label.name for label in taxonomy.labels}
+        self._rule_journeys = [_RuleJourney(f"Matched rule {rule.name or '#' + str(i + 1)}.")
+                               for i, rule in enumerate(taxonomy.rules)]
         self._no_llm_reason = self._why.get("llm") or (
             "No LLM configured (set GROQ_API_KEY, or LLM_BASE_URL for any OpenAI-compatible "
             "server).")
@@ -138,7 +172,7 @@ class Sieve:
         """
         found = self._cheap(0, text, source, lookup=self._known_lookup)
         if isinstance(found, _Pending) and self.llm is None:
-            # a template the head was unsure of, and no LLM to ask: the fallback, at once
+            # a line routed to the LLM, and no LLM to ask: the fallback, at once
             results: list[Result | None] = [None]
             self._llm_stage([found], results)
             found = results[0]  # type: ignore[assignment]
@@ -207,11 +241,9 @@ class Sieve:
         if match is not None:
             rule = match.rule
             ms = (time.perf_counter() - t0) * 1000
-            detail = f"Matched rule {rule.name or '#' + str(match.index + 1)}."
-            return self._result(
-                text, source, rule.label, rule.confidence, Classifier.REGEX, None,
-                [Step(StageName.REGEX, Status.CLASSIFIED, detail, rule.label,
-                      rule.confidence, ms)], key=None)
+            return Result(text, rule.label, self._names.get(rule.label, rule.label),
+                          _REGEX_PIPELINE_STAGE, rule.confidence, Classifier.REGEX, None, ms,
+                          source, None, None, self._rule_journeys[match.index], ms)
         if source is not None and source in self.taxonomy.routing.llm_sources:
             ms = (time.perf_counter() - t0) * 1000
             p = _Pending(index, text, source, f"source:{source}|{template_key(text)}",
@@ -225,17 +257,13 @@ class Sieve:
         decision = lookup(key)
         t2 = time.perf_counter()
         regex_ms, cache_ms = (t1 - t0) * 1000, (t2 - t1) * 1000
-        if decision is not None and decision.stage == Classifier.BERT and decision.accepted:
-            # the commonest answer of all, built directly
-            label_id, confidence = decision.label_id, decision.confidence
+        if decision is not None and decision.accepted and decision.stage == Classifier.BERT:
+            # the commonest answer of all, its journey written only if it is read
+            label_id = decision.label_id
             return Result(text, label_id, self._names.get(label_id, label_id),
-                          _BERT_PIPELINE_STAGE, confidence, Classifier.CACHE,
-                          [Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None,
-                                regex_ms),
-                           Step(StageName.BERT, Status.CACHE_HIT, _bert_hit_detail(confidence),
-                                label_id, confidence, cache_ms),
-                           Step(StageName.LLM, Status.SKIPPED, _NOT_NEEDED_CACHED)],
-                          regex_ms + cache_ms, source, key, Classifier.BERT)
+                          _BERT_PIPELINE_STAGE, decision.confidence, Classifier.CACHE, None,
+                          regex_ms + cache_ms, source, key, Classifier.BERT,
+                          _CACHE_HIT_JOURNEY, regex_ms, cache_ms)
         regex_step = Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, regex_ms)
         if decision is not None and decision.accepted:
             return self._cached_result(text, source, key, decision, [regex_step], cache_ms)
@@ -328,7 +356,8 @@ class Sieve:
         encoder, head = self.encoder, self.head
 
         def run() -> np.ndarray:
-            return head.predict_proba(encoder.encode(keys))
+            # the keys too: a head may also read their words (LinearHead.uses_texts)
+            return head.predict_proba(encoder.encode(keys), texts=keys)
 
         return self.embed_breaker.call(run) if self.embed_breaker is not None else run()
 
@@ -406,10 +435,6 @@ class Sieve:
     def _result(self, text: str, source: str | None, label_id: str, conf: float,
                 classifier: str, decided_by: str | None, steps: list[Step],
                 key: str | None) -> Result:
-        if classifier == Classifier.REGEX:
-            steps = [*steps,
-                     Step(StageName.BERT, Status.SKIPPED, "Not needed: decided by Regex Engine."),
-                     Step(StageName.LLM, Status.SKIPPED, "Not needed: decided by Regex Engine.")]
         stage_of = decided_by or classifier
         return Result(
             log_analyzed=text,
@@ -427,17 +452,18 @@ class Sieve:
 
     def _cached_result(self, text: str, source: str | None, key: str, d: Decision,
                        steps: list[Step], ms: float) -> Result:
-        if d.stage == Classifier.BERT:  # (inlined in _cheap for the usual case)
+        if d.stage == Classifier.BERT:
             steps.append(Step(StageName.BERT, Status.CACHE_HIT, _bert_hit_detail(d.confidence),
                               d.label_id, d.confidence, ms))
             steps.append(Step(StageName.LLM, Status.SKIPPED, _NOT_NEEDED_CACHED))
-        else:
-            if not any(s.stage == StageName.BERT for s in steps):
-                steps.append(Step(StageName.BERT, Status.SKIPPED,
-                                  "Not needed: template decided earlier by LLM Fallback."))
-            steps.append(Step(StageName.LLM, Status.CACHE_HIT,
-                              f"Template seen before; decided by LLM Fallback. {d.details}".strip(),
-                              d.label_id, d.confidence, ms))
+            return self._result(text, source, d.label_id, d.confidence, Classifier.CACHE,
+                                d.stage, steps, key)
+        if not any(s.stage == StageName.BERT for s in steps):
+            steps.append(Step(StageName.BERT, Status.SKIPPED,
+                              "Not needed: template decided earlier by LLM Fallback."))
+        steps.append(Step(StageName.LLM, Status.CACHE_HIT,
+                          f"Template seen before; decided by LLM Fallback. {d.details}".strip(),
+                          d.label_id, d.confidence, ms))
         return self._result(text, source, d.label_id, d.confidence, Classifier.CACHE,
                             d.stage, steps, key)
 
@@ -475,6 +501,8 @@ class Sieve:
             "head": {"loaded": head is not None, "taxonomy": self.taxonomy.name
                      if head is not None else None,
                      "classes": list(head.classes_) if head is not None else [],
+                     # (True: the head also weighs the words of each template)
+                     "lexical": bool(getattr(head, "uses_texts", False)),
                      **({"reason": self._why["bert"]} if "bert" in self._why else {})},
             "threshold": self.threshold,
             "llm": llm_health,

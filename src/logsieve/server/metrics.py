@@ -35,6 +35,8 @@ _HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2
                  10.0, 30.0)
 #: LLM journey statuses that mean the LLM was really called.
 _LLM_CALLED = {Status.CLASSIFIED, Status.FAILED, Status.LOW_CONFIDENCE}
+#: Answers whose journey never has a failed stage or an LLM call: a rule's, a cache hit's.
+_NO_STAGE_ERRORS = frozenset({Classifier.REGEX, Classifier.CACHE})
 _STAGE_CLASSIFIER = {StageName.REGEX: Classifier.REGEX, StageName.BERT: Classifier.BERT,
                      StageName.LLM: Classifier.LLM}
 
@@ -99,6 +101,8 @@ class ServerMetrics:
             self.cache_hits.inc()
         elif classifier != Classifier.REGEX:
             self.cache_misses.inc()
+        if classifier in _NO_STAGE_ERRORS:
+            return  # (nothing below to count, and no journey written only to be read here)
         for step in res.journey:
             status = step.status
             if status == Status.FAILED:
