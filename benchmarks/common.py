@@ -49,6 +49,19 @@ def replay_stream(n: int, seed: int = 7) -> Iterator[str]:
         yield _DIGIT.sub(lambda _m: digits[rng.randrange(10)], line)
 
 
+def proc_status_kb(pid: int, field: str = "VmHWM:") -> int:
+    """A memory figure of a running process from /proc (VmHWM: peak RSS so far; VmRSS: now),
+    in kB; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith(field):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def median_time(fn: Callable[[], Any], repeat: int = 3) -> float:
     times = []
     for _ in range(repeat):

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import loghub_lines, median_time, replay_stream, write_result
+from common import loghub_lines, median_time, proc_status_kb, replay_stream, write_result
 
 from logsieve.build import build_sieve
 from logsieve.rules import RuleSet
@@ -42,18 +42,6 @@ def run_sieve(sieve, lines: list[str], chunk: int = 512) -> float:
     for i in range(0, len(lines), chunk):
         sieve.classify_batch(lines[i:i + chunk])
     return time.perf_counter() - t0
-
-
-def _vm_hwm_kb(pid: int) -> int:
-    """Peak RSS so far of a running process (VmHWM); 0 once it is gone."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def main() -> None:
@@ -124,7 +112,7 @@ def main() -> None:
                                      "-o", str(Path(d) / "out.jsonl")])
             hwm_kb = 0
             while proc.poll() is None:  # the kernel's high-water mark of the CLI's own RSS
-                hwm_kb = max(hwm_kb, _vm_hwm_kb(proc.pid))
+                hwm_kb = max(hwm_kb, proc_status_kb(proc.pid))
                 time.sleep(0.2)
             dt = time.perf_counter() - t0
             if proc.returncode:
