@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from accuracy import RESULTS, codebasics, embed, macro_f1
 
-from logsieve.lexical import LexicalSpec, fit_idf, to_csr
+from logsieve.lexical import LexicalSpec, design_matrix, fit_idf, to_csr
 
 CS = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
 WEIGHTS = (0.5, 1.0, 2.0, 4.0, 8.0)
@@ -50,18 +50,14 @@ SETTINGS: list[Setting] = (
 def design(setting: Setting, x_fit: np.ndarray, t_fit: list[str], x_apply: np.ndarray,
            t_apply: list[str]) -> tuple[Any, Any]:
     """Feature matrices for fitting and applying; the idf from the fitting texts only."""
-    from scipy.sparse import csr_matrix, hstack
-
     kind, spec = setting
     if spec is None:
         return x_fit, x_apply
     idf = fit_idf(spec, t_fit) if spec.idf else None
-    words_fit = to_csr(spec.features(t_fit, idf), spec.buckets)
-    words_apply = to_csr(spec.features(t_apply, idf), spec.buckets)
     if kind == "words":
-        return words_fit, words_apply
-    return (hstack([csr_matrix(x_fit), words_fit], format="csr"),
-            hstack([csr_matrix(x_apply), words_apply], format="csr"))
+        return (to_csr(spec.features(t_fit, idf), spec.buckets),
+                to_csr(spec.features(t_apply, idf), spec.buckets))
+    return (design_matrix(x_fit, t_fit, spec, idf), design_matrix(x_apply, t_apply, spec, idf))
 
 
 def fit_predict(c: float, a: Any, ya: np.ndarray, b: Any) -> np.ndarray:

@@ -32,7 +32,7 @@ import numpy as np
 
 from .errors import ModelError
 
-__all__ = ["LexicalPart", "LexicalSpec", "Row", "fit_idf", "to_csr"]
+__all__ = ["LexicalPart", "LexicalSpec", "Row", "design_matrix", "fit_idf", "to_csr"]
 
 #: The tokenizers a spec may name; a head naming another one is refused, never guessed.
 #: "words-v1": lower-case, then runs of Unicode letters and digits (``_`` splits too), so
@@ -188,3 +188,13 @@ def to_csr(rows: Sequence[Row], buckets: int) -> Any:
     indices = np.concatenate([i for i, _ in rows]) if rows else np.zeros(0, np.int64)
     data = np.concatenate([v for _, v in rows]) if rows else np.zeros(0, np.float32)
     return csr_matrix((data, indices, indptr), shape=(len(rows), buckets))
+
+
+def design_matrix(vectors: np.ndarray, texts: Sequence[str], spec: LexicalSpec,
+                  idf: np.ndarray | None = None) -> Any:
+    """What a head with a lexical part is fitted on: the vectors, then the texts' features
+    (``spec.buckets`` columns last, the order ``LinearHead.from_sklearn`` splits them by)."""
+    from scipy.sparse import csr_matrix, hstack
+
+    return hstack([csr_matrix(vectors), to_csr(spec.features(texts, idf), spec.buckets)],
+                  format="csr")

@@ -62,6 +62,13 @@ def _low_confidence_detail(confidence: float, threshold: float) -> str:
     return f"Confidence was {confidence:.2f}, below the {threshold} threshold (template cache)."
 
 
+def _bert_cache_hit_steps(label_id: str, confidence: float, ms: float) -> list[Step]:
+    """The steps after the rules for a template the embedding stage decided before."""
+    return [Step(StageName.BERT, Status.CACHE_HIT, _bert_hit_detail(confidence), label_id,
+                 confidence, ms),
+            Step(StageName.LLM, Status.SKIPPED, _NOT_NEEDED_CACHED)]
+
+
 class _CacheHitJourney:
     """The journey of a template the embedding stage decided before (a warm cache's answer)."""
 
@@ -69,9 +76,7 @@ class _CacheHitJourney:
 
     def build(self, r: Result, regex_ms: float, cache_ms: float) -> list[Step]:
         return [Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, regex_ms),
-                Step(StageName.BERT, Status.CACHE_HIT, _bert_hit_detail(r.final_confidence),
-                     r.label_id, r.final_confidence, cache_ms),
-                Step(StageName.LLM, Status.SKIPPED, _NOT_NEEDED_CACHED)]
+                *_bert_cache_hit_steps(r.label_id, r.final_confidence, cache_ms)]
 
 
 _CACHE_HIT_JOURNEY = _CacheHitJourney()
@@ -453,9 +458,7 @@ class Sieve:
     def _cached_result(self, text: str, source: str | None, key: str, d: Decision,
                        steps: list[Step], ms: float) -> Result:
         if d.stage == Classifier.BERT:
-            steps.append(Step(StageName.BERT, Status.CACHE_HIT, _bert_hit_detail(d.confidence),
-                              d.label_id, d.confidence, ms))
-            steps.append(Step(StageName.LLM, Status.SKIPPED, _NOT_NEEDED_CACHED))
+            steps.extend(_bert_cache_hit_steps(d.label_id, d.confidence, ms))
             return self._result(text, source, d.label_id, d.confidence, Classifier.CACHE,
                                 d.stage, steps, key)
         if not any(s.stage == StageName.BERT for s in steps):

@@ -43,7 +43,7 @@ import yaml
 
 from .embedding import Encoder, LinearHead
 from .errors import InputError, ModelError, TaxonomyError
-from .lexical import LexicalSpec, fit_idf, to_csr
+from .lexical import LexicalSpec, design_matrix, fit_idf
 from .taxonomy import Taxonomy, load_taxonomy, parse_taxonomy
 from .templates import template_key
 
@@ -319,12 +319,8 @@ def fit_head(x: np.ndarray, texts: Sequence[str], y: np.ndarray, weights: np.nda
     if lexical is None:
         model = fit_logistic(x, y, weights, c=c, seed=seed)
         return LinearHead.from_sklearn(model, metadata or {}, temperature=temperature)
-    from scipy.sparse import csr_matrix, hstack
-
     idf = fit_idf(lexical, texts) if lexical.idf else None
-    words = to_csr(lexical.features(texts, idf), lexical.buckets)
-    model = fit_logistic(hstack([csr_matrix(x), words], format="csr"), y, weights, c=c,
-                         seed=seed)
+    model = fit_logistic(design_matrix(x, texts, lexical, idf), y, weights, c=c, seed=seed)
     return LinearHead.from_sklearn(model, metadata or {}, temperature=temperature,
                                    lexical=lexical, idf=idf)
 
