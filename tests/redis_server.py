@@ -29,7 +29,7 @@ def free_port() -> int:
 class RedisServer:
     """One redis-server process; ``start``/``stop`` may be called repeatedly (same port)."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, extra_args: tuple[str, ...] = ()) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.skip("redis-server is not installed (apt-get install -y redis-server)")
@@ -38,11 +38,12 @@ class RedisServer:
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._dir = tempfile.TemporaryDirectory(prefix="logsieve-redis-")
         self._proc: subprocess.Popen[bytes] | None = None
+        self.extra_args = extra_args  # e.g. ("--requirepass", "pw")
 
     def start(self, timeout_s: float = 10.0) -> RedisServer:
         cmd = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
                "--save", "", "--appendonly", "no", "--dir", self._dir.name,
-               "--protected-mode", "yes", "--loglevel", "warning"]
+               "--protected-mode", "yes", "--loglevel", "warning", *self.extra_args]
         with Path(self._dir.name, "redis.log").open("ab") as log:
             self._proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout_s
@@ -71,7 +72,8 @@ class RedisServer:
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
                 s.sendall(b"PING\r\n")
-                return s.recv(64).startswith(b"+PONG")
+                # (with --requirepass the server is up when it asks for the password)
+                return s.recv(64).startswith((b"+PONG", b"-NOAUTH"))
         except OSError:
             return False
 

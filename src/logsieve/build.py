@@ -115,10 +115,14 @@ def build_sieve(settings: Settings | None = None, *, taxonomy: Taxonomy | None =
         "threshold": str(threshold),
     }
     backend = _cache_backend(settings, fingerprint)
-    cache = DecisionCache(settings.cache_size, backend=backend, fingerprint=fingerprint)
+    cache = DecisionCache(settings.cache_size, backend=backend, fingerprint=fingerprint,
+                          labels=taxonomy.label_ids)
     if settings.cache_path is not None and Path(settings.cache_path).is_file():
         n = cache.load(settings.cache_path)
         log.info("loaded %d cached templates from %s", n, settings.cache_path)
+        if cache.rejected:
+            log.warning("%s: %d bad cache entries dropped (first: %s)", settings.cache_path,
+                        cache.rejected, cache.rejections()[0])
 
     return Sieve(taxonomy, encoder=encoder, head=head, llm=llm, cache=cache,
                  threshold=threshold, max_line_chars=settings.max_line_chars,
@@ -158,4 +162,14 @@ def _cache_backend(settings: Settings, fingerprint: dict[str, str]) -> Any | Non
     except ImportError:
         log.warning("LOGSIEVE_REDIS_URL is set but the Redis backend is not installed")
         return None
-    return RedisBackend(settings.redis_url, namespace=namespace)
+    password = settings.redis_password.get_secret_value() if settings.redis_password else None
+
+    def path(p: Path | None) -> str | None:
+        return str(p) if p is not None else None
+
+    return RedisBackend(settings.redis_url, namespace=namespace,
+                        username=settings.redis_username, password=password,
+                        tls=settings.redis_tls, tls_ca_file=path(settings.redis_tls_ca_file),
+                        tls_cert_file=path(settings.redis_tls_cert_file),
+                        tls_key_file=path(settings.redis_tls_key_file),
+                        tls_verify=settings.redis_tls_verify)

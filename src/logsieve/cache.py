@@ -8,17 +8,23 @@ every later line with the same key. Low-confidence embedding answers are kept to
 The in-process LRU is bounded and thread-safe. A shared store (Redis, issue 7) can sit behind
 it through the small ``CacheBackend`` interface. A cache is saved with a fingerprint of the
 taxonomy, head and encoder that made it, and a file made by another is refused on load.
+
+Nothing read back is trusted: every decision from a cache file or a shared store passes the
+checks an LLM answer gets (a label of the taxonomy, a stage that exists, a confidence in
+0..1). One that fails is dropped, never served, and counted (``stats()["rejected"]``, shown
+by ``/health`` and the ``log_classifier_cache_rejected_entries`` metric).
 """
 
 from __future__ import annotations
 
 import heapq
 import json
+import math
 import os
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,6 +33,12 @@ from .errors import ModelError
 
 FORMAT = "logsieve-template-cache"
 VERSION = 1
+#: The stages whose decisions are cached (result.Classifier values).
+CACHED_STAGES = frozenset({"bert", "llm"})
+#: Longest ``details`` kept from a file or store (an LLM's reasoning is cut at 300).
+MAX_DETAILS_CHARS = 1000
+#: Reasons of rejected entries kept for health output.
+_REJECTION_LOG = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +52,48 @@ class Decision:
     details: str = ""
 
 
+class BadDecision(ValueError):
+    """A decision read back from a file or a store that fails the checks."""
+
+
+def check_decision(d: Any, labels: frozenset[str] | None = None) -> Decision:
+    """``d`` if it is a decision logsieve could have made itself, else BadDecision saying why.
+
+    The same closed set and range an LLM answer must meet: ``label_id`` one of ``labels``
+    (when given), ``confidence`` a finite number in 0..1 (not a bool, not a string),
+    ``stage`` a cached stage, ``accepted`` a bool, ``details`` a string.
+    """
+    if not isinstance(d, Decision):
+        raise BadDecision(f"not a decision: {type(d).__name__}")
+    if not isinstance(d.label_id, str) or (labels is not None and d.label_id not in labels):
+        raise BadDecision(f"label {str(d.label_id)[:40]!r} is not in the label set")
+    c = d.confidence
+    if isinstance(c, bool) or not isinstance(c, int | float) or not math.isfinite(c) \
+            or not 0.0 <= c <= 1.0:
+        raise BadDecision(f"confidence {str(c)[:20]!r} is not a number in 0..1")
+    if d.stage not in CACHED_STAGES:
+        raise BadDecision(f"stage {str(d.stage)[:20]!r} is not one of {sorted(CACHED_STAGES)}")
+    if not isinstance(d.accepted, bool):
+        raise BadDecision("accepted is not true/false")
+    if not isinstance(d.details, str) or len(d.details) > MAX_DETAILS_CHARS:
+        raise BadDecision("details is not a string of at most "
+                          f"{MAX_DETAILS_CHARS} characters")
+    return d if isinstance(c, float) else Decision(d.label_id, float(c), d.stage, d.accepted,
+                                                   d.details)
+
+
+def decision_from_record(rec: Any, labels: frozenset[str] | None = None) -> Decision:
+    """A checked Decision from a decoded JSON object (a file line, a Redis value)."""
+    if not isinstance(rec, dict):
+        raise BadDecision(f"entry is JSON but not an object: {type(rec).__name__}")
+    try:
+        d = Decision(rec["label_id"], rec["confidence"], rec["stage"],
+                     rec.get("accepted", True), rec.get("details", ""))
+    except KeyError as exc:
+        raise BadDecision(f"entry has no {exc.args[0]!r}") from None
+    return check_decision(d, labels)
+
+
 class CacheBackend(Protocol):
     """A shared store behind the local LRU (e.g. Redis). Failures must raise, not hang."""
 
@@ -51,8 +105,12 @@ class DecisionCache:
     """Bounded, thread-safe LRU of template key → Decision, with hit counts per key."""
 
     def __init__(self, maxsize: int = 100_000, backend: CacheBackend | None = None,
-                 fingerprint: dict[str, str] | None = None) -> None:
+                 fingerprint: dict[str, str] | None = None,
+                 labels: Iterable[str] | None = None) -> None:
+        """``labels``: the label ids a decision may carry (the taxonomy's); a decision read
+        from a file or the backend with another is rejected. None: any string (tests)."""
         self.maxsize = maxsize
+        self.labels = frozenset(labels) if labels is not None else None
         self.backend = backend
         self.fingerprint = dict(fingerprint or {})
         self._data: OrderedDict[str, list[Any]] = OrderedDict()  # key -> [Decision, count]
@@ -60,6 +118,8 @@ class DecisionCache:
         self.hits = 0
         self.misses = 0
         self.backend_errors = 0
+        self.rejected = 0
+        self._rejections: list[str] = []  # the latest few reasons, newest last
 
     def __len__(self) -> int:
         return len(self._data)
@@ -128,10 +188,27 @@ class DecisionCache:
         if self.backend is None:
             return None
         try:
-            return self.backend.get(key)
+            decision = self.backend.get(key)
         except Exception:
             self.backend_errors += 1
             return None
+        if decision is None:
+            return None
+        try:
+            return check_decision(decision, self.labels)
+        except BadDecision as exc:
+            self.reject(f"shared store, template {key[:60]!r}: {exc}")
+            return None
+
+    def reject(self, reason: str) -> None:
+        """Count a decision that was read back and dropped, and keep why (for health)."""
+        with self._lock:
+            self.rejected += 1
+            self._rejections = [*self._rejections[-(_REJECTION_LOG - 1):], reason]
+
+    def rejections(self) -> list[str]:
+        with self._lock:
+            return list(self._rejections)
 
     def clear(self) -> None:
         with self._lock:
@@ -148,6 +225,10 @@ class DecisionCache:
             "hit_rate": round(self.hits / total, 4) if total else 0.0,
             "backend": type(self.backend).__name__ if self.backend is not None else None,
             "backend_errors": self.backend_errors,
+            # decisions read back from a file or the store and dropped (bad label/range);
+            # the store's own count covers values that are not even JSON
+            "rejected": self.rejected + int(getattr(self.backend, "rejected", 0) or 0),
+            "last_rejected": self.rejections(),
         }
 
     def top(self, n: int = 20) -> list[dict[str, Any]]:
@@ -189,7 +270,13 @@ class DecisionCache:
         return n
 
     def load(self, path: str | Path) -> int:
-        """Load entries saved by ``save``; refuse a file made for another taxonomy/head."""
+        """Load entries saved by ``save``; refuse a file made for another taxonomy/head.
+
+        A file that is not a cache (not UTF-8, no header, another fingerprint) raises
+        ModelError. A bad entry in a good file (not JSON, a label outside the set, a
+        confidence outside 0..1) is dropped and counted in ``rejected``; the rest load.
+        Returns how many entries were loaded.
+        """
         path = Path(path)
         try:
             with path.open(encoding="utf-8") as f:
@@ -215,13 +302,20 @@ class DecisionCache:
                 for lineno, line in enumerate(f, 2):
                     try:
                         rec = json.loads(line)
-                        key = rec.pop("key")
-                        decision = Decision(**rec)
-                    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                        raise ModelError(f"{path}:{lineno}: bad cache entry: {exc}") from exc
+                        key = rec.pop("key") if isinstance(rec, dict) else None
+                        if not isinstance(key, str):
+                            raise BadDecision("entry has no string 'key'")
+                        decision = decision_from_record(rec, self.labels)
+                    except (json.JSONDecodeError, BadDecision) as exc:
+                        self.reject(f"{path.name}:{lineno}: {exc}")
+                        continue
                     with self._lock:
                         self._store(key, decision, count=0)
                     n += 1
+        except UnicodeDecodeError as exc:
+            raise ModelError(f"{path}: not a logsieve template cache (not UTF-8 text: "
+                             f"byte {exc.start} is {exc.object[exc.start:exc.start + 1]!r})"
+                             ) from None
         except OSError as exc:
             raise ModelError(f"{path}: cannot read cache: {exc}") from exc
         return n

@@ -32,7 +32,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from .cache import Decision
+from .cache import BadDecision, Decision, decision_from_record
 
 __all__ = ["RedisBackend", "RedisUnavailable", "redis_key"]
 
@@ -66,6 +66,11 @@ class RedisBackend:
 
     Args:
         url: a redis-py URL (``redis://host:6379/0``, ``rediss://…``, ``unix://…``).
+        username, password: Redis ACL credentials (override any in the URL).
+        tls: connect with TLS (``rediss://``) even when the URL says ``redis://``.
+        tls_ca_file, tls_cert_file, tls_key_file: CA bundle to verify the server, and a
+            client certificate and key for mutual TLS.
+        tls_verify: check the server's certificate and host name (default on).
         namespace: separates caches of different taxonomy/head/encoder/threshold.
         socket_timeout: seconds for connect and for each command.
         ttl_s: expire entries after this many seconds (None: keep until evicted by Redis).
@@ -73,17 +78,42 @@ class RedisBackend:
     """
 
     def __init__(self, url: str, namespace: str, socket_timeout: float = 0.05, *,
-                 ttl_s: float | None = None, retry_after_s: float = 1.0) -> None:
+                 ttl_s: float | None = None, retry_after_s: float = 1.0,
+                 username: str | None = None, password: str | None = None,
+                 tls: bool = False, tls_ca_file: str | None = None,
+                 tls_cert_file: str | None = None, tls_key_file: str | None = None,
+                 tls_verify: bool = True) -> None:
         if not namespace or ":" in namespace:
             raise ValueError(f"namespace must be non-empty and without ':' (got {namespace!r})")
+        if tls and url.startswith("redis://"):
+            url = "rediss://" + url[len("redis://"):]
         self.url = url
         self.namespace = namespace
         self.ttl_s = ttl_s
         self.retry_after_s = retry_after_s
+        self.tls = url.startswith("rediss://")
+        extra: dict[str, Any] = {}
+        if username:
+            extra["username"] = username
+        if password:
+            extra["password"] = password
+        if self.tls:
+            extra.update(ssl_cert_reqs="required" if tls_verify else "none",
+                         ssl_check_hostname=tls_verify)
+            if tls_ca_file:
+                extra["ssl_ca_certs"] = tls_ca_file
+            if tls_cert_file:
+                extra["ssl_certfile"] = tls_cert_file
+            if tls_key_file:
+                extra["ssl_keyfile"] = tls_key_file
+        elif tls_ca_file or tls_cert_file or tls_key_file:
+            raise ValueError("TLS files are set but the connection is not TLS "
+                             "(use rediss:// or LOGSIEVE_REDIS_TLS=true)")
         self._client: Any = redis.Redis.from_url(
             url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout,
             # redis-py retries 3 times by default; one short try is the whole budget here.
-            retry=Retry(NoBackoff(), 0), retry_on_timeout=False, health_check_interval=0)
+            retry=Retry(NoBackoff(), 0), retry_on_timeout=False, health_check_interval=0,
+            **extra)
         self._lock = threading.Lock()
         self._failed_at = -float("inf")  # monotonic time of the last network failure
         self.last_error: str | None = None
@@ -92,6 +122,7 @@ class RedisBackend:
         self.gets = 0
         self.hits = 0
         self.puts = 0
+        self.rejected = 0  # values under our prefix that are not a decision
 
     # --- CacheBackend ----------------------------------------------------------------
     def get(self, key: str) -> Decision | None:
@@ -102,12 +133,15 @@ class RedisBackend:
         if raw is None:
             return None
         try:
-            rec = json.loads(raw)
-            decision = Decision(rec["label_id"], float(rec["confidence"]), rec["stage"],
-                                bool(rec.get("accepted", True)), rec.get("details", ""))
-        except (ValueError, KeyError, TypeError) as exc:
+            # No coercion: a string "0.9" or a 7.5 is refused, not turned into an answer.
+            # (DecisionCache checks the label against the taxonomy.)
+            decision = decision_from_record(json.loads(raw))
+        except (ValueError, UnicodeDecodeError) as exc:  # BadDecision, JSONDecodeError
             # Someone else's data under our prefix: a miss, not an outage.
-            self._note(f"bad entry for {key[:80]!r}: {type(exc).__name__}: {exc}")
+            kind = "bad entry" if isinstance(exc, BadDecision) else "bad entry (not JSON)"
+            self._note(f"{kind} for {key[:80]!r}: {exc}")
+            with self._lock:
+                self.rejected += 1
             return None
         with self._lock:
             self.hits += 1
@@ -134,7 +168,7 @@ class RedisBackend:
                     "reachable": reachable, "last_error": self.last_error,
                     "last_error_at": self.last_error_at, "errors": self.errors,
                     "gets": self.gets, "hits": self.hits, "puts": self.puts,
-                    "ttl_s": self.ttl_s}
+                    "rejected": self.rejected, "tls": self.tls, "ttl_s": self.ttl_s}
 
     def clear(self) -> int:
         """Delete this namespace's entries (for tests and operators); returns how many."""

@@ -77,6 +77,21 @@ class Settings(BaseSettings):
                                     description="Load the cache from here at start, save on exit.")
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"),
                                   description="Shared cache behind the local LRU (issue 7).")
+    redis_username: str | None = Field(None, validation_alias=_env("REDIS_USERNAME"),
+                                       description="Redis ACL user (overrides the URL's).")
+    redis_password: SecretStr | None = Field(None, validation_alias=_env("REDIS_PASSWORD"),
+                                             description="Redis password (overrides the URL's).")
+    redis_tls: bool = Field(False, validation_alias=_env("REDIS_TLS"),
+                            description="Connect to Redis over TLS (as rediss:// does).")
+    redis_tls_ca_file: Path | None = Field(None, validation_alias=_env("REDIS_TLS_CA_FILE"),
+                                           description="CA bundle that signed Redis's cert.")
+    redis_tls_cert_file: Path | None = Field(
+        None, validation_alias=_env("REDIS_TLS_CERT_FILE"),
+        description="Client certificate for mutual TLS.")
+    redis_tls_key_file: Path | None = Field(None, validation_alias=_env("REDIS_TLS_KEY_FILE"),
+                                            description="Key of the client certificate.")
+    redis_tls_verify: bool = Field(True, validation_alias=_env("REDIS_TLS_VERIFY"),
+                                   description="Check Redis's certificate and host name.")
 
     # --- LLM stage (seed 000 names) -------------------------------------------------
     groq_api_key: SecretStr | None = Field(None, validation_alias=_env("GROQ_API_KEY"))

@@ -93,6 +93,10 @@ def classify(
     except LogsieveError as exc:
         typer.echo(f"logsieve: {exc}", err=True)
         raise typer.Exit(2) from exc
+    if sieve.cache.rejected:  # bad entries of the cache file: dropped, and said
+        typer.echo(f"logsieve: warning: {settings.cache_path}: {sieve.cache.rejected} bad "
+                   f"cache entries dropped, not used (e.g. {sieve.cache.rejections()[0]})",
+                   err=True)
 
     sink: TextIO = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
     writer = _Writer(sink, fmt)

@@ -81,6 +81,11 @@ class ServerMetrics:
         self.cache_misses = Counter(
             "log_classifier_cache_misses",
             "Lines past the rules that the template cache could not answer.", registry=r)
+        self.cache_rejected = Gauge(
+            "log_classifier_cache_rejected_entries",
+            "Cached decisions read from the cache file or Redis and dropped (a label outside "
+            "the set, a confidence outside 0..1, not a decision at all).",
+            multiprocess_mode="livesum", registry=r)
         self.llm_calls = Counter(
             "log_classifier_llm_calls", "Calls to the LLM stage, by outcome.", ["outcome"],
             registry=r)
@@ -118,6 +123,13 @@ class ServerMetrics:
         """Mirror the sieve's breaker states (``name -> closed/open/half_open``)."""
         for name, state in breakers.items():
             self.breaker_open.labels(name).set(1.0 if state == "open" else 0.0)
+
+    def mirror_health(self, components: Mapping[str, Any]) -> None:
+        """Mirror what ``sieve.health()`` says: breaker states and rejected cache entries."""
+        self.set_breakers(components.get("breakers", {}))
+        rejected = (components.get("cache") or {}).get("rejected")
+        if isinstance(rejected, int):
+            self.cache_rejected.set(rejected)
 
     # --- HTTP -----------------------------------------------------------------------
     def observe_request(self, endpoint: str, method: str, status: int, seconds: float) -> None:

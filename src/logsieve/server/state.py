@@ -53,7 +53,7 @@ class BatchMetrics:
         now = time.monotonic()
         if now - self._breakers_read_at >= self.BREAKER_POLL_S:
             self._breakers_read_at = now
-            self._metrics.set_breakers(self._sieve.health().get("breakers", {}))
+            self._metrics.mirror_health(self._sieve.health())
 
     def failed(self, exc: BaseException) -> None:
         self._metrics.active_workers.dec()

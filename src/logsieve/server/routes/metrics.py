@@ -21,5 +21,5 @@ router = APIRouter(tags=["metrics"])
 async def metrics(state: State) -> Response:
     """Seed 001's seven series, plus cache hits/misses and LLM calls."""
     if state.sieve is not None:
-        state.metrics.set_breakers(state.sieve.health().get("breakers", {}))
+        state.metrics.mirror_health(state.sieve.health())
     return Response(state.metrics.render(), media_type=CONTENT_TYPE)
