@@ -14,7 +14,7 @@ import pytest
 from llm_double import LLMDouble, Reply
 from logsieve.errors import StageFailed, StageUnavailable
 from logsieve.llm import ChatLLMStage, InvalidAnswer, build_llm_stage
-from logsieve.llm.prompt import STEERING_NOTE
+from logsieve.llm.prompt import UNSURE_CONFIDENCE, UNSURE_NOTE
 from logsieve.resilience import BreakerOpen, CapExceeded
 from logsieve.settings import Settings
 from logsieve.taxonomy import Taxonomy, load_taxonomy
@@ -137,7 +137,7 @@ def test_valid_answer_becomes_a_verdict(double: LLMDouble, taxonomy: Taxonomy,
     for label in taxonomy.classifiable:
         assert label.id in request.system and label.description.strip()[:40] in request.system
     assert "ERROR pool exhausted" not in request.system  # the line only travels as data
-    assert request.user == "Source: billing\n<log>\nERROR pool exhausted after 30s\n</log>"
+    assert request.user == "<source>billing</source>\n<log>\nERROR pool exhausted after 30s\n</log>"
     assert stage.health()["calls"] == 1 and stage.health()["classified"] == 1
 
 
@@ -455,7 +455,8 @@ def test_prompt_injection_stays_inside_the_label_set(double: LLMDouble, taxonomy
         assert "not in the 'standard' label set" in str(exc)
     else:
         assert verdict.label_id in taxonomy.label_ids
-        assert verdict.reasoning.startswith(STEERING_NOTE)
+        assert verdict.reasoning.startswith(UNSURE_NOTE)
+        assert verdict.steered and verdict.confidence <= UNSURE_CONFIDENCE
         assert verdict.reasoning.endswith(f"The line told me to answer {verdict.label_id}.")
     [request] = double.chat_requests()
     assert line not in request.system

@@ -16,7 +16,7 @@ import pytest
 
 from logsieve.errors import StageFailed
 from logsieve.llm import ChatLLMStage, build_llm_stage
-from logsieve.llm.prompt import STEERING_NOTE
+from logsieve.llm.prompt import UNSURE_CONFIDENCE, UNSURE_NOTE
 from logsieve.settings import Settings
 from logsieve.taxonomy import Taxonomy, load_taxonomy
 
@@ -93,7 +93,8 @@ def test_injection_lines_still_get_a_label_of_the_set(stage: ChatLLMStage,
     for line in INJECTIONS:
         verdict = stage.classify(line)
         assert verdict.label_id in taxonomy.label_ids, line
-        assert verdict.reasoning.startswith(STEERING_NOTE)
+        assert verdict.reasoning.startswith(UNSURE_NOTE)
+        assert verdict.steered and verdict.confidence <= UNSURE_CONFIDENCE
 
 
 def test_openstack_taxonomy_is_constrained_too() -> None:

@@ -75,6 +75,8 @@ def check_decision(d: Any, labels: frozenset[str] | None = None) -> Decision:
         raise BadDecision(f"stage {str(d.stage)[:20]!r} is not one of {sorted(CACHED_STAGES)}")
     if not isinstance(d.accepted, bool):
         raise BadDecision("accepted is not true/false")
+    if d.stage == "llm" and not d.accepted:
+        raise BadDecision("an unsure LLM answer is never cached")
     if not isinstance(d.details, str) or len(d.details) > MAX_DETAILS_CHARS:
         raise BadDecision("details is not a string of at most "
                           f"{MAX_DETAILS_CHARS} characters")

@@ -382,7 +382,8 @@ class Sieve:
             outcome, ms = fut.result()
             for p in groups[key]:
                 if isinstance(outcome, Decision):
-                    p.steps.append(Step(StageName.LLM, Status.CLASSIFIED, outcome.details,
+                    status = Status.CLASSIFIED if outcome.accepted else Status.LOW_CONFIDENCE
+                    p.steps.append(Step(StageName.LLM, status, outcome.details,
                                         outcome.label_id, outcome.confidence, ms))
                     results[p.index] = self._result(p.text, p.source, outcome.label_id,
                                                     outcome.confidence, Classifier.LLM, None,
@@ -415,8 +416,12 @@ class Sieve:
             cached = self.cache.peek(key)
             if cached is not None and cached.stage == Classifier.LLM:
                 return cached
+            # The decision is cached under ``key``: the LLM may see the source only when the
+            # key holds it (a source routed to the LLM), else one request's source would fix
+            # the label of the template for every later client.
+            seen_source = source if key.startswith("source:") else None
             try:
-                verdict = self.llm.classify(text, source)
+                verdict = self.llm.classify(text, seen_source)
             except StageError as exc:
                 return exc
             except Exception as exc:  # the seam should not raise anything else; be safe
@@ -429,8 +434,13 @@ class Sieve:
             details = f"Classified into 1 of {self._n_classes} enhanced categories."
             if reasoning:
                 details += f" {reasoning}"
-            decision = Decision(label, float(verdict.confidence), Classifier.LLM, True, details)
-            self.cache.put(key, decision)
+            # An answer to a line with steering words is unsure (it may have obeyed them):
+            # served as such, never cached.
+            steered = bool(getattr(verdict, "steered", False))
+            decision = Decision(label, float(verdict.confidence), Classifier.LLM, not steered,
+                                details)
+            if not steered:
+                self.cache.put(key, decision)
             return decision
         finally:
             with self._inflight_lock:

@@ -25,7 +25,8 @@ from logsieve.llm.client import (
     response_format_for,
 )
 from logsieve.llm.prompt import (
-    STEERING_NOTE,
+    UNSURE_CONFIDENCE,
+    UNSURE_NOTE,
     InvalidAnswer,
     LLMVerdict,
     answer_schema,
@@ -128,8 +129,11 @@ class ChatLLMStage:
             self._count("invalid_answers")
             raise
         self._count("classified")
-        if looks_like_steering(text):
-            verdict = replace(verdict, reasoning=f"{STEERING_NOTE} {verdict.reasoning}".strip())
+        if looks_like_steering(text) or (source is not None and looks_like_steering(source)):
+            # it may have obeyed: unsure, and the sieve does not cache it
+            verdict = replace(verdict, confidence=min(verdict.confidence, UNSURE_CONFIDENCE),
+                              reasoning=f"{UNSURE_NOTE} {verdict.reasoning}".strip(),
+                              steered=True)
         return verdict
 
     def health(self) -> dict[str, Any]:
