@@ -228,7 +228,8 @@ def test_client_errors_are_not_retried(double: LLMDouble, taxonomy: Taxonomy, cl
 def test_slow_answers_time_out_and_are_retried(double: LLMDouble, taxonomy: Taxonomy,
                                                clock: FakeClock, slept: list[float]) -> None:
     double.default = lambda body: Reply.answer("INFO").slow(5.0)
-    stage = make_stage(double, taxonomy, clock, slept, llm_timeout_s=0.2)
+    # a budget of several attempts (the fake clock stands still: only the timeouts count)
+    stage = make_stage(double, taxonomy, clock, slept, llm_timeout_s=0.2, llm_budget_s=10)
     with pytest.raises(StageFailed, match="did not answer in time") as info:
         stage.classify("x")
     assert not isinstance(info.value, StageUnavailable)

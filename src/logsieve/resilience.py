@@ -36,7 +36,12 @@ Clock = Callable[[], float]
 
 
 class TransientError(StageFailed):
-    """A failure that may go away on its own; the retry policy retries these only."""
+    """A failure that may go away on its own; the retry policy retries these only.
+
+    ``retry_after_s``: how long the downstream asked us to wait (HTTP ``Retry-After``).
+    """
+
+    retry_after_s: float | None = None
 
 
 class DeadlineExceeded(TransientError):
@@ -91,6 +96,12 @@ class CircuitBreaker:
 
     Thread-safe. ``clock`` is injectable for tests; ``is_failure`` decides which exceptions
     count (default: all but StageUnavailable, which are neutral).
+
+    ``max_in_flight`` caps concurrent calls plus consecutive failures while closed (callers
+    beyond it wait their turn, up to ``wait_s``): with it at ``max_failures``, a failing
+    downstream sees at most
+    ``max_failures`` calls before the breaker opens, however many callers there are (a
+    50-line batch on 4 threads would otherwise send 4). None: no cap.
     """
 
     def __init__(
@@ -100,15 +111,21 @@ class CircuitBreaker:
         reset_timeout_s: float = 5.0,
         clock: Clock = time.monotonic,
         is_failure: Callable[[BaseException], bool] = _counts_any_error,
+        max_in_flight: int | None = None,
+        wait_s: float = 30.0,
     ) -> None:
         if max_failures < 1:
             raise ValueError("max_failures must be >= 1")
+        self.max_in_flight = max_in_flight
+        self.wait_s = wait_s
         self.name = name
         self.max_failures = max_failures
         self.reset_timeout_s = reset_timeout_s
         self._clock = clock
         self._is_failure = is_failure
         self._lock = threading.Lock()
+        self._turn = threading.Condition(self._lock)  # a slot under max_in_flight freed
+        self._in_flight = 0
         self._state = BreakerState.CLOSED
         self._consecutive_failures = 0
         self._opened_at = 0.0
@@ -152,6 +169,8 @@ class CircuitBreaker:
                 "failures": self.failures,
                 "rejected": self.rejected,
                 "times_opened": self.times_opened,
+                "in_flight": self._in_flight,
+                "max_in_flight": self.max_in_flight,
             }
 
     # --- the guarded call ---------------------------------------------------------------
@@ -161,10 +180,23 @@ class CircuitBreaker:
         is_probe = False
         with self._lock:
             changes += self._refresh()
-            if self._state is BreakerState.OPEN:
+            if self.max_in_flight is not None:
+                # wait for a slot; an outcome meanwhile (the breaker opening) is seen below
+                deadline = self._clock() + self.wait_s
+                while (self._state is BreakerState.CLOSED and self._over_in_flight()
+                       and self._clock() < deadline):
+                    self._turn.wait(timeout=min(0.5, self.wait_s))
+                    changes += self._refresh()
+            if (self.max_in_flight is not None and self._state is BreakerState.CLOSED
+                    and self._over_in_flight()):
+                self.rejected += 1
+                err: BreakerOpen | None = BreakerOpen(
+                    self.name, 0.0, f"circuit breaker '{self.name}': {self._in_flight} calls "
+                    f"in flight for {self.wait_s:g}s; call rejected")
+            elif self._state is BreakerState.OPEN:
                 self.rejected += 1
                 retry_after = self._opened_at + self.reset_timeout_s - self._clock()
-                err: BreakerOpen | None = BreakerOpen(self.name, max(retry_after, 0.0))
+                err = BreakerOpen(self.name, max(retry_after, 0.0))
             elif self._state is BreakerState.HALF_OPEN and self._probe_in_flight:
                 self.rejected += 1
                 err = BreakerOpen(
@@ -176,6 +208,7 @@ class CircuitBreaker:
                 if is_probe:
                     self._probe_in_flight = True
                 self.calls += 1
+                self._in_flight += 1
         self._notify(changes)
         if err is not None:
             raise err
@@ -188,16 +221,26 @@ class CircuitBreaker:
                 if is_probe:
                     self._probe_in_flight = False
                 changes = self._record_failure(is_probe) if failed else []
+                self._in_flight -= 1
+                self._turn.notify_all()
             self._notify(changes)
             raise
         with self._lock:
             if is_probe:
                 self._probe_in_flight = False
             changes = self._record_success()
+            self._in_flight -= 1
+            self._turn.notify_all()
         self._notify(changes)
         return result
 
     # --- transitions (call with the lock held) -----------------------------------------
+    def _over_in_flight(self) -> bool:
+        # Failures already seen take slots too: calls in flight plus consecutive failures
+        # never pass the cap, so a failing downstream sees at most max_failures calls.
+        assert self.max_in_flight is not None
+        return self._in_flight + self._consecutive_failures >= self.max_in_flight
+
     def _set(self, new: BreakerState) -> list[tuple[BreakerState, BreakerState]]:
         old, self._state = self._state, new
         return [(old, new)] if old is not new else []

@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(120, ge=1, validation_alias=_env("LLM_MAX_TOKENS"))
     llm_temperature: float = Field(0.3, ge=0.0, le=2.0, validation_alias=_env("LLM_TEMPERATURE"))
     llm_timeout_s: float = Field(2.0, gt=0, validation_alias=_env("LLM_TIMEOUT_S"))
+    llm_budget_s: float | None = Field(
+        None, gt=0, validation_alias=_env("LLM_BUDGET_S"),
+        description="Time budget of one line's LLM call, retries and waits included "
+        "(default: LLM_TIMEOUT_S, seed 001's 2 s).")
     llm_retries: int = Field(2, ge=0, validation_alias=_env("LLM_RETRIES"))
     llm_backoff_s: float = Field(0.1, ge=0, validation_alias=_env("LLM_BACKOFF_S"))
     llm_breaker_failures: int = Field(3, ge=1, validation_alias=_env("LLM_BREAKER_FAILURES"))

@@ -35,7 +35,10 @@ class ChatClient(Protocol):
     """Send chat messages, get the answer text back."""
 
     def complete(self, messages: Sequence[dict[str, str]],
-                 response_format: dict[str, Any] | None) -> str: ...
+                 response_format: dict[str, Any] | None,
+                 timeout_s: float | None = None) -> str:
+        """The answer text; ``timeout_s`` (when given) bounds this one request."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +107,15 @@ class OpenAIChatClient:
             return self._model
 
     def complete(self, messages: Sequence[dict[str, str]],
-                 response_format: dict[str, Any] | None) -> str:
+                 response_format: dict[str, Any] | None,
+                 timeout_s: float | None = None) -> str:
         import openai
 
         extra: dict[str, Any] = {}
         if response_format is not None:
             extra["response_format"] = response_format
+        if timeout_s is not None:  # what is left of the line's budget, at most our own timeout
+            extra["timeout"] = max(0.001, min(timeout_s, self.options.timeout_s))
         try:
             reply = self._sdk.chat.completions.create(
                 model=self._resolved_model(),
@@ -137,9 +143,31 @@ def translate(exc: openai.OpenAIError) -> StageFailed:
         status = exc.status_code
         detail = f"LLM server answered HTTP {status}: {_short(exc)}"
         if status == 429 or status >= 500:
-            return TransientError(detail)
+            err = TransientError(detail)
+            err.retry_after_s = retry_after_seconds(exc.response.headers.get("retry-after"))
+            return err
         return ProviderRejected(detail, status)
     return StageFailed(f"LLM client error: {exc}")
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A ``Retry-After`` header in seconds (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    import time
+
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _short(exc: openai.APIStatusError) -> str:

@@ -1,9 +1,12 @@
 """The LLM stage: redact → truncate → prompt → guarded call → validated verdict.
 
 Guards, outermost first: the circuit breaker (seed 001: open after 3 failures, probe after
-5 s), the per-minute cap, retries of transient errors (100 ms, 200 ms), and the HTTP client's
-own timeout (2 s per attempt). An invalid answer is raised as StageFailed but does not count
-against the breaker: the server is up, it said something we cannot use for this one line.
+5 s), a pause after a ``Retry-After``, the per-minute cap, retries of transient errors
+(100 ms, 200 ms, or what ``Retry-After`` asks), all inside one **time budget per line**
+(``LLM_BUDGET_S``, seed 001's 2 s by default): each attempt's HTTP timeout is what is left of
+the budget, and a retry that cannot finish in it is not started. An invalid answer is raised
+as StageFailed but does not count against the breaker: the server is up, it said something
+we cannot use for this one line.
 """
 
 from __future__ import annotations
@@ -37,7 +40,13 @@ from logsieve.llm.prompt import (
     user_message,
 )
 from logsieve.llm.redact import Redactor
-from logsieve.resilience import CallCap, CircuitBreaker, RetryPolicy, TransientError
+from logsieve.resilience import (
+    CallCap,
+    CircuitBreaker,
+    DeadlineExceeded,
+    RetryPolicy,
+    TransientError,
+)
 from logsieve.taxonomy import Taxonomy
 
 GROQ_BASE_URL = "https://api.groq.com/openai/v1"
@@ -84,8 +93,13 @@ class ChatLLMStage:
         breaker: CircuitBreaker | None = None,
         retry: RetryPolicy | None = None,
         cap: CallCap | None = None,
+        budget_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = name
+        self.budget_s = budget_s
+        self._clock = clock
+        self._paused_until = -float("inf")  # clock time before which a Retry-After holds
         self.taxonomy = taxonomy
         self.base_url = base_url
         self._model = model
@@ -112,6 +126,7 @@ class ChatLLMStage:
         messages = [{"role": "system", "content": self._system},
                     {"role": "user", "content": user_message(line, src)}]
         try:
+            self._check_pause()
             content = self.breaker.call(self._ask, messages)
         except StageUnavailable:
             self._count("unavailable")
@@ -149,6 +164,8 @@ class ChatLLMStage:
             "response_format": RESPONSE_MODES[self._mode],
             "calls_per_minute_cap": self._cap.per_minute,
             "calls_this_minute": self._cap.used(),
+            "budget_s": self.budget_s,
+            "paused_for_s": round(max(0.0, self._paused_until - self._clock()), 3),
             **counts,
         }
 
@@ -161,9 +178,12 @@ class ChatLLMStage:
         def ask() -> str:
             self._cap.acquire()
             self._count("calls")
-            return self._retry.call(self._client.complete, messages, response_format)
+            return self._within_budget(
+                lambda timeout_s: self._client.complete(messages, response_format,
+                                                        timeout_s=timeout_s))
 
         try:
+            self._check_pause()
             return str(self.breaker.call(ask))
         except StageUnavailable:
             self._count("unavailable")
@@ -173,19 +193,63 @@ class ChatLLMStage:
             raise
 
     # --- inside the breaker --------------------------------------------------------------
+    def _check_pause(self) -> None:
+        """Fail fast while the server's Retry-After holds (no request, no breaker count)."""
+        wait = self._paused_until - self._clock()
+        if wait > 0:
+            raise StageUnavailable(f"the LLM server asked to wait (Retry-After); next try in "
+                                   f"{wait:.1f}s")
+
     def _ask(self, messages: list[dict[str, str]]) -> str:
         self._cap.acquire()
         self._count("calls")
-        return self._retry.call(self._ask_once, messages)
+        return self._within_budget(self._ask_once, messages)
 
-    def _ask_once(self, messages: list[dict[str, str]]) -> str:
+    def _within_budget(self, fn: Callable[..., str], *args: Any) -> str:
+        """Retries of transient errors, all within ``budget_s`` of now.
+
+        Each attempt may take what is left of the budget (at most the client's timeout); the
+        wait before a retry is the policy's backoff, or the server's Retry-After if longer;
+        a retry whose wait would spend the budget is not made, and a Retry-After pauses the
+        stage for every caller until it has passed.
+        """
+        deadline = self._clock() + self.budget_s
+        delays = self._retry.delays()
+        for attempt in range(len(delays) + 1):
+            left = deadline - self._clock()
+            if left <= 0:
+                raise DeadlineExceeded(f"the LLM time budget of {self.budget_s:g}s was spent "
+                                       f"after {attempt} attempts")
+            try:
+                return fn(*args, timeout_s=left)
+            except Exception as exc:
+                if not self._retry.is_transient(exc):
+                    raise
+                asked = getattr(exc, "retry_after_s", None)
+                if asked is not None:
+                    with self._lock:
+                        self._paused_until = max(self._paused_until, self._clock() + asked)
+                if attempt == len(delays):
+                    raise
+                wait = max(delays[attempt], asked or 0.0)
+                if self._clock() + wait >= deadline:
+                    why = (f"the server asked to wait {asked:g}s" if asked is not None
+                           else "a retry would not finish in time")
+                    raise TransientError(f"{exc}; not retried: {why} (budget "
+                                         f"{self.budget_s:g}s)") from exc
+                self._count_retry(attempt + 1, exc)
+                self._retry.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _ask_once(self, messages: list[dict[str, str]], timeout_s: float | None = None) -> str:
         start = self._mode
         first_error: StageFailed | None = None
         for index in range(start, len(RESPONSE_MODES)):
             mode = RESPONSE_MODES[index]
             try:
                 schema = self._grammar_schema if mode == "json_object+schema" else self._schema
-                content = self._client.complete(messages, response_format_for(mode, schema))
+                content = self._client.complete(messages, response_format_for(mode, schema),
+                                                timeout_s=timeout_s)
             except StageFailed as exc:
                 if mode != "plain" and rejects_response_format(exc):
                     first_error = first_error or exc
@@ -251,11 +315,16 @@ def build_llm_stage(
         max_chars=settings.llm_max_chars,
         redactor=Redactor(settings.llm_redact_patterns),
         json_schema=settings.llm_json_schema,
+        # at most as many calls in flight as failures open the breaker (seed 001: 3)
         breaker=CircuitBreaker("llm", settings.llm_breaker_failures,
-                               settings.llm_breaker_reset_s, clock=clock),
+                               settings.llm_breaker_reset_s, clock=clock,
+                               max_in_flight=settings.llm_breaker_failures,
+                               wait_s=max(settings.llm_breaker_reset_s, 30.0)),
         retry=RetryPolicy(retries=settings.llm_retries, backoff_s=settings.llm_backoff_s,
                           sleep=sleep),
         cap=CallCap(settings.llm_calls_per_minute, clock=clock),
+        budget_s=getattr(settings, "llm_budget_s", None) or settings.llm_timeout_s,
+        clock=clock,
     )
 
 

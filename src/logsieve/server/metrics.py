@@ -70,6 +70,10 @@ class ServerMetrics:
             "log_classifier_circuit_breaker_open",
             "Circuit breaker state (1=open, 0=closed or half-open).",
             ["service"], multiprocess_mode="livemax", registry=r)
+        self.breaker_state = Gauge(
+            "log_classifier_circuit_breaker_state",
+            "1 for the state each circuit breaker is in (closed, open, half_open), else 0.",
+            ["service", "state"], multiprocess_mode="livemax", registry=r)
         self.http_requests = Counter(
             "log_classifier_http_requests", "HTTP requests by endpoint, method and status.",
             ["endpoint", "method", "status"], registry=r)
@@ -123,6 +127,8 @@ class ServerMetrics:
         """Mirror the sieve's breaker states (``name -> closed/open/half_open``)."""
         for name, state in breakers.items():
             self.breaker_open.labels(name).set(1.0 if state == "open" else 0.0)
+            for each in ("closed", "open", "half_open"):
+                self.breaker_state.labels(name, each).set(1.0 if state == each else 0.0)
 
     def mirror_health(self, components: Mapping[str, Any]) -> None:
         """Mirror what ``sieve.health()`` says: breaker states and rejected cache entries."""
