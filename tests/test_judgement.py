@@ -212,3 +212,16 @@ def _std_doc() -> dict[str, object]:
     doc = yaml.safe_load(builtin_path("standard").read_text(encoding="utf-8"))
     assert isinstance(doc, dict)
     return doc
+
+
+def test_reliability_table_and_ece_of_known_answers() -> None:
+    from logsieve.calibration import reliability
+
+    # 10 answers at 0.95, 6 right: a gap of 0.35; 10 at 0.55, 5 right: a gap of 0.05
+    conf = [0.95] * 10 + [0.55] * 10
+    ok = [True] * 6 + [False] * 4 + [True] * 5 + [False] * 5
+    r = reliability(conf, ok)
+    assert r["ece"] == pytest.approx(0.5 * 0.35 + 0.5 * 0.05)
+    assert r["confidently_wrong"] == pytest.approx(4 / 20)
+    assert [(b["bin"], b["answers"], b["accuracy"]) for b in r["bins"]] == [
+        ("0.5-0.6", 10, 0.5), ("0.9-1.0", 10, 0.6)]

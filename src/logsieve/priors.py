@@ -13,8 +13,8 @@ likely. ``PriorTracker`` collects those outputs as the sieve runs, so ``/health`
 the traffic looks like next to what the taxonomy assumes.
 
     >>> shift = PriorShift(["A", "B"], train={"A": 0.5, "B": 0.5}, target={"A": 0.9, "B": 0.1})
-    >>> shift.apply(np.array([[0.5, 0.5]])).round(2).tolist()
-    [[0.9, 0.1]]
+    >>> [round(float(v), 2) for v in shift.apply(np.array([[0.5, 0.5]]))[0]]
+    [0.9, 0.1]
 """
 
 from __future__ import annotations
@@ -87,9 +87,8 @@ def estimate_priors(probs: np.ndarray, train: np.ndarray, weights: np.ndarray | 
 class PriorTracker:
     """The head's raw outputs on the traffic seen, for an EM estimate of its priors.
 
-    Thread-safe. Keeps one row per template with the lines it stood for, bounded by
-    ``max_rows`` (beyond it, new templates are not added; their lines still count on rows
-    already kept only if they are repeats).
+    Thread-safe. Keeps one row per template (the template cache answers its repeats without
+    the head, so the estimate is of templates, not lines), at most ``max_rows``.
     """
 
     def __init__(self, classes: Sequence[str], train: Mapping[str, float],
@@ -101,6 +100,7 @@ class PriorTracker:
         self._index: dict[str, int] = {}
         self._weights: list[float] = []
         self._lock = threading.Lock()
+        self._last: tuple[int, dict[str, object]] | None = None
 
     def add(self, key: str, probs: np.ndarray, lines: int = 1) -> None:
         with self._lock:
@@ -120,12 +120,19 @@ class PriorTracker:
                 self._weights[i] += lines
 
     def estimate(self) -> dict[str, object] | None:
+        """The EM estimate over the templates seen; recomputed only when new ones came (the
+        dashboard polls it every few seconds, and a warm server sees few new templates)."""
         with self._lock:
             if not self._rows:
                 return None
+            if self._last is not None and self._last[0] == len(self._rows):
+                return self._last[1]
             probs = np.vstack(self._rows)
             weights = np.array(self._weights)
         est = estimate_priors(probs, self.train, weights)
-        return {"templates": len(probs), "lines": int(weights.sum()),
+        out: dict[str, object] = {"templates": len(probs), "lines": int(weights.sum()),
                 "estimated": {c: round(float(v), 4) for c, v in zip(self.classes, est,
                                                                      strict=True)}}
+        with self._lock:
+            self._last = (len(probs), out)
+        return out

@@ -554,8 +554,23 @@ class Sieve:
             "cache": {**self.cache.stats(), **self._backend_health()},
             "breakers": breakers,
             "decisions": dict(self.counts),
+            "judgement": self._judgement_health(),
             "can_classify": True,
         }
+
+    def _judgement_health(self) -> dict[str, Any]:
+        """How the embedding stage turns probabilities into answers, and the label priors:
+        assumed (taxonomy), trained under (head), estimated from this traffic (EM)."""
+        judge = self._judge
+        priors: dict[str, Any] | None = None
+        if judge is not None and judge.shift is not None:
+            priors = {**judge.shift.to_json(),
+                      "estimated": (self.priors_seen.estimate()
+                                    if self.priors_seen is not None else None)}
+        return {"routine_default": self.taxonomy.routine_default,
+                "familiar_similarity": judge.familiar_at if judge is not None else None,
+                "text_view": getattr(self.head, "text_view", None),
+                "priors": priors}
 
     def _backend_health(self) -> dict[str, Any]:
         """The shared store's reachability (one quick ping), for /health."""

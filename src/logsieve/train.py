@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from .calibration import reliability
 from .embedding import Encoder, LinearHead
 from .errors import InputError, ModelError, TaxonomyError
 from .lexical import LexicalSpec, design_matrix, fit_idf
@@ -559,6 +560,10 @@ def _held_out_metrics(head: LinearHead, x: np.ndarray, texts: Sequence[str], y: 
     m["line_weighted_accuracy"] = round(float(((pred == y) * w).sum() / w.sum()), 4)
     m["accuracy"] = round(m["accuracy"], 4)
     m["macro_f1"] = round(m["macro_f1"], 4)
+    # Calibration on these held-out templates (the head's own probabilities, before priors).
+    cal = reliability(conf, pred == y)
+    m["ece"], m["confidently_wrong"] = cal["ece"], cal["confidently_wrong"]
+    m["reliability"] = cal["bins"]
     return m
 
 
