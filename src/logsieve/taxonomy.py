@@ -140,6 +140,9 @@ class Taxonomy:
         values = {lb.id: lb.prior for lb in self.classifiable}
         if not values or any(v is None for v in values.values()):
             return None
+        fallback_prior = self.label(self.fallback).prior
+        if fallback_prior is not None:  # for heads trained with a fallback class
+            values[self.fallback] = fallback_prior
         total = sum(v for v in values.values() if v is not None)
         return {k: float(v) / total for k, v in values.items() if v is not None}
 
