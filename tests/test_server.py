@@ -61,6 +61,21 @@ def test_health_lists_every_component(client: httpx.Client, real_sieve: Any) -> 
     assert "loaded" in body["head"] and "configured" in body["llm"]
 
 
+def test_health_shows_priors_assumed_trained_and_estimated(client: httpx.Client) -> None:
+    # New templates through the head, then the EM estimate of the traffic's label priors.
+    lines = [f"worker {i} finished step {i} of the nightly import" for i in range(3)] + [
+        "Deadlock detected while executing query on table t1", "User bob logged in"]
+    assert client.post("/classify", json={"logs": [{"log_message": m} for m in lines]}
+                       ).status_code == 200
+    judgement = client.get("/health").json()["judgement"]
+    assert judgement["routine_default"] == "INFO" and judgement["text_view"] == "message-v1"
+    priors = judgement["priors"]
+    assert priors["target"]["INFO"] > 0.5 > priors["train"]["INFO"]
+    estimated = priors["estimated"]
+    assert estimated["templates"] >= 3
+    assert abs(sum(estimated["estimated"].values()) - 1) < 1e-3
+
+
 def test_health_is_503_when_the_sieve_cannot_be_built(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-taxonomy.yaml"
     with serve(Settings(taxonomy=str(missing))) as srv, srv.client() as c:
