@@ -351,3 +351,23 @@ def test_catalogue_file_mistakes_name_the_line() -> None:
                           ("[INFO]\nx APT I {nofield}\n", "t.txt:2: unknown field")):
         with pytest.raises(ValueError, match=message):
             parse_templates(text, "t.txt", {"APT": APT})
+
+
+def test_openstack_corpus_follows_the_component_and_the_message() -> None:
+    """The logger's component is evidence (the placement report client is the scheduler's),
+    and the message beats the logger (the compute manager logs neutron's interface events)."""
+    expected = [
+        (r"Deleted allocations? for instance", "Scheduler_Operations"),
+        (r"nova\.scheduler\.client\.report .*(?:Updated inventory|generation from)",
+         "Scheduler_Operations"),
+        (r"Neutron deleted interface", "Network_Operations"),
+        (r"Plugging VIFs", "Network_Operations"),
+        (r"Timeout waiting for \[\('network-vif-plugged'", "Network_Connection_Errors"),
+    ]
+    seen: set[str] = set()
+    for ln in generate("openstack", 20000, seed=3):
+        for pattern, label in expected:
+            if re.search(pattern, ln.log_message):
+                seen.add(pattern)
+                assert ln.target_label == label, (ln.template_id, ln.log_message)
+    assert seen == {p for p, _ in expected}
