@@ -185,7 +185,7 @@ def test_trained_head_is_saved_with_metadata_and_taxonomy(trained_dir: Path,
     assert training["lexical"] == DEFAULT_LEXICAL.to_json()
     # Nothing pickled: the arrays load with allow_pickle=False.
     with np.load(trained_dir / "head.npz", allow_pickle=False) as arrays:
-        assert set(arrays.files) == {"coef", "intercept", "lexical_coef"}
+        assert set(arrays.files) == {"coef", "intercept", "lexical_coef", "prototypes"}
 
 
 def test_trained_head_classifies_through_the_sieve(trained_dir: Path, small_corpus: Path) -> None:
@@ -279,7 +279,7 @@ def test_no_lexical_flag_trains_an_embedding_only_head(small_corpus: Path, cache
     assert doc["format_version"] == 1 and "lexical" not in doc
     assert doc["metadata"]["training"]["lexical"] is None
     with np.load(tmp_path / "head.npz", allow_pickle=False) as arrays:
-        assert set(arrays.files) == {"coef", "intercept"}
+        assert set(arrays.files) == {"coef", "intercept", "prototypes"}
     head = LinearHead.load(tmp_path)
     assert not head.uses_texts and head.n_features_in_ == 384
 

@@ -28,10 +28,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .cache import Decision, DecisionCache
 from .errors import StageError, StageFailed, StageUnavailable
+from .linefields import head_text
+from .priors import PriorTracker
 from .result import PIPELINE_STAGE, Classifier, Result, StageName, Status, Step
 from .rules import RuleSet
 from .taxonomy import Taxonomy
 from .templates import template_key
+from .verdict import EmbeddingJudge, routine_answer
 
 if TYPE_CHECKING:  # the seams themselves; the sieve never imports their implementations
     import numpy as np
@@ -97,6 +100,10 @@ class _RuleJourney:
                 Step(StageName.LLM, Status.SKIPPED, _DECIDED_BY_RULE)]
 
 
+#: Template keys whose routine answer is remembered (cleared whole when full).
+_ROUTINE_MEMO = 65536
+
+
 class HeadLike(Protocol):
     classes_: list[str]
 
@@ -160,6 +167,17 @@ class Sieve:
             "server).")
         self.counts: dict[str, int] = {}
         self._counts_lock = threading.Lock()
+        # How the head's probabilities become answers (priors, unfamiliarity, problem cues),
+        # and what it reads of a key: heads since text_view "message-v1" read the message.
+        self._judge = (EmbeddingJudge(taxonomy, list(head.classes_), self.threshold,
+                                      getattr(head, "train_priors", None))
+                       if head is not None else None)
+        self._view: Callable[[str], str] = (
+            head_text if getattr(head, "text_view", "key") == "message-v1" else str)
+        self.priors_seen = (PriorTracker(head.classes_, self._judge.shift.to_json()["train"])
+                            if head is not None and self._judge is not None
+                            and self._judge.shift is not None else None)
+        self._routine: dict[str, tuple[str, float, str]] = {}
 
     # --- public API ----------------------------------------------------------------
     def classify(self, text: str, source: str | None = None) -> Result:
@@ -316,14 +334,13 @@ class Sieve:
                     onward.append(p)
             return onward
         keys = list(groups)
-        classes = self.head.classes_
         # Guarded calls of EMBED_CHUNK templates each: the per-call timeout then means the same
         # for a single request and a 10,000-line batch, and a failure costs one chunk only.
         for start in range(0, len(keys), EMBED_CHUNK):
             chunk = keys[start:start + EMBED_CHUNK]
             t0 = time.perf_counter()
             try:
-                probs = self._predict(chunk)
+                probs, familiarity = self._predict(chunk)
             except Exception as exc:  # a failing stage degrades the answer, never the request
                 status = (Status.UNAVAILABLE if isinstance(exc, StageUnavailable)
                           else Status.FAILED)
@@ -335,11 +352,14 @@ class Sieve:
                         onward.append(p)
                 continue
             ms = (time.perf_counter() - t0) * 1000 / len(chunk)
-            for key, row in zip(chunk, probs, strict=True):
-                j = int(row.argmax())
-                label, conf = classes[j], float(row[j])
-                accepted = conf >= self.threshold
+            assert self._judge is not None
+            for key, row, fam in zip(chunk, probs, familiarity, strict=True):
+                if self.priors_seen is not None:
+                    self.priors_seen.add(key, row)
+                verdict = self._judge.judge(row, None if fam is None else float(fam), key)
+                label, conf, accepted = verdict.label, verdict.confidence, verdict.accepted
                 self.cache.put(key, Decision(label, conf, Classifier.BERT, accepted))
+                note = f" {verdict.note}" if verdict.note else ""
                 for p in groups[key]:
                     if accepted:
                         p.steps.append(Step(StageName.BERT, Status.CLASSIFIED,
@@ -352,19 +372,28 @@ class Sieve:
                     else:
                         p.steps.append(Step(StageName.BERT, Status.LOW_CONFIDENCE,
                                             f"Confidence was {conf:.2f}, below the "
-                                            f"{self.threshold} threshold.", label, conf, ms))
+                                            f"{self.threshold} threshold.{note}", label, conf,
+                                            ms))
                         onward.append(p)
         return onward
 
-    def _predict(self, keys: list[str]) -> np.ndarray:
+    def _predict(self, keys: list[str]) -> tuple[np.ndarray, list[float | None]]:
+        """Probabilities per key, and how familiar each key's vector is to the head."""
         assert self.encoder is not None and self.head is not None
         encoder, head = self.encoder, self.head
+        texts = [self._view(k) for k in keys]
 
-        def run() -> np.ndarray:
-            # the keys too: a head may also read their words (LinearHead.uses_texts)
-            return head.predict_proba(encoder.encode(keys), texts=keys)
+        def run() -> tuple[np.ndarray, list[float | None]]:
+            vectors = encoder.encode(texts)
+            # the texts too: a head may also read their words (LinearHead.uses_texts)
+            probs = head.predict_proba(vectors, texts=texts)
+            familiarity = getattr(head, "familiarity", None)
+            fam = familiarity(vectors) if familiarity is not None else None
+            return probs, ([None] * len(keys) if fam is None else [float(f) for f in fam])
 
-        return self.embed_breaker.call(run) if self.embed_breaker is not None else run()
+        result: tuple[np.ndarray, list[float | None]] = (
+            self.embed_breaker.call(run) if self.embed_breaker is not None else run())
+        return result
 
     def _llm_stage(self, pending: list[_Pending], results: list[Result | None]) -> None:
         """Ask the LLM once per template (shared with concurrent callers); else fallback."""
@@ -471,7 +500,20 @@ class Sieve:
                             d.stage, steps, key)
 
     def _fallback(self, p: _Pending) -> Result:
-        return self._result(p.text, p.source, self.taxonomy.fallback, 0.0, Classifier.NONE,
+        """Nobody was sure: the routine default if the line shows no problem cue, else the
+        fallback (``verdict.routine_answer``); the last step of the journey says which."""
+        answer = self._routine.get(p.key)
+        if answer is None:
+            answer = routine_answer(self.taxonomy, p.key)
+            if len(self._routine) >= _ROUTINE_MEMO:
+                self._routine.clear()
+            self._routine[p.key] = answer
+        label, conf, why = answer
+        if why and p.steps:
+            last = p.steps[-1]
+            p.steps[-1] = Step(last.stage, last.status, f"{last.details} {why}".strip(),
+                               last.label_id, last.confidence, last.duration_ms)
+        return self._result(p.text, p.source, label, conf, Classifier.NONE,
                             None, p.steps, p.key)
 
     def _name(self, label_id: str) -> str:
@@ -512,8 +554,23 @@ class Sieve:
             "cache": {**self.cache.stats(), **self._backend_health()},
             "breakers": breakers,
             "decisions": dict(self.counts),
+            "judgement": self._judgement_health(),
             "can_classify": True,
         }
+
+    def _judgement_health(self) -> dict[str, Any]:
+        """How the embedding stage turns probabilities into answers, and the label priors:
+        assumed (taxonomy), trained under (head), estimated from this traffic (EM)."""
+        judge = self._judge
+        priors: dict[str, Any] | None = None
+        if judge is not None and judge.shift is not None:
+            priors = {**judge.shift.to_json(),
+                      "estimated": (self.priors_seen.estimate()
+                                    if self.priors_seen is not None else None)}
+        return {"routine_default": self.taxonomy.routine_default,
+                "familiar_similarity": judge.familiar_at if judge is not None else None,
+                "text_view": getattr(self.head, "text_view", None),
+                "priors": priors}
 
     def _backend_health(self) -> dict[str, Any]:
         """The shared store's reachability (one quick ping), for /health."""

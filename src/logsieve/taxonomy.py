@@ -37,6 +37,8 @@ from .errors import TaxonomyError
 BUILTIN = ("standard", "openstack")
 DEFAULT_RULE_CONFIDENCE = 0.95
 DEFAULT_THRESHOLD = 0.7
+#: Off unless a taxonomy sets it: the similarity that means "familiar" depends on the head.
+DEFAULT_FAMILIAR_SIMILARITY = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,12 @@ class Label:
     id: str
     name: str
     description: str
+    #: How common the label is in real traffic (a share; the taxonomy's ``prior``). The head
+    #: was trained on its corpus's mix; its probabilities are moved to these (logsieve.priors).
+    prior: float | None = None
+    #: Whether the label names something that went wrong: the head may answer it without a
+    #: problem cue in the line (an error level, failure wording) only when it is sure.
+    problem: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +72,9 @@ class Rule:
 class Routing:
     embedding_threshold: float = DEFAULT_THRESHOLD
     llm_sources: frozenset[str] = frozenset()
+    #: Cosine similarity to the nearest training template below which a line is unfamiliar
+    #: to the head (its confidence is then lowered and it is not accepted); 0 turns it off.
+    familiar_similarity: float = DEFAULT_FAMILIAR_SIMILARITY
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +86,9 @@ class Taxonomy:
     routing: Routing = field(default_factory=Routing)
     description: str = ""
     path: str = ""
+    #: The label of a line the classifier is unsure of that shows no problem cue, when no LLM
+    #: decides it (``INFO`` for ``standard``); None: such lines get the fallback.
+    routine_default: str | None = None
     _by_id: dict[str, Label] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -107,11 +121,34 @@ class Taxonomy:
         doc = {
             "labels": [[lb.id, lb.name, lb.description] for lb in self.labels],
             "fallback": self.fallback,
+            # (only when set, so a taxonomy without them keeps its hash and its caches)
+            **({"priors": {lb.id: lb.prior for lb in self.labels},
+                "problems": [lb.id for lb in self.labels if lb.problem],
+                "routine_default": self.routine_default,
+                "familiar_similarity": self.routing.familiar_similarity}
+               if self.routine_default or any(lb.prior for lb in self.labels) else {}),
             "rules": [[r.pattern, r.label, r.confidence, r.ignore_case,
                        sorted(r.sources) if r.sources else None] for r in self.rules],
         }
         raw = json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(raw).hexdigest()[:16]
+
+    @property
+    def priors(self) -> dict[str, float] | None:
+        """The label shares of real traffic, normalized over the classifiable labels; None
+        unless the file gives a ``prior`` for every one of them."""
+        values = {lb.id: lb.prior for lb in self.classifiable}
+        if not values or any(v is None for v in values.values()):
+            return None
+        fallback_prior = self.label(self.fallback).prior
+        if fallback_prior is not None:  # for heads trained with a fallback class
+            values[self.fallback] = fallback_prior
+        total = sum(v for v in values.values() if v is not None)
+        return {k: float(v) / total for k, v in values.items() if v is not None}
+
+    @property
+    def problem_labels(self) -> frozenset[str]:
+        return frozenset(lb.id for lb in self.labels if lb.problem)
 
     @property
     def labels_hash(self) -> str:
@@ -173,7 +210,15 @@ def parse_taxonomy(doc: Any, origin: str = "<taxonomy>") -> Taxonomy:
             raise fail(f"label {i} ({lid}): duplicate name {name!r}")
         seen_ids.add(lid)
         seen_names.add(name.casefold())
-        labels.append(Label(lid, name, " ".join(str(item.get("description") or "").split())))
+        prior = item.get("prior")
+        if prior is not None and (isinstance(prior, bool) or not isinstance(prior, int | float)
+                                  or not 0.0 < float(prior) <= 1.0):
+            raise fail(f"label {i} ({lid}): prior must be a share in (0, 1], got {prior!r}")
+        problem = item.get("problem", False)
+        if not isinstance(problem, bool):
+            raise fail(f"label {i} ({lid}): problem must be true or false, got {problem!r}")
+        labels.append(Label(lid, name, " ".join(str(item.get("description") or "").split()),
+                            None if prior is None else float(prior), problem))
 
     fallback = doc.get("fallback", "UNCLASSIFIED")
     if fallback not in seen_ids:
@@ -189,6 +234,19 @@ def parse_taxonomy(doc: Any, origin: str = "<taxonomy>") -> Taxonomy:
     threshold = routing_doc.get("embedding_threshold", DEFAULT_THRESHOLD)
     if not isinstance(threshold, int | float) or not 0.0 <= float(threshold) <= 1.0:
         raise fail(f"routing.embedding_threshold must be a number in [0, 1], got {threshold!r}")
+    familiar = routing_doc.get("familiar_similarity", DEFAULT_FAMILIAR_SIMILARITY)
+    if isinstance(familiar, bool) or not isinstance(familiar, int | float) \
+            or not 0.0 <= float(familiar) <= 1.0:
+        raise fail("routing.familiar_similarity must be a number in [0, 1], got "
+                   f"{familiar!r}")
+    routine_default = doc.get("routine_default")
+    if routine_default is not None:
+        try:
+            routine_default = _resolve_in(labels, str(routine_default)).id
+        except KeyError:
+            raise fail(f"routine_default: unknown label {routine_default!r}") from None
+        if routine_default == fallback:
+            raise fail("routine_default cannot be the fallback label (leave it out instead)")
     llm_sources = routing_doc.get("llm_sources") or []
     if not isinstance(llm_sources, list) or not all(isinstance(s, str) for s in llm_sources):
         raise fail("routing.llm_sources must be a list of source names")
@@ -231,9 +289,10 @@ def parse_taxonomy(doc: Any, origin: str = "<taxonomy>") -> Taxonomy:
         labels=tuple(labels),
         fallback=fallback,
         rules=tuple(rules),
-        routing=Routing(float(threshold), frozenset(llm_sources)),
+        routing=Routing(float(threshold), frozenset(llm_sources), float(familiar)),
         description=str(doc.get("description") or ""),
         path=origin,
+        routine_default=routine_default,
     )
 
 

@@ -41,9 +41,11 @@ from typing import Any
 import numpy as np
 import yaml
 
+from .calibration import reliability
 from .embedding import Encoder, LinearHead
 from .errors import InputError, ModelError, TaxonomyError
 from .lexical import LexicalSpec, design_matrix, fit_idf
+from .linefields import head_text
 from .taxonomy import Taxonomy, load_taxonomy, parse_taxonomy
 from .templates import template_key
 
@@ -73,7 +75,8 @@ DEFAULT_HOLDOUT = 0.2
 #: vector. Chosen by 5-fold cross-validation on codebasics' training rows only
 #: (benchmarks/lexical_cv.py); on by default because it helped or was neutral wherever the
 #: training and test lines come from the same source (docs/training.md).
-DEFAULT_LEXICAL = LexicalSpec(buckets=1 << 15, ngrams=1, weight=2.0, idf=False)
+DEFAULT_LEXICAL = LexicalSpec(buckets=1 << 15, ngrams=1, weight=2.0, idf=False,
+                              tokenizer="words-v2")
 SHIPPED_HEADS_DIR = Path(__file__).resolve().parent / "heads"
 
 
@@ -419,7 +422,9 @@ def train_head(rows: Sequence[LabelledRow], taxonomy: Taxonomy | str | Path | No
             raise ValueError(f"{len(groups)} groups for {len(rows)} rows")
         for pair, g in zip(zip(texts, labels, strict=True), groups, strict=True):
             group_of.setdefault(pair, g)
-    x_text = [t for t, _ in keys]
+    # What the head reads of each key: its message, header apart (linefields.head_text), so
+    # the head judges the message whatever system's header it came with, or without one.
+    x_text = [head_text(t) for t, _ in keys]
     t_arr = np.array(x_text, dtype=object)
     y = np.array([lb for _, lb in keys])
     w = np.array([pairs[k] for k in keys], dtype=np.float64)
@@ -490,10 +495,38 @@ def train_head(rows: Sequence[LabelledRow], taxonomy: Taxonomy | str | Path | No
             "lexical": lexical.to_json() if lexical is not None else None,
             "holdout": holdout,
             "held_out": metrics,
+            # The label mix the head learns under (line-weighted, as the fit weighs rows):
+            # what logsieve.priors moves its probabilities away from.
+            "label_mix": _label_mix(y, w),
         },
+        "text_view": TEXT_VIEW,
     }
     head = fit_head(x, x_text, y, w, c, seed, lexical, metadata, head.temperature_)
+    head.prototypes = _prototypes(x, y, seed)
     return TrainedHead(head, tax, metrics, tax_doc, dict(counts))
+
+
+#: The head input ``train_head`` writes (``LinearHead.text_view``).
+TEXT_VIEW = "message-v1"
+#: Training vectors kept per label for the unfamiliarity signal: enough to cover a label's
+#: wordings (the nearest one is what counts), small enough to ship (float16, ~0.3 MB a label).
+PROTOTYPES_PER_LABEL = 400
+
+
+def _label_mix(y: np.ndarray, w: np.ndarray) -> dict[str, float]:
+    total = float(w.sum())
+    return {str(lb): round(float(w[y == lb].sum()) / total, 6) for lb in sorted(set(y))}
+
+
+def _prototypes(x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    picked: list[np.ndarray] = []
+    for lb in sorted(set(y.tolist())):
+        idx = np.flatnonzero(y == lb)
+        if len(idx) > PROTOTYPES_PER_LABEL:
+            idx = np.sort(rng.choice(idx, PROTOTYPES_PER_LABEL, replace=False))
+        picked.append(x[idx])
+    return np.vstack(picked).astype(np.float32)
 
 
 def _group_split(y: np.ndarray, groups: np.ndarray, holdout: float,
@@ -527,6 +560,10 @@ def _held_out_metrics(head: LinearHead, x: np.ndarray, texts: Sequence[str], y: 
     m["line_weighted_accuracy"] = round(float(((pred == y) * w).sum() / w.sum()), 4)
     m["accuracy"] = round(m["accuracy"], 4)
     m["macro_f1"] = round(m["macro_f1"], 4)
+    # Calibration on these held-out templates (the head's own probabilities, before priors).
+    cal = reliability(conf, pred == y)
+    m["ece"], m["confidently_wrong"] = cal["ece"], cal["confidently_wrong"]
+    m["reliability"] = cal["bins"]
     return m
 
 

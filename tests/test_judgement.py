@@ -1,0 +1,227 @@
+"""Right on lines it has never seen: header apart from message, problem cues, word features on
+words, label priors, the unfamiliarity signal and the routine default (issue 13)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from logsieve.embedding import LinearHead, MiniLMEncoder
+from logsieve.lexical import LexicalSpec
+from logsieve.linefields import head_text, problem_cue, split_header
+from logsieve.priors import PriorShift, PriorTracker, estimate_priors
+from logsieve.result import Status
+from logsieve.sieve import Sieve
+from logsieve.taxonomy import load_taxonomy, parse_taxonomy
+from logsieve.templates import template_key
+from logsieve.verdict import EmbeddingJudge
+from tiny_head import TRAIN, train_tiny_head
+
+STD = load_taxonomy("standard")
+
+
+# --- the header apart from the message ----------------------------------------------------
+
+@pytest.mark.parametrize(("line", "severity", "component", "message"), [
+    ("2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: "
+     "Created MRAppMaster for application appattempt_1445144423722_0020_000001",
+     # (the masker makes the logger <ID>: with its v2; the header ends there all the same)
+     "INFO", None, "Created MRAppMaster for application <ID>"),
+    ("Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0",
+     None, "<ID>(pam_unix)[<NUM>]", "authentication failure; logname= uid=<NUM>"),
+    ("03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogs opening app",
+     "DEBUG", "WindowManager", "printFreezingDisplayLogs opening app"),
+    ("2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server "
+     "[req-38101a0b-2096-447d-96ea-a692162415ae 113d3a99c3da401fbd62cc2caa5b96d2 - - -] "
+     "Deleting instance files", "INFO", "nova.osapi_compute.wsgi.server",
+     "Deleting instance files"),
+    # after a level, a capitalized first word with a colon is the message's, not a logger
+    ("2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:"
+     "FastLeaderElection@774] - Notification time out: 3200",
+     "INFO", None, "Notification time out: <NUM>"),
+    ("ERROR: disk quota exceeded", "ERROR", None, "disk quota exceeded"),
+    ("Preparing to unpack .../liberror-perl_0.17029-2_all.deb ...", None, None,
+     "Preparing to unpack .../<ID> ..."),
+])
+def test_split_header(line: str, severity: str | None, component: str | None,
+                      message: str) -> None:
+    fields = split_header(template_key(line))
+    assert (fields.severity, fields.component, fields.message) == (severity, component,
+                                                                    message)
+
+
+def test_head_text_is_the_same_for_a_line_and_its_message_alone() -> None:
+    line = ("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for "
+            "block blk_38865049064139660 terminating")
+    message = "PacketResponder 1 for block blk_38865049064139660 terminating"
+    assert head_text(template_key(line)) == head_text(template_key(message))
+    assert head_text(template_key("onStandStepChanged 3579")) == "on Stand Step Changed <NUM>"
+    assert head_text("setLightsOn(true)") == "set Lights On(true)"
+
+
+@pytest.mark.parametrize(("line", "cue"), [
+    ("2015-10-18 18:01:47,978 WARN [main] org.x.Y: Connection reset", "severity WARN"),
+    ("Failed password for root from 1.2.3.4", "word 'failed'"),
+    ("start-stop-daemon: unable to stat /usr/libexec/polkitd (No such file or directory)",
+     "word 'unable'"),
+    ("Deadlock detected while executing query", "word 'deadlock'"),
+    # identifiers are not words
+    ("invalidSet called on view 3", None),
+    ("Preparing to unpack .../liberror-perl_0.17029-2_all.deb ...", None),
+    ("isErrorShown=false hasFailedOnce=false", None),
+    ("syncing data to disk ... ok", None),
+    ("synchronized to 10.100.20.250, stratum 3", None),
+])
+def test_problem_cue(line: str, cue: str | None) -> None:
+    assert problem_cue(split_header(template_key(line))) == cue
+
+
+def test_word_features_mask_identifiers() -> None:
+    v2 = LexicalSpec(tokenizer="words-v2")
+    v1 = LexicalSpec(tokenizer="words-v1")
+    line = "Preparing to unpack liberror-perl_0.17-1_all.deb from my_error_log.txt"
+    assert "error" in v1.grams(line)  # v1 splits identifiers into words: the bug
+    grams = v2.grams(line)
+    assert "error" not in grams and "ident" in grams
+    assert "invalid" not in v2.grams("invalidSet called") and \
+        "invalid" in v2.grams("Invalid user admin")
+    assert "error" not in v2.grams("org.apache.ErrorReporter: started")
+    # a head trained now uses v2
+    from logsieve.train import DEFAULT_LEXICAL
+    assert DEFAULT_LEXICAL.tokenizer == "words-v2"
+
+
+# --- priors ----------------------------------------------------------------------------------
+
+def test_prior_shift_moves_probabilities_to_the_target_mix() -> None:
+    shift = PriorShift(["INFO", "DB_ERROR"], train={"INFO": 0.5, "DB_ERROR": 0.5},
+                       target={"INFO": 0.85, "DB_ERROR": 0.15})
+    out = shift.apply(np.array([[0.4, 0.6], [0.1, 0.9]]))
+    # Bayes: 0.4*0.85 / (0.4*0.85 + 0.6*0.15) = 0.791
+    assert out[0].argmax() == 0 and out[0][0] == pytest.approx(0.7907, abs=1e-3)
+    assert out[1].argmax() == 1  # a head that is sure still wins against the prior
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_em_recovers_the_priors_of_unlabelled_traffic() -> None:
+    # A calibrated classifier under balanced training priors, applied to traffic that is 80 %
+    # class A: each line's posterior is that of a 1-D Gaussian pair (means -1, +1).
+    rng = np.random.default_rng(0)
+    n = 20000
+    y = rng.random(n) < 0.8
+    x = np.where(y, rng.normal(-1, 1, n), rng.normal(1, 1, n))
+    like_a, like_b = np.exp(-(x + 1) ** 2 / 2), np.exp(-(x - 1) ** 2 / 2)
+    probs = np.stack([like_a / (like_a + like_b), like_b / (like_a + like_b)], axis=1)
+    assert probs.mean(axis=0)[0] < 0.72  # the raw outputs understate A
+    est = estimate_priors(probs, np.array([0.5, 0.5]))
+    assert est[0] == pytest.approx(0.8, abs=0.02)
+
+    tracker = PriorTracker(["A", "B"], {"A": 0.5, "B": 0.5})
+    for i, row in enumerate(probs[:5000]):
+        tracker.add(f"t{i}", row)
+    seen = tracker.estimate()
+    assert seen is not None and seen["templates"] == 5000
+    assert seen["estimated"]["A"] == pytest.approx(0.8, abs=0.04)  # type: ignore[index]
+
+
+# --- the judge: unfamiliar lines, problem labels without a cue -------------------------------
+
+_TAX = parse_taxonomy({
+    "name": "t", "fallback": "UNCLASSIFIED", "routine_default": "INFO",
+    "routing": {"embedding_threshold": 0.7, "familiar_similarity": 0.6},
+    "labels": [{"id": "INFO", "prior": 0.9}, {"id": "DB_ERROR", "prior": 0.1,
+                                               "problem": True}]})
+
+
+def test_judge_lowers_and_refuses_an_unfamiliar_line() -> None:
+    judge = EmbeddingJudge(_TAX, ["INFO", "DB_ERROR"], 0.7, {"INFO": 0.5, "DB_ERROR": 0.5})
+    sure = np.array([0.02, 0.98], dtype=np.float32)
+    familiar = judge.judge(sure, 0.9, "db query failed")
+    assert familiar.accepted and familiar.label == "DB_ERROR"
+    far = judge.judge(sure, 0.5, "db query failed")
+    assert not far.accepted and far.confidence < familiar.confidence * 0.5
+    assert "Unfamiliar line" in far.note and "0.50" in far.note
+
+
+def test_judge_wants_a_problem_cue_for_a_problem_label() -> None:
+    judge = EmbeddingJudge(_TAX, ["INFO", "DB_ERROR"], 0.7, {"INFO": 0.5, "DB_ERROR": 0.5})
+    row = np.array([0.03, 0.97], dtype=np.float32)  # 0.78 for DB_ERROR after the prior
+    no_cue = judge.judge(row, 0.9, "syncing data to disk ... ok")
+    assert not no_cue.accepted and "without a problem cue" in no_cue.note
+    with_cue = judge.judge(row, 0.9, "syncing data to disk failed")
+    assert with_cue.accepted and with_cue.label == "DB_ERROR"
+
+
+def test_taxonomy_checks_the_new_fields() -> None:
+    assert STD.routine_default == "INFO" and STD.priors is not None
+    assert abs(sum(STD.priors.values()) - 1) < 1e-9 and STD.priors["INFO"] > 0.5
+    assert "DB_ERROR" in STD.problem_labels and "INFO" not in STD.problem_labels
+    with pytest.raises(Exception, match="routine_default"):
+        parse_taxonomy({"labels": ["A", "B"], "routine_default": "C"})
+    with pytest.raises(Exception, match="prior"):
+        parse_taxonomy({"labels": [{"id": "A", "prior": 2}, "B"]})
+
+
+# --- the sieve, end to end on the real encoder ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def encoder() -> MiniLMEncoder:
+    return MiniLMEncoder()
+
+
+@pytest.fixture(scope="module")
+def head(encoder: MiniLMEncoder) -> LinearHead:
+    return train_tiny_head(encoder)
+
+
+def test_routine_default_with_and_without_a_problem_cue(encoder: MiniLMEncoder,
+                                                        head: LinearHead) -> None:
+    sieve = Sieve(STD, encoder=encoder, head=head, threshold=0.999)  # nobody is sure
+    routine = sieve.classify("the quarterly report was printed on the third floor")
+    assert routine.label_id == "INFO" and routine.classifier == "none"
+    assert routine.journey[1].status == Status.LOW_CONFIDENCE
+    assert "Routine default INFO: no problem cue" in routine.journey[2].details
+    problem = sieve.classify("the quarterly report could not be printed: printer error")
+    assert problem.label_id == "UNCLASSIFIED"
+    assert "problem cue" in problem.journey[2].details
+
+
+def test_unfamiliar_line_is_not_accepted(encoder: MiniLMEncoder) -> None:
+    texts = [t for ts in TRAIN.values() for t in ts]
+    labels = [lb for lb, ts in TRAIN.items() for _ in ts]
+    x = encoder.encode(texts)
+    clf = LogisticRegression(C=20.0, max_iter=2000).fit(x, labels)
+    head = LinearHead.from_sklearn(clf, {"taxonomy": "standard"})
+    head.prototypes = x
+    tax = parse_taxonomy({**_std_doc(), "routing": {"embedding_threshold": 0.3,
+                                                    "familiar_similarity": 0.5}})
+    sieve = Sieve(tax, encoder=encoder, head=head)
+    near = sieve.classify("Nightly backup job wrote archive of 14 GB to storage")
+    assert near.label_id == "BACKUP" and near.classifier == "bert"
+    far = sieve.classify("the giraffe ate leaves from the tall acacia tree")
+    assert far.classifier == "none"
+    assert "Unfamiliar line" in far.journey[1].details
+    assert far.label_id == "INFO"  # no problem cue, no LLM: the routine default
+
+
+def _std_doc() -> dict[str, object]:
+    import yaml
+
+    from logsieve.taxonomy import builtin_path
+    doc = yaml.safe_load(builtin_path("standard").read_text(encoding="utf-8"))
+    assert isinstance(doc, dict)
+    return doc
+
+
+def test_reliability_table_and_ece_of_known_answers() -> None:
+    from logsieve.calibration import reliability
+
+    # 10 answers at 0.95, 6 right: a gap of 0.35; 10 at 0.55, 5 right: a gap of 0.05
+    conf = [0.95] * 10 + [0.55] * 10
+    ok = [True] * 6 + [False] * 4 + [True] * 5 + [False] * 5
+    r = reliability(conf, ok)
+    assert r["ece"] == pytest.approx(0.5 * 0.35 + 0.5 * 0.05)
+    assert r["confidently_wrong"] == pytest.approx(4 / 20)
+    assert [(b["bin"], b["answers"], b["accuracy"]) for b in r["bins"]] == [
+        ("0.5-0.6", 10, 0.5), ("0.9-1.0", 10, 0.6)]
