@@ -611,7 +611,7 @@ def build_shipped_head(name: str, out_dir: Path | None = None, cache_dir: Path |
     word weights would learn the corpus's wording; measured on real logs in
     docs/training.md. ``lexical`` is there for that comparison.
     """
-    from .corpus import generate, label_mix
+    from .corpus import generate
 
     if name not in SHIPPED:
         raise TaxonomyError(f"no shipped head for {name!r} (known: {', '.join(SHIPPED)})")
@@ -629,12 +629,9 @@ def build_shipped_head(name: str, out_dir: Path | None = None, cache_dir: Path |
     trained = train_head(rows, tax, encoder=encoder, cache_dir=cache_dir, seed=spec["seed"],
                          groups=[ln.template_id for ln in lines], lexical=lexical,
                          progress=progress)
-    # The label mix the head learned as its priors (balanced; a prior correction divides it out).
-    mix = label_mix(tax, include_fallback)
     trained.head.metadata["training"]["corpus"] = {
         "generator": "logsieve.corpus", "count": spec["count"], "seed": spec["seed"],
-        "include_fallback": include_fallback,
-        "label_mix": {label: round(share, 6) for label, share in mix.items()}}
+        "include_fallback": include_fallback}
     save_trained(trained, (out_dir or SHIPPED_HEADS_DIR) / name)
     return trained
 
