@@ -65,8 +65,7 @@ def test_health_shows_priors_assumed_trained_and_estimated(client: httpx.Client)
     # New templates through the head, then the EM estimate of the traffic's label priors.
     lines = [f"worker {i} finished step {i} of the nightly import" for i in range(3)] + [
         "Deadlock detected while executing query on table t1", "User bob logged in"]
-    assert client.post("/classify", json={"logs": [{"log_message": m} for m in lines]}
-                       ).status_code == 200
+    assert client.post("/classify", json=[{"log_message": m} for m in lines]).status_code == 200
     judgement = client.get("/health").json()["judgement"]
     assert judgement["routine_default"] == "INFO" and judgement["text_view"] == "message-v1"
     priors = judgement["priors"]

@@ -162,7 +162,7 @@ _CUE_WORDS = re.compile(
     r"not found|no such|lost|broken|deprecated|segfault|killed|oom|overflow|"
     r"insufficient|exceeded|mismatch|unknown|bad|wrong|missing|warning|deadlock(?:ed|s)?|"
     r"unavailable|stalled|hung|leak(?:ed|s)?|retry(?:ing)?|retries|out of memory|"
-    r"no space|disk full|permission)(?![\w>/-])",
+    r"no space|disk full|permission|exhausted|overloaded|unhealthy|degraded)(?![\w>/-])",
     re.IGNORECASE)
 _IDENTIFIER_CASE = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
 

@@ -4,8 +4,10 @@ A head trained on a synthetic corpus is sure of itself on lines like nothing it 
 and it learned under its corpus's label mix, not real traffic's. So its top probability is
 not taken as it is:
 
-1. **Priors.** The probabilities move from the corpus's label mix to the taxonomy's ``prior``
-   shares (``logsieve.priors``): most real lines are routine.
+1. **Priors.** The probabilities of a line with no problem cue move from the corpus's label
+   mix to the taxonomy's ``prior`` shares (``logsieve.priors``): most real lines are
+   routine. A line with a problem cue (an error level, failure wording) is not drawn from
+   that mix, and keeps the head's own probabilities.
 2. **Unfamiliar lines.** Where the line's vector is far from every training prototype
    (cosine below the taxonomy's ``routing.familiar_similarity``) the confidence is scaled
    down towards 0 and the answer is not accepted: it is a guess about something the head
@@ -61,7 +63,11 @@ class EmbeddingJudge:
         self.problems = taxonomy.problem_labels
 
     def judge(self, probs: np.ndarray, familiarity: float | None, key: str) -> Verdict:
-        p = self.shift.apply(probs[None, :])[0] if self.shift is not None else probs
+        cue = problem_cue(split_header(key))
+        # The priors are those of real lines at large, mostly routine; a line with a problem
+        # cue is not drawn from that mix, so its probabilities stay the head's own.
+        shift = self.shift if cue is None else None
+        p = shift.apply(probs[None, :])[0] if shift is not None else probs
         j = int(np.argmax(p))
         label, conf = self.classes[j], float(p[j])
         if familiarity is not None and self.familiar_at > 0 and familiarity < self.familiar_at:
@@ -69,8 +75,7 @@ class EmbeddingJudge:
             return Verdict(label, conf * scale, False,
                            f"Unfamiliar line: nearest training template at similarity "
                            f"{familiarity:.2f}, below {self.familiar_at:.2f}.", familiarity)
-        if label in self.problems and conf < _NO_CUE_CONFIDENCE \
-                and problem_cue(split_header(key)) is None:
+        if label in self.problems and conf < _NO_CUE_CONFIDENCE and cue is None:
             return Verdict(label, conf, False,
                            f"{label} without a problem cue in the line (no error level, no "
                            f"failure wording) at confidence {conf:.2f}.", familiarity)
