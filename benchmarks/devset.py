@@ -106,12 +106,17 @@ def score(truth: list[str], pred: list[str], conf: list[float], stages: list[str
 
 
 def run(taxonomy: str, model: Path | None, labels: dict[str, dict[str, str]],
-        systems: list[str] | None) -> dict[str, Any]:
+        systems: list[str] | None, familiar: float | None = None) -> dict[str, Any]:
     results: dict[str, Any] = {"taxonomy": taxonomy, "model": str(model) if model else
                                "shipped", "systems": {}}
     pooled: dict[str, dict[str, list[Any]]] = {v: defaultdict(list) for v in VIEWS}
     sieves = {v: build_sieve(Settings(taxonomy=taxonomy, llm_enabled=False,
                                       model_dir=model)) for v in VIEWS}
+    if familiar is not None:  # (for choosing the taxonomy's setting: a what-if)
+        for s in sieves.values():
+            if s._judge is not None:
+                s._judge.familiar_at = familiar
+        results["familiar_similarity"] = familiar
     try:
         tax = sieves["message"].taxonomy
         results["head"] = sieves["message"].health()["head"]
@@ -193,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--openstack-model", type=Path)
     ap.add_argument("--systems", nargs="*")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--familiar-similarity", type=float,
+                    help="what-if: override the taxonomy's routing.familiar_similarity")
     args = ap.parse_args(argv)
     if not DATA.is_dir():
         print(f"skip: no LogHub data at {DATA}", file=sys.stderr)
@@ -203,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         if not path.is_file():
             print(f"skip {taxonomy}: no labels at {path}", file=sys.stderr)
             continue
-        report[taxonomy] = run(taxonomy, model, read_labels(path), args.systems)
+        report[taxonomy] = run(taxonomy, model, read_labels(path), args.systems,
+                               args.familiar_similarity)
         print(table(report[taxonomy]) + "\n")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

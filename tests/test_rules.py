@@ -70,7 +70,7 @@ def test_pathological_pattern_is_linear_time() -> None:
     ("Invalid user input in form field 'email'", None),
     ("Authentication failure rate over the last hour: 0.2%", None),
     ("Received disconnect from 1.2.3.4: 11: Bye Bye [preauth]", None),
-    ("session opened for user root by (uid=0)", None),
+    ("session opened for user root by (uid=0)", "USER_ACTION"),
 ])
 def test_standard_rules(line: str, label: str | None) -> None:
     rs = RuleSet(load_taxonomy("standard").rules)

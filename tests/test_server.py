@@ -63,8 +63,8 @@ def test_health_lists_every_component(client: httpx.Client, real_sieve: Any) -> 
 
 def test_health_shows_priors_assumed_trained_and_estimated(client: httpx.Client) -> None:
     # New templates through the head, then the EM estimate of the traffic's label priors.
-    lines = [f"worker {i} finished step {i} of the nightly import" for i in range(3)] + [
-        "Deadlock detected while executing query on table t1", "User bob logged in"]
+    lines = ["worker finished the nightly import", "cache warmed with fresh entries",
+             "scheduler picked the next queue", "Deadlock detected while executing query"]
     assert client.post("/classify", json=[{"log_message": m} for m in lines]).status_code == 200
     judgement = client.get("/health").json()["judgement"]
     assert judgement["routine_default"] == "INFO" and judgement["text_view"] == "message-v1"

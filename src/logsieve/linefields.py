@@ -162,7 +162,9 @@ _CUE_WORDS = re.compile(
     r"not found|no such|lost|broken|deprecated|segfault|killed|oom|overflow|"
     r"insufficient|exceeded|mismatch|unknown|bad|wrong|missing|warning|deadlock(?:ed|s)?|"
     r"unavailable|stalled|hung|leak(?:ed|s)?|retry(?:ing)?|retries|out of memory|"
-    r"no space|disk full|permission|exhausted|overloaded|unhealthy|degraded)(?![\w>/-])",
+    r"no space|disk full|permission|exhausted|overloaded|unhealthy|degraded|"
+    r"not responding|no longer|abnormal(?:ly)?|assert(?:ion)?(?: failed)?|"
+    r"core dump(?:ed)?|dumped core|broken|severed|reset by peer)(?![\w>/-])",
     re.IGNORECASE)
 _IDENTIFIER_CASE = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
 

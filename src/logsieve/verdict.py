@@ -6,8 +6,9 @@ not taken as it is:
 
 1. **Priors.** The probabilities of a line with no problem cue move from the corpus's label
    mix to the taxonomy's ``prior`` shares (``logsieve.priors``): most real lines are
-   routine. A line with a problem cue (an error level, failure wording) is not drawn from
-   that mix, and keeps the head's own probabilities.
+   routine. A line with a problem cue (an error level, failure wording) is drawn from
+   another mix, mostly problems: its probabilities move to priors where the problem labels
+   share ``CUED_PROBLEM_SHARE``.
 2. **Unfamiliar lines.** Where the line's vector is far from every training prototype
    (cosine below the taxonomy's ``routing.familiar_similarity``) the confidence is scaled
    down towards 0 and the answer is not accepted: it is a guess about something the head
@@ -59,14 +60,18 @@ class EmbeddingJudge:
         target = taxonomy.priors
         self.shift = (PriorShift(classes, train_priors, target)
                       if target is not None and train_priors is not None else None)
+        # Lines with a problem cue are drawn from another mix: mostly problems.
+        cued = _cued_priors(target, taxonomy.problem_labels) if target is not None else None
+        self.cue_shift = (PriorShift(classes, train_priors, cued)
+                          if cued is not None and train_priors is not None else None)
         self.familiar_at = taxonomy.routing.familiar_similarity
         self.problems = taxonomy.problem_labels
 
     def judge(self, probs: np.ndarray, familiarity: float | None, key: str) -> Verdict:
         cue = problem_cue(split_header(key))
         # The priors are those of real lines at large, mostly routine; a line with a problem
-        # cue is not drawn from that mix, so its probabilities stay the head's own.
-        shift = self.shift if cue is None else None
+        # cue is drawn from another mix, mostly problems (CUED_PROBLEM_SHARE).
+        shift = self.shift if cue is None else self.cue_shift
         p = shift.apply(probs[None, :])[0] if shift is not None else probs
         j = int(np.argmax(p))
         label, conf = self.classes[j], float(p[j])
@@ -82,6 +87,22 @@ class EmbeddingJudge:
         if conf >= self.threshold:
             return Verdict(label, conf, True, "", familiarity)
         return Verdict(label, conf, False, "", familiarity)
+
+
+#: The share of problem labels among lines that show a problem cue (the prior those lines
+#: are judged under). Chosen on the dev set (docs/training.md); the rest keeps the routine
+#: labels' relative shares, since "failed to renew lease, will retry" can be routine.
+CUED_PROBLEM_SHARE = 0.8
+
+
+def _cued_priors(priors: dict[str, float], problems: frozenset[str]) -> dict[str, float] | None:
+    bad = {k: v for k, v in priors.items() if k in problems}
+    good = {k: v for k, v in priors.items() if k not in problems}
+    if not bad or not good:
+        return None
+    nb, ng = sum(bad.values()), sum(good.values())
+    return {**{k: CUED_PROBLEM_SHARE * v / nb for k, v in bad.items()},
+            **{k: (1 - CUED_PROBLEM_SHARE) * v / ng for k, v in good.items()}}
 
 
 def routine_answer(taxonomy: Taxonomy, key: str) -> tuple[str, float, str]:
