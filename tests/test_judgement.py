@@ -3,6 +3,8 @@ words, label priors, the unfamiliarity signal and the routine default (issue 13)
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
@@ -177,7 +179,9 @@ def head(encoder: MiniLMEncoder) -> LinearHead:
 
 def test_routine_default_with_and_without_a_problem_cue(encoder: MiniLMEncoder,
                                                         head: LinearHead) -> None:
-    sieve = Sieve(STD, encoder=encoder, head=head, threshold=0.999)  # nobody is sure
+    # nobody is sure (threshold 0.999, no best guesses)
+    tax = replace(STD, routing=replace(STD.routing, no_llm_threshold=None))
+    sieve = Sieve(tax, encoder=encoder, head=head, threshold=0.999)
     routine = sieve.classify("the quarterly report was printed on the third floor")
     assert routine.label_id == "INFO" and routine.classifier == "none"
     assert routine.journey[1].status == Status.LOW_CONFIDENCE
@@ -185,6 +189,64 @@ def test_routine_default_with_and_without_a_problem_cue(encoder: MiniLMEncoder,
     problem = sieve.classify("the quarterly report could not be printed: printer error")
     assert problem.label_id == "UNCLASSIFIED"
     assert "problem cue" in problem.journey[2].details
+
+
+def test_without_an_llm_the_heads_fair_guess_stands(encoder: MiniLMEncoder,
+                                                     head: LinearHead) -> None:
+    # standard: no_llm_threshold 0.5. With the embedding threshold at 0.999 nothing is
+    # accepted, but a line with a problem cue the head puts on a label at 0.5 or more keeps
+    # that label when no LLM answers, and the journey says so.
+    assert STD.routing.no_llm_threshold == 0.5
+    sieve = Sieve(STD, encoder=encoder, head=head, threshold=0.999)
+    line = "ERROR: deadlock detected while executing query on table orders"
+    r = sieve.classify(line)
+    bert = r.journey[1]
+    assert bert.status == Status.LOW_CONFIDENCE and bert.confidence is not None
+    assert bert.confidence >= 0.5, bert  # the tiny head knows deadlocks
+    assert r.label_id == bert.label_id == "DB_ERROR" and r.classifier == "bert"
+    assert r.final_confidence == bert.confidence
+    assert "No LLM answer: kept the BERT Model's DB_ERROR" in r.journey[2].details
+    # the same template again, from the cache: the same answer, the same way
+    again = sieve.classify("ERROR: deadlock detected while executing query on table users")
+    assert again.label_id == "DB_ERROR" and "No LLM answer: kept" in again.journey[2].details
+
+
+def test_best_guess_needs_the_no_llm_threshold_and_a_cue_for_problems() -> None:
+    classes = [lb.id for lb in STD.classifiable]
+    judge = EmbeddingJudge(STD, classes, threshold=0.7, train_priors=None)
+    assert judge.guess_at == 0.5
+    assert judge.best_guess("DB_ERROR", 0.6, "ERROR deadlock on table <NUM>")
+    assert not judge.best_guess("DB_ERROR", 0.6, "index statistics written for table <NUM>")
+    assert judge.best_guess("BACKUP", 0.6, "nightly archive written to <PATH>")
+    assert not judge.best_guess("BACKUP", 0.45, "nightly archive written to <PATH>")
+    assert not judge.best_guess("BACKUP", 0.75, "nightly archive written to <PATH>")  # accepted
+    # a stricter threshold set by the operator lowers what a guess may be, never raises it
+    low = EmbeddingJudge(STD, classes, threshold=0.4, train_priors=None)
+    assert low.guess_at == 0.4 and not low.best_guess("BACKUP", 0.45, "archive written")
+
+
+def test_prior_strength_tempers_the_shift() -> None:
+    train, target = {"A": 0.5, "B": 0.5}, {"A": 0.9, "B": 0.1}
+    row = np.array([[0.5, 0.5]])
+    full = PriorShift(["A", "B"], train, target).apply(row)[0]
+    none = PriorShift(["A", "B"], train, target, strength=0.0).apply(row)[0]
+    half = PriorShift(["A", "B"], train, target, strength=0.5).apply(row)[0]
+    assert np.allclose(full, [0.9, 0.1], atol=1e-6)
+    assert np.allclose(none, [0.5, 0.5], atol=1e-6)
+    assert np.allclose(half, [0.75, 0.25], atol=1e-6)  # odds 9 -> sqrt 9 = 3
+
+
+@pytest.mark.parametrize(("routing", "words"), [
+    ({"prior_strength": 1.5}, "prior_strength"),
+    ({"prior_strength": True}, "prior_strength"),
+    ({"embedding_threshold": 0.6, "no_llm_threshold": 0.7}, "no_llm_threshold"),
+    ({"no_llm_threshold": "low"}, "no_llm_threshold"),
+])
+def test_routing_judgement_settings_are_validated(routing: dict[str, object],
+                                                  words: str) -> None:
+    from logsieve.errors import TaxonomyError
+    with pytest.raises(TaxonomyError, match=words):
+        parse_taxonomy({**_std_doc(), "routing": routing})
 
 
 def test_unfamiliar_line_is_not_accepted(encoder: MiniLMEncoder) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,10 @@ from logsieve.templates import template_key
 from logsieve.train import fit_head
 from tiny_head import TRAIN, CountingEncoder, train_tiny_head
 
-STD = load_taxonomy("standard")
+# These tests set threshold=0.999 to mean "the head is sure of nothing": no best guesses
+# without an LLM either (routing.no_llm_threshold off), so the fallback paths are reached.
+_BUILTIN = load_taxonomy("standard")
+STD = replace(_BUILTIN, routing=replace(_BUILTIN.routing, no_llm_threshold=None))
 
 class ScriptedLLM:
     """The LLM seam's contract (logsieve.llm.LLMStage) answered in process, for routing tests.

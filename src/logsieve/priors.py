@@ -40,11 +40,14 @@ class PriorShift:
     """Re-weights probability rows from ``train`` priors to ``target`` priors."""
 
     def __init__(self, classes: Sequence[str], train: Mapping[str, float],
-                 target: Mapping[str, float]) -> None:
+                 target: Mapping[str, float], strength: float = 1.0) -> None:
         self.classes = list(classes)
         self.train = _vector(self.classes, train)
         self.target = _vector(self.classes, target)
-        self._ratio = self.target / self.train
+        self.strength = float(strength)
+        # strength < 1 tempers the shift: (target/train)**strength, a geometric step from
+        # the training mix towards the target's.
+        self._ratio = (self.target / self.train) ** self.strength
 
     def apply(self, probs: np.ndarray) -> np.ndarray:
         p = np.asarray(probs, dtype=np.float64) * self._ratio

@@ -501,7 +501,12 @@ class Sieve:
 
     def _fallback(self, p: _Pending) -> Result:
         """Nobody was sure: the routine default if the line shows no problem cue, else the
-        fallback (``verdict.routine_answer``); the last step of the journey says which."""
+        fallback (``verdict.routine_answer``); the last step of the journey says which.
+        Before either, the head's own unaccepted label when it is a fair guess
+        (``EmbeddingJudge.best_guess``: sure enough for ``routing.no_llm_threshold``)."""
+        guess = self._best_guess(p)
+        if guess is not None:
+            return guess
         answer = self._routine.get(p.key)
         if answer is None:
             answer = routine_answer(self.taxonomy, p.key)
@@ -515,6 +520,22 @@ class Sieve:
                                last.label_id, last.confidence, last.duration_ms)
         return self._result(p.text, p.source, label, conf, Classifier.NONE,
                             None, p.steps, p.key)
+
+    def _best_guess(self, p: _Pending) -> Result | None:
+        judge = self._judge
+        head_step = next((st for st in reversed(p.steps) if st.stage == StageName.BERT), None)
+        if (judge is None or head_step is None or head_step.status != Status.LOW_CONFIDENCE
+                or head_step.label_id is None or head_step.confidence is None
+                or not judge.best_guess(head_step.label_id, head_step.confidence, p.key)):
+            return None
+        label, conf = head_step.label_id, head_step.confidence
+        last = p.steps[-1]
+        p.steps[-1] = Step(last.stage, last.status,
+                           f"{last.details} No LLM answer: kept the BERT Model's {label} at "
+                           f"{conf:.2f} (no-LLM threshold {judge.guess_at}).".strip(),
+                           last.label_id, last.confidence, last.duration_ms)
+        return self._result(p.text, p.source, label, conf, Classifier.BERT, None, p.steps,
+                            p.key)
 
     def _name(self, label_id: str) -> str:
         return self._names.get(label_id, label_id)
@@ -569,6 +590,8 @@ class Sieve:
                                     if self.priors_seen is not None else None)}
         return {"routine_default": self.taxonomy.routine_default,
                 "familiar_similarity": judge.familiar_at if judge is not None else None,
+                "prior_strength": (judge.shift.strength
+                                   if judge is not None and judge.shift is not None else None),
                 "text_view": getattr(self.head, "text_view", None),
                 "priors": priors}
 

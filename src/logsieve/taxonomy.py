@@ -39,6 +39,8 @@ DEFAULT_RULE_CONFIDENCE = 0.95
 DEFAULT_THRESHOLD = 0.7
 #: Off unless a taxonomy sets it: the similarity that means "familiar" depends on the head.
 DEFAULT_FAMILIAR_SIMILARITY = 0.0
+#: How far the head's probabilities move towards the label priors (1: all the way, Bayes).
+DEFAULT_PRIOR_STRENGTH = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,15 @@ class Routing:
     #: Cosine similarity to the nearest training template below which a line is unfamiliar
     #: to the head (its confidence is then lowered and it is not accepted); 0 turns it off.
     familiar_similarity: float = DEFAULT_FAMILIAR_SIMILARITY
+    #: The exponent on the prior ratio (0: priors ignored; 1: Bayes' rule in full). Below 1
+    #: the shift is tempered: the priors are estimates for logs at large, not for this
+    #: deployment's, and in full they overrule a head that is right about a rare label.
+    prior_strength: float = DEFAULT_PRIOR_STRENGTH
+    #: When no LLM answers (none configured, or it failed), a head's label at this confidence
+    #: or more is kept although below ``embedding_threshold``: that threshold decides what is
+    #: worth an LLM call, and without one the head's best guess beats the fallback. None: the
+    #: embedding threshold (no guesses).
+    no_llm_threshold: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +136,10 @@ class Taxonomy:
             **({"priors": {lb.id: lb.prior for lb in self.labels},
                 "problems": [lb.id for lb in self.labels if lb.problem],
                 "routine_default": self.routine_default,
-                "familiar_similarity": self.routing.familiar_similarity}
+                "familiar_similarity": self.routing.familiar_similarity,
+                "prior_strength": self.routing.prior_strength,
+                **({"no_llm_threshold": self.routing.no_llm_threshold}
+                   if self.routing.no_llm_threshold is not None else {})}
                if self.routine_default or any(lb.prior for lb in self.labels) else {}),
             "rules": [[r.pattern, r.label, r.confidence, r.ignore_case,
                        sorted(r.sources) if r.sources else None] for r in self.rules],
@@ -239,6 +253,15 @@ def parse_taxonomy(doc: Any, origin: str = "<taxonomy>") -> Taxonomy:
             or not 0.0 <= float(familiar) <= 1.0:
         raise fail("routing.familiar_similarity must be a number in [0, 1], got "
                    f"{familiar!r}")
+    strength = routing_doc.get("prior_strength", DEFAULT_PRIOR_STRENGTH)
+    if isinstance(strength, bool) or not isinstance(strength, int | float) \
+            or not 0.0 <= float(strength) <= 1.0:
+        raise fail(f"routing.prior_strength must be a number in [0, 1], got {strength!r}")
+    no_llm = routing_doc.get("no_llm_threshold")
+    if no_llm is not None and (isinstance(no_llm, bool) or not isinstance(no_llm, int | float)
+                               or not 0.0 <= float(no_llm) <= float(threshold)):
+        raise fail("routing.no_llm_threshold must be a number in [0, embedding_threshold], "
+                   f"got {no_llm!r}")
     routine_default = doc.get("routine_default")
     if routine_default is not None:
         try:
@@ -289,7 +312,8 @@ def parse_taxonomy(doc: Any, origin: str = "<taxonomy>") -> Taxonomy:
         labels=tuple(labels),
         fallback=fallback,
         rules=tuple(rules),
-        routing=Routing(float(threshold), frozenset(llm_sources), float(familiar)),
+        routing=Routing(float(threshold), frozenset(llm_sources), float(familiar),
+                        float(strength), None if no_llm is None else float(no_llm)),
         description=str(doc.get("description") or ""),
         path=origin,
         routine_default=routine_default,

@@ -5,8 +5,9 @@ and it learned under its corpus's label mix, not real traffic's. So its top prob
 not taken as it is:
 
 1. **Priors.** The probabilities of a line with no problem cue move from the corpus's label
-   mix to the taxonomy's ``prior`` shares (``logsieve.priors``): most real lines are
-   routine. A line with a problem cue (an error level, failure wording) is drawn from
+   mix towards the taxonomy's ``prior`` shares (``logsieve.priors``): most real lines are
+   routine. How far is ``routing.prior_strength`` (an exponent on the prior ratio). A line
+   with a problem cue (an error level, failure wording) is drawn from
    another mix, mostly problems: its probabilities move to priors where the problem labels
    share ``CUED_PROBLEM_SHARE``.
 2. **Unfamiliar lines.** Where the line's vector is far from every training prototype
@@ -17,9 +18,12 @@ not taken as it is:
    on a line with no problem cue (no error level, no failure wording; ``linefields``) is
    not accepted unless the head is very sure (``_NO_CUE_CONFIDENCE``).
 
-Without an LLM, a line the head is unsure of gets the taxonomy's ``routine_default`` (INFO
-for ``standard``) when it shows no problem cue, and the fallback (UNCLASSIFIED) when it does;
-``routine_answer`` says which and why.
+Without an LLM's answer (none configured, or it failed), a line the head is unsure of keeps
+the head's label if it reaches ``routing.no_llm_threshold`` (``best_guess``: the embedding
+threshold says what is worth an LLM call, and with no LLM the best guess beats the fallback);
+else it gets the taxonomy's ``routine_default`` (INFO for ``standard``) when it shows no
+problem cue, and the fallback (UNCLASSIFIED) when it does; ``routine_answer`` says which and
+why.
 """
 
 from __future__ import annotations
@@ -58,14 +62,25 @@ class EmbeddingJudge:
         self.classes = classes
         self.threshold = threshold
         target = taxonomy.priors
-        self.shift = (PriorShift(classes, train_priors, target)
+        strength = taxonomy.routing.prior_strength
+        self.shift = (PriorShift(classes, train_priors, target, strength)
                       if target is not None and train_priors is not None else None)
         # Lines with a problem cue are drawn from another mix: mostly problems.
         cued = _cued_priors(target, taxonomy.problem_labels) if target is not None else None
-        self.cue_shift = (PriorShift(classes, train_priors, cued)
+        self.cue_shift = (PriorShift(classes, train_priors, cued, strength)
                           if cued is not None and train_priors is not None else None)
         self.familiar_at = taxonomy.routing.familiar_similarity
         self.problems = taxonomy.problem_labels
+        no_llm = taxonomy.routing.no_llm_threshold
+        self.guess_at = threshold if no_llm is None else min(no_llm, threshold)
+
+    def best_guess(self, label: str, confidence: float, key: str) -> bool:
+        """Whether an unaccepted answer may stand when no LLM decides: sure enough for
+        ``no_llm_threshold`` (an unfamiliar line's confidence is already scaled down), and not
+        a problem label on a line without a problem cue."""
+        if confidence < self.guess_at or confidence >= self.threshold:
+            return False
+        return label not in self.problems or problem_cue(split_header(key)) is not None
 
     def judge(self, probs: np.ndarray, familiarity: float | None, key: str) -> Verdict:
         cue = problem_cue(split_header(key))
