@@ -177,7 +177,8 @@ class Sieve:
         self.priors_seen = (PriorTracker(head.classes_, self._judge.shift.to_json()["train"])
                             if head is not None and self._judge is not None
                             and self._judge.shift is not None else None)
-        self._routine: dict[str, tuple[str, float, str]] = {}
+        self._routine: dict[tuple[str, str | None, float | None],
+                            tuple[str, float, str, str]] = {}
 
     # --- public API ----------------------------------------------------------------
     def classify(self, text: str, source: str | None = None) -> Result:
@@ -500,42 +501,38 @@ class Sieve:
                             d.stage, steps, key)
 
     def _fallback(self, p: _Pending) -> Result:
-        """Nobody was sure: the routine default if the line shows no problem cue, else the
-        fallback (``verdict.routine_answer``); the last step of the journey says which.
-        Before either, the head's own unaccepted label when it is a fair guess
-        (``EmbeddingJudge.best_guess``: sure enough for ``routing.no_llm_threshold``)."""
-        guess = self._best_guess(p)
-        if guess is not None:
-            return guess
-        answer = self._routine.get(p.key)
+        """Nobody was sure and no LLM answered: the head's own label when it is a fair guess
+        (``EmbeddingJudge.best_guess``: sure enough for ``routing.no_llm_threshold``); else
+        the routine default if the line shows no problem cue, else the fallback
+        (``verdict.routine_answer``). The last step of the journey says which."""
+        head = next((st for st in reversed(p.steps) if st.stage == StageName.BERT
+                     and st.status == Status.LOW_CONFIDENCE), None)
+        # Memoised per template and what the head said of it (an encoder that failed for a
+        # template once may answer it later).
+        memo = (p.key, head.label_id, head.confidence) if head is not None else (p.key, None, None)
+        answer = self._routine.get(memo)
         if answer is None:
-            answer = routine_answer(self.taxonomy, p.key)
+            answer = self._unsure_answer(p.key, head)
             if len(self._routine) >= _ROUTINE_MEMO:
                 self._routine.clear()
-            self._routine[p.key] = answer
-        label, conf, why = answer
+            self._routine[memo] = answer
+        label, conf, why, classifier = answer
         if why and p.steps:
             last = p.steps[-1]
             p.steps[-1] = Step(last.stage, last.status, f"{last.details} {why}".strip(),
                                last.label_id, last.confidence, last.duration_ms)
-        return self._result(p.text, p.source, label, conf, Classifier.NONE,
-                            None, p.steps, p.key)
+        return self._result(p.text, p.source, label, conf, classifier, None, p.steps, p.key)
 
-    def _best_guess(self, p: _Pending) -> Result | None:
+    def _unsure_answer(self, key: str, head: Step | None) -> tuple[str, float, str, str]:
         judge = self._judge
-        head_step = next((st for st in reversed(p.steps) if st.stage == StageName.BERT), None)
-        if (judge is None or head_step is None or head_step.status != Status.LOW_CONFIDENCE
-                or head_step.label_id is None or head_step.confidence is None
-                or not judge.best_guess(head_step.label_id, head_step.confidence, p.key)):
-            return None
-        label, conf = head_step.label_id, head_step.confidence
-        last = p.steps[-1]
-        p.steps[-1] = Step(last.stage, last.status,
-                           f"{last.details} No LLM answer: kept the BERT Model's {label} at "
-                           f"{conf:.2f} (no-LLM threshold {judge.guess_at}).".strip(),
-                           last.label_id, last.confidence, last.duration_ms)
-        return self._result(p.text, p.source, label, conf, Classifier.BERT, None, p.steps,
-                            p.key)
+        if (judge is not None and head is not None and head.label_id is not None
+                and head.confidence is not None
+                and judge.best_guess(head.label_id, head.confidence, key)):
+            return (head.label_id, head.confidence,
+                    f"No LLM answer: kept the BERT Model's {head.label_id} at "
+                    f"{head.confidence:.2f} (no-LLM threshold {judge.guess_at}).",
+                    Classifier.BERT)
+        return (*routine_answer(self.taxonomy, key), Classifier.NONE)
 
     def _name(self, label_id: str) -> str:
         return self._names.get(label_id, label_id)

@@ -80,7 +80,11 @@ class EmbeddingJudge:
         a problem label on a line without a problem cue."""
         if confidence < self.guess_at or confidence >= self.threshold:
             return False
-        return label not in self.problems or problem_cue(split_header(key)) is not None
+        return not self._needs_cue(label, problem_cue(split_header(key)))
+
+    def _needs_cue(self, label: str, cue: str | None) -> bool:
+        """A problem label on a line without a problem cue: not taken at face value."""
+        return label in self.problems and cue is None
 
     def judge(self, probs: np.ndarray, familiarity: float | None, key: str) -> Verdict:
         cue = problem_cue(split_header(key))
@@ -95,7 +99,7 @@ class EmbeddingJudge:
             return Verdict(label, conf * scale, False,
                            f"Unfamiliar line: nearest training template at similarity "
                            f"{familiarity:.2f}, below {self.familiar_at:.2f}.", familiarity)
-        if label in self.problems and conf < _NO_CUE_CONFIDENCE and cue is None:
+        if self._needs_cue(label, cue) and conf < _NO_CUE_CONFIDENCE:
             return Verdict(label, conf, False,
                            f"{label} without a problem cue in the line (no error level, no "
                            f"failure wording) at confidence {conf:.2f}.", familiarity)
