@@ -383,12 +383,14 @@ class Sieve:
         assert self.encoder is not None and self.head is not None
         encoder, head = self.encoder, self.head
         texts = [self._view(k) for k in keys]
+        judge_by_familiarity = self._judge is not None and self._judge.familiar_at > 0
 
         def run() -> tuple[np.ndarray, list[float | None]]:
             vectors = encoder.encode(texts)
             # the texts too: a head may also read their words (LinearHead.uses_texts)
             probs = head.predict_proba(vectors, texts=texts)
-            familiarity = getattr(head, "familiarity", None)
+            # (only when the taxonomy judges by it: a matmul with every prototype per line)
+            familiarity = getattr(head, "familiarity", None) if judge_by_familiarity else None
             fam = familiarity(vectors) if familiarity is not None else None
             return probs, ([None] * len(keys) if fam is None else [float(f) for f in fam])
 
