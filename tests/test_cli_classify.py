@@ -114,3 +114,19 @@ def test_real_loghub_file_keeps_every_line_in_order() -> None:
     lines = [x for x in src.read_text(encoding="utf-8").splitlines() if x.strip()]
     assert len(recs) == len(lines) == 2000
     assert [r["log_analyzed"] for r in recs] == lines
+
+
+def test_a_log_file_that_starts_with_a_json_line_is_read_as_text(tmp_path: Path) -> None:
+    # Structured and plain lines mixed in one app.log: every line is a log line, none an error.
+    f = tmp_path / "app.log"
+    f.write_text('{"severity": "INFO", "message": "Copy of customers written to backup store"}\n'
+                 "User alice logged in.\n", encoding="utf-8")
+    p = run(str(f), "-q")
+    assert p.returncode == 0, p.stderr
+    recs = records(p.stdout)
+    assert [r["line"] for r in recs] == [1, 2] and "error" not in recs[0]
+    assert recs[1]["label_id"] == "USER_ACTION"
+    # On stdin, a first JSON line without the text field is a structured log, not JSONL input.
+    p = run("-q", stdin=b'{"level": "info", "msg": "cache warmed"}\nUser bob logged in.\n')
+    assert p.returncode == 0, p.stderr
+    assert [r["line"] for r in records(p.stdout)] == [1, 2]

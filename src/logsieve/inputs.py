@@ -26,16 +26,26 @@ class Record:
     error: str | None = None  # why this record could not be read cleanly (it is still output)
 
 
-def detect_format(name: str | None, first_line: bytes) -> str:
+#: Names that say "a log file": each line is a log line, whatever it looks like (a JSON line
+#: in app.log is a structured log line to classify, not a record with a log_message field).
+TEXT_SUFFIXES = (".log", ".txt", ".out", ".err")
+
+
+def detect_format(name: str | None, first_line: bytes, text_col: str = "log_message") -> str:
+    """``csv``, ``jsonl`` or ``text``: by the file's extension, else by its first line. A
+    first line that is a JSON object is JSONL input only when it has the text field;
+    otherwise it is the first line of a structured (JSON) log, read as text."""
     lower = (name or "").lower()
     if lower.endswith(".csv"):
         return "csv"
     if lower.endswith((".jsonl", ".ndjson")):
         return "jsonl"
+    if lower.endswith(TEXT_SUFFIXES):
+        return "text"
     head = first_line.lstrip()
-    if head.startswith(b"{"):
+    if head.startswith(b"{") and f'"{text_col}"'.encode() in head:
         return "jsonl"
-    if b"log_message" in head and b"," in head:
+    if text_col.encode() in head and b"," in head:
         return "csv"
     return "text"
 
@@ -55,7 +65,7 @@ def read_records(stream: BinaryIO, fmt: str = "auto", name: str | None = None,
     buffered: Any = stream if hasattr(stream, "peek") else io.BufferedReader(stream)
     first = buffered.peek(4096)[:4096].split(b"\n", 1)[0]
     if fmt == "auto":
-        fmt = detect_format(name, first)
+        fmt = detect_format(name, first, text_col)
     if fmt == "text":
         yield from _read_text(buffered)
     elif fmt == "jsonl":

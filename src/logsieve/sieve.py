@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .cache import Decision, DecisionCache
+from .degradation import StageProblem
 from .errors import StageError, StageFailed, StageUnavailable
 from .linefields import head_text
 from .priors import PriorTracker
@@ -140,6 +141,7 @@ class Sieve:
         max_line_chars: int = 65536,
         embed_breaker: BreakerLike | None = None,
         unavailable_reasons: dict[str, str] | None = None,
+        problems: Sequence[StageProblem] = (),
         llm_concurrency: int = 4,
         cache_path: str | Path | None = None,
     ) -> None:
@@ -154,6 +156,8 @@ class Sieve:
         self.embed_breaker = embed_breaker
         self.cache_path = Path(cache_path) if cache_path is not None else None
         self._why = dict(unavailable_reasons or {})
+        self._problems = list(problems)
+        self._llm_problem: StageProblem | None = None
         self._n_classes = len(taxonomy.classifiable)
         self._llm_pool = ThreadPoolExecutor(max_workers=llm_concurrency,
                                             thread_name_prefix="logsieve-llm")
@@ -542,6 +546,7 @@ class Sieve:
     # --- observability -------------------------------------------------------------
     def health(self) -> dict[str, Any]:
         """Component status, for /health and the CLI."""
+        problems = self.problems()
         llm_health: dict[str, Any] = {"configured": self.llm is not None}
         if self.llm is not None:
             h = getattr(self.llm, "health", None)
@@ -575,8 +580,47 @@ class Sieve:
             "breakers": breakers,
             "decisions": dict(self.counts),
             "judgement": self._judgement_health(),
-            "can_classify": True,
+            "status": "degraded" if problems else "healthy",
+            "degraded": [p.to_json() for p in problems],
+            "can_classify": self.can_classify(problems),
         }
+
+    # --- degradation ---------------------------------------------------------------------
+    def check_llm(self) -> StageProblem | None:
+        """Ask the configured LLM server whether it answers (one quick request); remember and
+        return the problem when it does not. The faces call this once at start."""
+        probe = getattr(self.llm, "probe", None)
+        if not callable(probe):
+            return None
+        reason = probe()
+        self._llm_problem = (None if reason is None else StageProblem(
+            "llm", reason, "check LLM_BASE_URL / GROQ_API_KEY and that the server is up, or "
+            "pass --no-llm (LOGSIEVE_LLM_ENABLED=false)"))
+        return self._llm_problem
+
+    def problems(self) -> list[StageProblem]:
+        """Stages meant to run that cannot (``degradation``): the encoder or head that did not
+        load, an LLM that did not answer the start-up probe or whose breaker is open now."""
+        found = list(self._problems)
+        if self._llm_problem is not None:
+            found.append(self._llm_problem)
+        else:
+            state = getattr(getattr(getattr(self.llm, "breaker", None), "state", None),
+                            "value", None)
+            if state == "open":
+                found.append(StageProblem("llm", "the LLM breaker is open (recent calls "
+                                          "failed); answers go without it until it closes"))
+        return found
+
+    def can_classify(self, problems: Sequence[StageProblem] | None = None) -> bool:
+        """Whether a line the rules miss can get a real answer: the embedding stage is loaded
+        or an LLM is configured and not known to be down. A sieve with every model stage
+        switched off on purpose (rules only) is not degraded, so it can classify as asked."""
+        problems = self.problems() if problems is None else problems
+        if self.encoder is not None and self.head is not None:
+            return True
+        llm_down = any(p.stage == "llm" for p in problems)
+        return (self.llm is not None and not llm_down) or not problems
 
     def _judgement_health(self) -> dict[str, Any]:
         """How the embedding stage turns probabilities into answers, and the label priors:

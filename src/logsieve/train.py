@@ -30,6 +30,7 @@ import hashlib
 import io
 import json
 import re
+import shutil
 import sqlite3
 import sys
 from collections import Counter
@@ -574,10 +575,18 @@ def _held_out_metrics(head: LinearHead, x: np.ndarray, texts: Sequence[str], y: 
 
 
 def save_trained(trained: TrainedHead, out: Path) -> None:
-    """Save the head (and, for a label set taken from the data, its ``taxonomy.yaml``)."""
+    """Save the head and, beside it, the ``taxonomy.yaml`` it was trained for.
+
+    A model directory carries its taxonomy, so ``--model DIR`` needs no ``--taxonomy``: the
+    label set taken from the data is written out; a named taxonomy is copied byte for byte
+    (the same file, the same hashes)."""
     out = Path(out)
     trained.head.save(out)
-    if trained.taxonomy_doc is not None:
+    if trained.taxonomy_doc is None:
+        source = Path(trained.taxonomy.path)
+        if source.is_file() and source.resolve() != (out / "taxonomy.yaml").resolve():
+            shutil.copyfile(source, out / "taxonomy.yaml")
+    else:
         (out / "taxonomy.yaml").write_text(
             "# Label set taken from the training data by `logsieve train`; edit descriptions\n"
             "# and rules freely; changing the label ids needs a retrain.\n"
@@ -638,7 +647,8 @@ def build_shipped_head(name: str, out_dir: Path | None = None, cache_dir: Path |
     trained.head.metadata["training"]["corpus"] = {
         "generator": "logsieve.corpus", "count": spec["count"], "seed": spec["seed"],
         "include_fallback": include_fallback}
-    save_trained(trained, (out_dir or SHIPPED_HEADS_DIR) / name)
+    # (no taxonomy.yaml beside it: a shipped head follows the built-in file by name)
+    trained.head.save((out_dir or SHIPPED_HEADS_DIR) / name)
     return trained
 
 

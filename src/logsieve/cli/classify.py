@@ -15,11 +15,12 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from ..build import build_sieve
+from ..degradation import StageProblem
 from ..errors import LogsieveError
 from ..inputs import Record, read_records
 from ..result import Result
 from ..settings import Settings
-from .options import sieve_overrides
+from .options import announce_degradation, sieve_overrides
 
 CSV_COLUMNS = ("line", "source", "log_message", "label_id", "label", "final_confidence",
                "pipeline_stage", "classifier", "decided_by", "template", "processing_time_ms",
@@ -53,7 +54,8 @@ def classify(
         "--input-format", help="Input format (auto: by extension, else by the first line).")]
     = InputFormat.auto,
     taxonomy: Annotated[str | None, typer.Option(
-        "--taxonomy", "-t", help="Built-in taxonomy name or a YAML path.")] = None,
+        "--taxonomy", "-t", help="Built-in taxonomy name or a YAML path (default: the "
+        "--model directory's own, else standard).")] = None,
     model: Annotated[Path | None, typer.Option(
         "--model", help="Directory of a trained head (default: the shipped one).")] = None,
     cache: Annotated[Path | None, typer.Option(
@@ -74,6 +76,9 @@ def classify(
     llm_budget: Annotated[int | None, typer.Option(
         help="With --engine ray: total LLM calls allowed across workers (default: no LLM).")]
     = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit 3 before classifying when a stage cannot run (no encoder, "
+        "no head, LLM configured but unreachable) instead of warning and going on.")] = False,
 ) -> None:
     """Classify log lines (text, CSV with source,log_message, or JSONL) into JSONL or CSV."""
     overrides = sieve_overrides(taxonomy, model, no_llm)
@@ -93,6 +98,7 @@ def classify(
     except LogsieveError as exc:
         typer.echo(f"logsieve: {exc}", err=True)
         raise typer.Exit(2) from exc
+    missing_stages = announce_degradation(sieve, strict=strict)
 
     sink: TextIO = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
     writer = _Writer(sink, fmt)
@@ -135,7 +141,7 @@ def classify(
             typer.echo("logsieve: no log lines to classify (empty input)", err=True)
         raise typer.Exit(1)
     if not quiet:
-        summary.print(err, sieve.cache.stats())
+        summary.print(err, sieve.cache.stats(), missing_stages)
     if problems:
         raise typer.Exit(1)
 
@@ -221,7 +227,8 @@ class _Summary:
         self.labels[res.label_id] += 1
         self.stages[res.classifier] += 1
 
-    def print(self, err: TextIO, cache_stats: dict[str, Any]) -> None:
+    def print(self, err: TextIO, cache_stats: dict[str, Any],
+              problems: list[StageProblem]) -> None:
         dt = time.perf_counter() - self.t0
         n = self.lines
         print(f"\n{n:,} lines in {dt:.2f} s ({n / dt if dt else 0:,.0f} lines/s)", file=err)
@@ -233,6 +240,8 @@ class _Summary:
             print(f"  {stage:<32} {c:>10,}  {c / n:6.1%}", file=err)
         print(f"template cache: {cache_stats['size']:,} templates, hit rate "
               f"{cache_stats['hit_rate']:.1%}", file=err)
+        for problem in problems:
+            print(f"degraded: {problem.message()}", file=err)
 
 
 def _progress(quiet: bool) -> Any:

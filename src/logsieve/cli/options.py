@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..degradation import StageProblem
+    from ..sieve import Sieve
 
 
 def sieve_overrides(taxonomy: str | None, model: Path | None, no_llm: bool) -> dict[str, Any]:
@@ -16,3 +20,24 @@ def sieve_overrides(taxonomy: str | None, model: Path | None, no_llm: bool) -> d
     if no_llm:
         overrides["llm_enabled"] = False
     return overrides
+
+
+#: Exit status of a run refused by --strict because a stage cannot run.
+EXIT_DEGRADED = 3
+
+
+def announce_degradation(sieve: Sieve, *, strict: bool) -> list[StageProblem]:
+    """Warn once on stderr for each stage meant to run that cannot (probing a configured LLM
+    first); with ``strict``, refuse to run degraded (exit 3). Returns the problems, for the
+    summary to repeat."""
+    import typer
+
+    sieve.check_llm()
+    problems = sieve.problems()
+    for problem in problems:
+        typer.echo(f"logsieve: warning: {problem.message()}", err=True)
+    if problems and strict:
+        typer.echo("logsieve: --strict: not running with a stage missing", err=True)
+        sieve.close()
+        raise typer.Exit(EXIT_DEGRADED)
+    return problems

@@ -49,7 +49,8 @@ def train(
 ) -> None:
     """Train an embedding head: logsieve train --data labelled.csv --out my-head.
 
-    Then classify with it: logsieve classify --model my-head --taxonomy my-head/taxonomy.yaml
+    Then classify with it (the directory carries its taxonomy): logsieve classify --model
+    my-head FILE
     """
     def say(msg: str) -> None:
         if not json_out:
@@ -84,8 +85,7 @@ def train(
                f"(temperature {m['temperature']})")
     for label, s in m["per_label"].items():
         typer.echo(f"  {label:<32} f1 {s['f1']:.3f}  support {s['support']}")
-    typer.echo(f"saved to {out}/ (head.npz, head.json"
-               + (", taxonomy.yaml)" if trained.taxonomy_doc is not None else ")"))
-    if trained.taxonomy_doc is not None:
-        typer.echo(f"classify with: logsieve classify --taxonomy {out}/taxonomy.yaml "
-                   f"--model {out} FILE")
+    files = "head.npz, head.json" + (", taxonomy.yaml" if (out / "taxonomy.yaml").is_file()
+                                     else "")
+    typer.echo(f"saved to {out}/ ({files})")
+    typer.echo(f"classify with: logsieve classify --model {out} FILE")

@@ -40,7 +40,11 @@ DEFAULT_MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 def _build(settings: Settings) -> SieveLike:
     from logsieve.build import build_sieve  # the slow part: model files, ONNX session
 
-    return build_sieve(settings)
+    built = build_sieve(settings)
+    built.check_llm()  # one quick request: a configured LLM that is down is said at start
+    for problem in built.problems():
+        log.warning("degraded: %s", problem.message())
+    return built
 
 
 def _batch_threads() -> int:
