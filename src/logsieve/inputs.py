@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -129,3 +131,60 @@ def _read_csv(stream: BinaryIO, text_col: str, source_col: str) -> Iterator[Reco
             continue
         src = row[si] if si is not None and si < len(row) else None
         yield Record(n, row[ti], src or None)
+
+
+class FollowedFile(io.RawIOBase):
+    """A file read like ``tail -F``: from the start, then whatever is appended, forever; when
+    the file is rotated (renamed away and created anew, or truncated) the new file is read from
+    its start, after what was left of the old one. ``read`` never answers end-of-file, it
+    waits (polling every ``poll_s``); a missing file is waited for. Wrap it in
+    ``io.BufferedReader`` and hand it to ``read_records``: a line is yielded once its newline
+    has been written."""
+
+    def __init__(self, path: str | os.PathLike[str], poll_s: float = 0.2) -> None:
+        super().__init__()
+        self.path = os.fspath(path)
+        self.poll_s = poll_s
+        self._file: io.FileIO | None = None
+        self._inode: tuple[int, int] | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while True:
+            if self._file is None:
+                self._open()
+            if self._file is not None:
+                n = self._file.readinto(buffer)
+                if n:
+                    return n
+                if self._rotated():
+                    self._file.close()
+                    self._file = None
+                    continue
+            time.sleep(self.poll_s)
+
+    def _open(self) -> None:
+        try:
+            f = io.FileIO(self.path, "rb")  # kept open across reads, closed on rotation
+        except FileNotFoundError:
+            return
+        st = os.fstat(f.fileno())
+        self._file, self._inode = f, (st.st_dev, st.st_ino)
+
+    def _rotated(self) -> bool:
+        """The name now points at another file, or this one was truncated below our offset."""
+        assert self._file is not None
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return False  # renamed away, the new one not there yet: keep the old one
+        if (st.st_dev, st.st_ino) != self._inode:
+            return True
+        return st.st_size < self._file.tell()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()

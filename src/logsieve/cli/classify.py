@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
+import queue
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -17,7 +20,7 @@ import typer
 from ..build import build_sieve
 from ..degradation import StageProblem
 from ..errors import LogsieveError
-from ..inputs import Record, read_records
+from ..inputs import FollowedFile, Record, read_records
 from ..result import Result
 from ..settings import Settings
 from .options import announce_degradation, sieve_overrides
@@ -76,6 +79,12 @@ def classify(
     llm_budget: Annotated[int | None, typer.Option(
         help="With --engine ray: total LLM calls allowed across workers (default: no LLM).")]
     = None,
+    follow: Annotated[bool, typer.Option(
+        "--follow", "-F", help="Follow the one file given, like `tail -F`: read it, then "
+        "classify lines as they are appended, across rotation, until interrupted.")] = False,
+    flush_ms: Annotated[float, typer.Option(
+        min=0, help="Standard input: the longest a line waits for its batch before it is "
+        "classified and written (a `tail -f` pipe gets answers as lines arrive).")] = 200.0,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Exit 3 before classifying when a stage cannot run (no encoder, "
         "no head, LLM configured but unreachable) instead of warning and going on.")] = False,
@@ -91,6 +100,10 @@ def classify(
         _classify_on_ray(inputs, out, overrides, workers, batch_size, llm_budget, text_col,
                          source_col, quiet)
         return
+    if follow and (not inputs or len(inputs) != 1 or inputs[0] == "-"):
+        typer.echo("logsieve: --follow follows one file: logsieve classify --follow FILE",
+                   err=True)
+        raise typer.Exit(2)
     err = sys.stderr
     try:
         settings = Settings(**overrides)
@@ -108,8 +121,12 @@ def classify(
     try:
         for name in inputs or ["-"]:
             try:
-                records = _open_records(name, input_format.value, text_col, source_col)
-                for chunk in _chunks(records, batch_size):
+                records = _open_records(name, input_format.value, text_col, source_col,
+                                        follow)
+                streaming = name == "-" or follow
+                chunks = (_timed_chunks(records, batch_size, flush_ms / 1000) if streaming
+                          else _chunks(records, batch_size))
+                for chunk in chunks:
                     for rec in chunk:
                         if rec.error:
                             problems += 1
@@ -123,7 +140,13 @@ def classify(
                     for rec, res in zip(chunk, results, strict=True):
                         writer.write(rec, res)
                         summary.add(res)
+                    if streaming:
+                        writer.flush()
                     progress(summary.lines)
+            except KeyboardInterrupt:
+                if not follow:
+                    raise
+                break  # the way a followed file ends: summary, exit status as usual
             except LogsieveError as exc:
                 problems += 1
                 typer.echo(f"logsieve: {name}: {exc}", err=True)
@@ -172,12 +195,57 @@ def _classify_on_ray(inputs: list[str] | None, out: Path | None, overrides: dict
         raise typer.Exit(1)
 
 
-def _open_records(name: str, fmt: str, text_col: str, source_col: str) -> Iterator[Record]:
+def _open_records(name: str, fmt: str, text_col: str, source_col: str,
+                  follow: bool = False) -> Iterator[Record]:
+    if follow:
+        with io.BufferedReader(FollowedFile(name)) as stream:
+            yield from read_records(stream, fmt, name, text_col, source_col)
+        return
     if name == "-":
         yield from read_records(sys.stdin.buffer, fmt, None, text_col, source_col)
         return
     with open(name, "rb") as f:
         yield from read_records(f, fmt, name, text_col, source_col)
+
+
+def _timed_chunks(records: Iterator[Record], size: int,
+                  wait_s: float) -> Iterator[list[Record]]:
+    """Chunks of at most ``size`` records, each yielded at most ``wait_s`` after its first
+    record arrived: for a stream (a pipe held open by ``tail -f``) lines are answered as they
+    come, not when 512 have gathered or the pipe closes. A reader thread blocks on the input;
+    its bounded queue keeps memory constant and order is kept (one reader, one consumer)."""
+    inbox: queue.Queue[Any] = queue.Queue(maxsize=4 * size)
+    end = object()
+
+    def read() -> None:
+        try:
+            for rec in records:
+                inbox.put(rec)
+        except BaseException as exc:  # handed to the consumer, raised there
+            inbox.put(exc)
+        inbox.put(end)
+
+    threading.Thread(target=read, name="logsieve-stdin", daemon=True).start()
+    while True:
+        item = inbox.get()
+        chunk: list[Record] = []
+        deadline = time.monotonic() + wait_s
+        while item is not end and not isinstance(item, BaseException):
+            chunk.append(item)
+            if len(chunk) >= size:
+                break
+            left = deadline - time.monotonic()
+            try:
+                item = inbox.get(timeout=left) if left > 0 else inbox.get_nowait()
+            except queue.Empty:
+                break
+        else:
+            if chunk:
+                yield chunk
+            if isinstance(item, BaseException):
+                raise item
+            return
+        yield chunk
 
 
 def _chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
@@ -210,6 +278,9 @@ class _Writer:
             if rec.error:
                 d["error"] = rec.error
             self.sink.write(json.dumps(d, ensure_ascii=False) + "\n")
+
+    def flush(self) -> None:
+        self.sink.flush()
 
     def close(self) -> None:
         self.sink.flush()
