@@ -158,3 +158,33 @@ def test_a_shipped_head_that_no_longer_fits_degrades_instead_of_failing(
         assert sieve.classify_batch([("worker 7 finished", None)])[0].label_id
     finally:
         sieve.close()
+
+
+def test_serve_says_what_it_runs_with_and_what_is_missing(tmp_path: Path) -> None:
+    port = int(closed_port_url().rsplit(":", 1)[1].split("/")[0])
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith(("LOGSIEVE_", "LLM_", "GROQ_"))}
+    proc = subprocess.Popen([sys.executable, "-m", "logsieve", "serve", "--port", str(port)],
+                            env={**clean, "LOGSIEVE_ONNX_MODEL_PATH": str(tmp_path / "x.onnx")},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    seen: list[str] = []
+    try:
+        for line in proc.stdout:
+            seen.append(line)
+            if "Application startup complete" in line:
+                break
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    text = "".join(seen)
+    assert "logsieve: taxonomy standard (9 labels" in text and "LLM none" in text, text
+    assert "logsieve: degraded: embedding stage unavailable" in text and "x.onnx" in text
+
+
+def test_version_flag() -> None:
+    from logsieve import __version__
+
+    p = subprocess.run([sys.executable, "-m", "logsieve", "--version"], capture_output=True,
+                       text=True, timeout=120, check=False)
+    assert p.returncode == 0 and p.stdout.strip() == f"logsieve {__version__}"

@@ -430,3 +430,13 @@ def test_shipped_head_classifies_unseen_realistic_lines(name: str) -> None:
              for (line, want), r in zip(SHIPPED_EXAMPLES[name], results, strict=True)
              if r.label_id != want]
     assert not wrong, wrong
+
+
+def test_train_does_not_overwrite_a_head_without_force(trained_dir: Path,
+                                                       small_corpus: Path) -> None:
+    before = (trained_dir / "head.json").read_bytes()
+    result = runner.invoke(app, ["train", "--data", str(small_corpus), "--out",
+                                 str(trained_dir)])
+    assert result.exit_code == 2
+    assert "already holds a trained head" in result.output and "--force" in result.output
+    assert (trained_dir / "head.json").read_bytes() == before

@@ -46,6 +46,8 @@ def train(
         help="Embedding cache directory (default ~/.cache/logsieve/embeddings).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")]
     = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the head already in --out.")] = False,
 ) -> None:
     """Train an embedding head: logsieve train --data labelled.csv --out my-head.
 
@@ -56,6 +58,10 @@ def train(
         if not json_out:
             typer.echo(msg, err=True)
 
+    if (out / "head.json").exists() and not force:
+        typer.echo(f"logsieve: {out} already holds a trained head (head.json); pass --force "
+                   "to replace it, or choose another --out", err=True)
+        raise typer.Exit(2)
     try:
         rows = read_labelled(data, text_col, label_col, source_col)
         say(f"{len(rows):,} labelled lines from {data}")
