@@ -16,6 +16,7 @@ import typer
 from .classify import classify
 from .evaluate import evaluate
 from .generate import generate
+from .patterns import patterns
 from .serve import serve
 from .train import train
 
@@ -50,6 +51,7 @@ app.command("serve")(serve)
 app.command("generate")(generate)
 app.command("train")(train)
 app.command("evaluate")(evaluate)
+app.command("patterns")(patterns)
 
 
 def main() -> None:
