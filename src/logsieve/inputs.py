@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -188,3 +189,17 @@ class FollowedFile(io.RawIOBase):
         if self._file is not None:
             self._file.close()
         super().close()
+
+
+def open_records(name: str, fmt: str = "auto", text_col: str = "log_message",
+                 source_col: str = "source", *, follow: bool = False) -> Iterator[Record]:
+    """Records of a file by name (``-``: standard input; ``follow``: like ``tail -F``)."""
+    if follow:
+        with io.BufferedReader(FollowedFile(name)) as stream:
+            yield from read_records(stream, fmt, name, text_col, source_col)
+        return
+    if name == "-":
+        yield from read_records(sys.stdin.buffer, fmt, None, text_col, source_col)
+        return
+    with open(name, "rb") as f:
+        yield from read_records(f, fmt, name, text_col, source_col)

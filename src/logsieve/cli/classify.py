@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import queue
 import sys
@@ -20,7 +19,7 @@ import typer
 from ..build import build_sieve
 from ..degradation import StageProblem
 from ..errors import LogsieveError
-from ..inputs import FollowedFile, Record, read_records
+from ..inputs import Record, open_records
 from ..result import Result
 from ..settings import Settings
 from .options import announce_degradation, sieve_overrides
@@ -121,8 +120,8 @@ def classify(
     try:
         for name in inputs or ["-"]:
             try:
-                records = _open_records(name, input_format.value, text_col, source_col,
-                                        follow)
+                records = open_records(name, input_format.value, text_col, source_col,
+                                       follow=follow)
                 streaming = name == "-" or follow
                 chunks = (_timed_chunks(records, batch_size, flush_ms / 1000) if streaming
                           else _chunks(records, batch_size))
@@ -193,19 +192,6 @@ def _classify_on_ray(inputs: list[str] | None, out: Path | None, overrides: dict
         typer.echo(json.dumps(summary, indent=2, default=str), err=True)
     if summary.get("input_errors"):
         raise typer.Exit(1)
-
-
-def _open_records(name: str, fmt: str, text_col: str, source_col: str,
-                  follow: bool = False) -> Iterator[Record]:
-    if follow:
-        with io.BufferedReader(FollowedFile(name)) as stream:
-            yield from read_records(stream, fmt, name, text_col, source_col)
-        return
-    if name == "-":
-        yield from read_records(sys.stdin.buffer, fmt, None, text_col, source_col)
-        return
-    with open(name, "rb") as f:
-        yield from read_records(f, fmt, name, text_col, source_col)
 
 
 def _timed_chunks(records: Iterator[Record], size: int,

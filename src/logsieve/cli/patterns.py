@@ -11,8 +11,9 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import LogsieveError
+from ..inputs import open_records
 from ..patterns import PatternCounter
-from .classify import InputFormat, _open_records
+from .classify import InputFormat
 
 
 class PatternFormat(StrEnum):
@@ -42,7 +43,7 @@ def patterns(
     problems = 0
     for name in inputs or ["-"]:
         try:
-            for rec in _open_records(name, input_format.value, text_col, "source"):
+            for rec in open_records(name, input_format.value, text_col, "source"):
                 counter.add(name, rec.line, rec.text)
         except LogsieveError as exc:
             problems += 1
