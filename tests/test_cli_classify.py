@@ -5,8 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import queue
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 from conftest import data_path
@@ -139,20 +143,24 @@ def test_a_log_file_that_starts_with_a_json_line_is_read_as_text(tmp_path: Path)
     assert [r["line"] for r in records(p.stdout)] == [1, 2]
 
 
-def test_stdin_lines_are_answered_as_they_arrive() -> None:
-    # `tail -f app.log | logsieve classify -`: the pipe stays open, answers must not wait for
-    # a full batch or for the end of input.
-    import queue
-    import threading
-    import time
-
-    proc = subprocess.Popen([sys.executable, "-m", "logsieve", "classify", "--no-llm", "-q",
-                             "--flush-ms", "100", "-"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdin is not None and proc.stdout is not None
+def spawn_reading(*args: str, stdin: int | None = None,
+                  ) -> tuple[subprocess.Popen[bytes], queue.Queue[bytes]]:
+    """`logsieve classify --no-llm ARGS` left running, its stdout lines put in a queue as they
+    come (a thread reads them), for tests of answers that must not wait for the end."""
+    proc = subprocess.Popen([sys.executable, "-m", "logsieve", "classify", "--no-llm", *args],
+                            stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
     out: queue.Queue[bytes] = queue.Queue()
     threading.Thread(target=lambda: [out.put(x) for x in iter(proc.stdout.readline, b"")],
                      daemon=True).start()
+    return proc, out
+
+
+def test_stdin_lines_are_answered_as_they_arrive() -> None:
+    # `tail -f app.log | logsieve classify -`: the pipe stays open, answers must not wait for
+    # a full batch or for the end of input.
+    proc, out = spawn_reading("-q", "--flush-ms", "100", "-", stdin=subprocess.PIPE)
+    assert proc.stdin is not None
     try:
         proc.stdin.write(b"User alice logged in.\nBackup completed successfully.\n")
         proc.stdin.flush()
@@ -194,19 +202,10 @@ def test_timed_chunks_keep_order_and_size() -> None:
 
 
 def test_follow_reads_appended_lines_across_rotation(tmp_path: Path) -> None:
-    import queue
-    import signal
-    import threading
-
     log = tmp_path / "app.log"
     log.write_text("User alice logged in.\n", encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "logsieve", "classify", "--no-llm",
-                             "--follow", str(log), "--flush-ms", "50"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout is not None and proc.stderr is not None
-    out: queue.Queue[bytes] = queue.Queue()
-    threading.Thread(target=lambda: [out.put(x) for x in iter(proc.stdout.readline, b"")],
-                     daemon=True).start()
+    proc, out = spawn_reading("--follow", str(log), "--flush-ms", "50")
+    assert proc.stderr is not None
     try:
         assert json.loads(out.get(timeout=120))["label_id"] == "USER_ACTION"
         with log.open("a", encoding="utf-8") as f:

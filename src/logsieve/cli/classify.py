@@ -22,7 +22,13 @@ from ..errors import LogsieveError
 from ..inputs import Record, open_records
 from ..result import Result
 from ..settings import Settings
-from .options import announce_degradation, sieve_overrides
+from .options import (
+    InputFormat,
+    InputFormatOption,
+    TextColumnOption,
+    announce_degradation,
+    sieve_overrides,
+)
 
 CSV_COLUMNS = ("line", "source", "log_message", "label_id", "label", "final_confidence",
                "pipeline_stage", "classifier", "decided_by", "template", "processing_time_ms",
@@ -39,22 +45,13 @@ class Engine(StrEnum):
     ray = "ray"
 
 
-class InputFormat(StrEnum):
-    auto = "auto"
-    text = "text"
-    csv = "csv"
-    jsonl = "jsonl"
-
-
 def classify(
     inputs: Annotated[list[str] | None, typer.Argument(
         help="Files to classify; '-' or nothing reads standard input.")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here, not stdout.")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
     = OutputFormat.jsonl,
-    input_format: Annotated[InputFormat, typer.Option(
-        "--input-format", help="Input format (auto: by extension, else by the first line).")]
-    = InputFormat.auto,
+    input_format: InputFormatOption = InputFormat.auto,
     taxonomy: Annotated[str | None, typer.Option(
         "--taxonomy", "-t", help="Built-in taxonomy name or a YAML path (default: the "
         "--model directory's own, else standard).")] = None,
@@ -64,7 +61,7 @@ def classify(
         "--cache", help="Template cache file: loaded at start, saved at the end.")] = None,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Never call an LLM.")] = False,
     batch_size: Annotated[int, typer.Option(min=1, help="Lines per sieve batch.")] = 512,
-    text_col: Annotated[str, typer.Option(help="CSV/JSONL text column.")] = "log_message",
+    text_col: TextColumnOption = "log_message",
     source_col: Annotated[str, typer.Option(help="CSV/JSONL source column.")] = "source",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")]
     = False,

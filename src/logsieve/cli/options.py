@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
 
 if TYPE_CHECKING:
     from ..degradation import StageProblem
     from ..sieve import Sieve
+
+
+class InputFormat(StrEnum):
+    auto = "auto"
+    text = "text"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+#: The input flags of every command that reads log files (classify, patterns).
+InputFormatOption = Annotated[InputFormat, typer.Option(
+    "--input-format", help="Input format (auto: by extension, else by the first line).")]
+TextColumnOption = Annotated[str, typer.Option(help="CSV/JSONL text column.")]
 
 
 def sieve_overrides(taxonomy: str | None, model: Path | None, no_llm: bool) -> dict[str, Any]:
@@ -30,8 +46,6 @@ def announce_degradation(sieve: Sieve, *, strict: bool) -> list[StageProblem]:
     """Warn once on stderr for each stage meant to run that cannot (probing a configured LLM
     first); with ``strict``, refuse to run degraded (exit 3). Returns the problems, for the
     summary to repeat."""
-    import typer
-
     sieve.check_llm()
     problems = sieve.problems()
     for problem in problems:

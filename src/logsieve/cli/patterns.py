@@ -13,7 +13,7 @@ import typer
 from ..errors import LogsieveError
 from ..inputs import open_records
 from ..patterns import PatternCounter
-from .classify import InputFormat
+from .options import InputFormat, InputFormatOption, TextColumnOption
 
 
 class PatternFormat(StrEnum):
@@ -29,10 +29,8 @@ def patterns(
     top: Annotated[int, typer.Option("--top", "-n", min=1, help="How many patterns.")] = 20,
     fmt: Annotated[PatternFormat, typer.Option("--format", "-f", help="Output format.")]
     = PatternFormat.auto,
-    input_format: Annotated[InputFormat, typer.Option(
-        "--input-format", help="Input format (auto: by extension, else by the first line).")]
-    = InputFormat.auto,
-    text_col: Annotated[str, typer.Option(help="CSV/JSONL text column.")] = "log_message",
+    input_format: InputFormatOption = InputFormat.auto,
+    text_col: TextColumnOption = "log_message",
     max_templates: Annotated[int, typer.Option(
         min=1, help="Distinct templates kept; lines of later new ones count as other.")]
     = 100_000,
