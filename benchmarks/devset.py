@@ -106,7 +106,8 @@ def score(truth: list[str], pred: list[str], conf: list[float], stages: list[str
 
 
 def run(taxonomy: str, model: Path | None, labels: dict[str, dict[str, str]],
-        systems: list[str] | None, familiar: float | None = None) -> dict[str, Any]:
+        systems: list[str] | None, familiar: float | None = None,
+        no_llm: float | None = None) -> dict[str, Any]:
     results: dict[str, Any] = {"taxonomy": taxonomy, "model": str(model) if model else
                                "shipped", "systems": {}}
     pooled: dict[str, dict[str, list[Any]]] = {v: defaultdict(list) for v in VIEWS}
@@ -117,6 +118,11 @@ def run(taxonomy: str, model: Path | None, labels: dict[str, dict[str, str]],
             if s._judge is not None:
                 s._judge.familiar_at = familiar
         results["familiar_similarity"] = familiar
+    if no_llm is not None:  # what-if: the taxonomy's routing.no_llm_threshold
+        for s in sieves.values():
+            if s._judge is not None:
+                s._judge.guess_at = min(no_llm, s._judge.threshold)
+        results["no_llm_threshold"] = no_llm
     try:
         tax = sieves["message"].taxonomy
         results["head"] = sieves["message"].health()["head"]
@@ -200,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--familiar-similarity", type=float,
                     help="what-if: override the taxonomy's routing.familiar_similarity")
+    ap.add_argument("--no-llm-threshold", type=float,
+                    help="what-if: override the taxonomy's routing.no_llm_threshold")
     args = ap.parse_args(argv)
     if not DATA.is_dir():
         print(f"skip: no LogHub data at {DATA}", file=sys.stderr)
@@ -211,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"skip {taxonomy}: no labels at {path}", file=sys.stderr)
             continue
         report[taxonomy] = run(taxonomy, model, read_labels(path), args.systems,
-                               args.familiar_similarity)
+                               args.familiar_similarity, args.no_llm_threshold)
         print(table(report[taxonomy]) + "\n")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

@@ -106,6 +106,10 @@ def test_placeholders_listed_are_the_ones_produced() -> None:
         ("name=com.android.phone, cmp=com.tencent.mm/.ui.LauncherUI", "name=<ID>, cmp=<ID>"),
         # a mail message-id
         ("msgid=<200511091201.jA9J1UvC004306@tbird-admin1>, relay=x", "msgid=<EMAIL>, relay=x"),
+        # a core file keeps its word (a crash), only the pid is masked
+        ("generating core.2275", "generating core.<NUM>"),
+        ("wrote core.java.4242.", "wrote core.<NUM>."),
+        ("core.py:12 raised", "<ID> raised"),
     ],
 )  # fmt: skip
 def test_general_conventions(line: str, expected: str) -> None:

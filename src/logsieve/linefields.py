@@ -137,7 +137,8 @@ def split_header(key: str) -> LineFields:
         # a logger: dotted (``org.x.Y:``, ``nova.compute.claims``), a masked one (``<ID>:``),
         # or after a logcat letter level any ``Tag:``. Not ``Notification:``, which after a
         # word level is the message's own first word.
-        dotted = _DOTTED.match(tok) and (tok.endswith(":") or tokens[i + 1].startswith("["))
+        dotted = _DOTTED.match(tok) and (tok.endswith(":") or
+                                          (i + 1 < n and tokens[i + 1].startswith("[")))
         upper_tag = tok.isalpha() and tok.isupper() and 2 <= len(tok) <= 5  # Windows' CBS
         if i + 1 < n and (dotted or upper_tag or tok == "<ID>:" or (letter_level
                           and tok.endswith(":") and _LOGGER.match(tok))):
@@ -164,16 +165,27 @@ _CUE_WORDS = re.compile(
     r"unavailable|stalled|hung|leak(?:ed|s)?|retry(?:ing)?|retries|out of memory|"
     r"no space|disk full|permission|exhausted|overloaded|unhealthy|degraded|"
     r"not responding|no longer|abnormal(?:ly)?|assert(?:ion)?(?: failed)?|"
-    r"core dump(?:ed)?|dumped core|broken|severed|reset by peer)(?![\w>/-])",
+    r"core dump(?:ed)?|dumped core|dumping core|core files?|generat(?:ing|ed) core|"
+    r"core\.<NUM>|broken|severed|reset by peer|"
+    # nothing came back, or nothing is left
+    r"no (?:answer|response|reply)|(?:got|did|does|do) not (?:answer|respond|reply)|"
+    r"(?:is|are|was|were) (?:now )?full(?=\s*(?:$|[.,;:!)(]))|"
+    r"no free|no server|not served)(?![\w>/-])"
+    # Windows' error constants beside an HRESULT whose value is masked (``CBS_E_…``,
+    # ``E_FAIL``, ``ERROR_INVALID_FUNCTION``); ``S_OK`` is success
+    r"|(?<![\w<])(?-i:[A-Z]+_E_[A-Z0-9_]+|E_[A-Z]{3,}[A-Z0-9_]*|ERROR_[A-Z0-9_]{3,})(?![\w>=])",
     re.IGNORECASE)
 _IDENTIFIER_CASE = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
 
 
-def problem_cue(fields: LineFields) -> str | None:
+def problem_cue(fields: LineFields, *, warning_counts: bool = True) -> str | None:
     """Why the line looks like a problem (``'severity ERROR'``, ``"word 'failed'"``), or None.
 
-    Used where the head is unsure: an unfamiliar line with no problem cue is routine."""
-    if fields.severity in PROBLEM_SEVERITIES:
+    Used where the head is unsure: an unfamiliar line with no problem cue is routine.
+    ``warning_counts=False`` asks for a failure cue: a WARN level alone is not one (real
+    systems log routine teardown and retries at WARN: "Send worker leaving thread"), though it
+    still lets a problem label stand."""
+    if fields.severity in PROBLEM_SEVERITIES and (warning_counts or fields.severity != "WARN"):
         return f"severity {fields.severity}"
     for m in _CUE_WORDS.finditer(fields.message):
         word = m.group()

@@ -62,8 +62,15 @@ def _bert_hit_detail(confidence: float) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _low_confidence_detail(confidence: float, threshold: float) -> str:
-    return f"Confidence was {confidence:.2f}, below the {threshold} threshold (template cache)."
+def _low_confidence_detail(confidence: float, threshold: float, note: str = "",
+                           cached: bool = True) -> str:
+    """Why an embedding answer was not accepted: too unsure, or (``note``) judged otherwise
+    (a problem label with no problem cue, an unfamiliar line) though it reached the threshold."""
+    where = " (template cache)" if cached else ""
+    if confidence < threshold:
+        return f"Confidence was {confidence:.2f}, below the {threshold} threshold{where}.{note}"
+    return (f"Confidence {confidence:.2f} reached the {threshold} threshold but was not "
+            f"accepted{where}.{note}")
 
 
 def _bert_cache_hit_steps(label_id: str, confidence: float, ms: float) -> list[Step]:
@@ -376,9 +383,9 @@ class Sieve:
                                                         Classifier.BERT, None, p.steps, p.key)
                     else:
                         p.steps.append(Step(StageName.BERT, Status.LOW_CONFIDENCE,
-                                            f"Confidence was {conf:.2f}, below the "
-                                            f"{self.threshold} threshold.{note}", label, conf,
-                                            ms))
+                                            _low_confidence_detail(conf, self.threshold, note,
+                                                                   cached=False),
+                                            label, conf, ms))
                         onward.append(p)
         return onward
 

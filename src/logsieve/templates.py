@@ -231,6 +231,9 @@ _BUNDLE = re.compile(
 )
 
 
+_CORE_FILE: Final = re.compile(r"core\.(?:[A-Za-z_][\w-]{0,40}\.)?[0-9]{1,10}")
+
+
 def _first_group(match: re.Match[str]) -> str:
     return match.group(1)
 
@@ -250,6 +253,10 @@ def _mask_token(token: str) -> str:
     if "-" in token:
         token = _UUID.sub("<UUID>", token)
     if "." in token:
+        # a core file (core.1234, core.java.1234): the word says a process crashed, so it is
+        # kept and only the pid masked
+        if token.startswith("core.") and _CORE_FILE.fullmatch(token.rstrip(",.;:)")):
+            return _CORE_FILE.sub("core.<NUM>", token, count=1)
         if token.endswith((".exe", ".EXE", ".Exe")) and _EXE.fullmatch(token):
             return _PROGRAM
         if "com." in token:

@@ -87,10 +87,14 @@ class EmbeddingJudge:
         return label in self.problems and cue is None
 
     def judge(self, probs: np.ndarray, familiarity: float | None, key: str) -> Verdict:
-        cue = problem_cue(split_header(key))
-        # The priors are those of real lines at large, mostly routine; a line with a problem
-        # cue is drawn from another mix, mostly problems (CUED_PROBLEM_SHARE).
-        shift = self.shift if cue is None else self.cue_shift
+        fields = split_header(key)
+        cue = problem_cue(fields)
+        # The priors are those of real lines at large, mostly routine; a line with a failure
+        # cue (an error level, failure wording; not a WARN level alone) is drawn from another
+        # mix, mostly problems (CUED_PROBLEM_SHARE).
+        failure = cue if cue is None or not cue.startswith("severity WARN") else \
+            problem_cue(fields, warning_counts=False)
+        shift = self.shift if failure is None else self.cue_shift
         p = shift.apply(probs[None, :])[0] if shift is not None else probs
         j = int(np.argmax(p))
         label, conf = self.classes[j], float(p[j])
@@ -130,7 +134,7 @@ def routine_answer(taxonomy: Taxonomy, key: str) -> tuple[str, float, str]:
     The routine default when the line shows no problem cue, at the confidence of that label's
     prior share (with no evidence either way, how often such a line is routine); else the
     fallback at 0."""
-    cue = problem_cue(split_header(key))
+    cue = problem_cue(split_header(key), warning_counts=False)
     default = taxonomy.routine_default
     if default is None:
         return taxonomy.fallback, 0.0, ""
@@ -140,4 +144,4 @@ def routine_answer(taxonomy: Taxonomy, key: str) -> tuple[str, float, str]:
     priors = taxonomy.priors or {}
     return (default, round(float(priors.get(default, 0.5)), 4),
             f"Routine default {default}: no problem cue (no error level, exception or "
-            "failure wording) in the line.")
+            "failure wording) in the line.")  # (a WARN level alone is not one)

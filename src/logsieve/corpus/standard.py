@@ -557,10 +557,12 @@ INFO = [
     t("cluster-join", APP, "I", "{Node {host} joined the cluster|Node {host} left the cluster gracefully|Cluster membership changed: {int:2-12} nodes}"),
     t("ntp-sync", DAEMON, "I", "{Time synchronized with NTP server {ip}|clock step of {dec:0-2}s applied|synchronized to {ip}, stratum {int:1-4}}"),
     t("hotplug", KERNEL, "I", "{usb {int:1-4}-{int:1-4}: new {high|full}-speed USB device number {int:2-20} using ehci_hcd|eth{int:0-3}: link up, {100|1000} Mbps, full-duplex}"),
+    # ("generating core.N" and node boot commands moved out on 2026-12-07: a core file is a
+    # crash, WORKFLOW_ERROR; a node booting is a server starting, SYSTEM_NOTIFICATION)
     # Moved from UNCLASSIFIED (issue 13's label conventions): kernel-boot, kernel-devices, parity, bgl-regs, android-ui, healthapp, debug-trace, mac-hw, win-internal, config-dump, hpc-state, hadoop-setup, zk-election, spark-acl.
     t("kernel-boot", KERNEL, "I", "{BIOS-e820: {hex:16} - {hex:16} (usable)|Memory: {int:100000-900000}k/{int:100000-900000}k available|Calibrating delay loop... {dec:1000-9000} BogoMIPS|PCI: Using configuration type {int:1-2}|CPU{int:0-7}: L2 cache: {int:256-4096}K|ACPI: Subsystem revision {int:20000000-20300000}|Console: colour VGA+ 80x25}"),
     t("kernel-devices", KERNEL, "I", "{usbcore: registered new driver {hub|usbfs|usbhid}|NET: Registered protocol family {int:1-40}|SELinux:  Initializing.|Dentry cache hash table entries: {int:1000-300000} (order: {int:1-9}, {int:1000-9000000} bytes)|isapnp: Scanning for PnP cards...}"),
-    t("parity", HPC, "I", "{instruction cache parity error corrected|{int:1-30} ddr error(s) detected and corrected on rank 0, symbol {int:0-30}|generating core.{int:1-9000}|total of {int:1-20} ddr error(s) detected and corrected}"),
+    t("parity", HPC, "I", "{instruction cache parity error corrected|{int:1-30} ddr error(s) detected and corrected on rank 0, symbol {int:0-30}|total of {int:1-20} ddr error(s) detected and corrected}"),
     t("bgl-regs", HPC, "I", "{data address space.......{int:0-1}|Machine State Register: 0x{hex:8}|floating point instr. enabled.....{int:0-1}|{int:1-9} torus receiver z+ input pipe error(s) (dcr 0x{hex:4}) detected and corrected}"),
     t("android-ui", ANDROID, "D", "{onTouchEvent action=ACTION_DOWN x={dec:0-1000} y={dec:0-2000}|visible is {true|false}|mHeadsUpExistenceChangedRunnable|setSystemUiVisibility vis=0x{hex:4} mask=0x{hex:4}|printFreezingDisplayLogs opening app wtoken}"),
     t("healthapp", ANDROID, "D", "{onStandStepChanged {int:100-9000}|getTodayTotalDetailSteps = {int:1000-99999}##{int:0-9999}|flushTempCacheToDB by {stand|step}|REPORT : {int:1000-9000} {int:0-99} {int:100-9999}}"),
@@ -568,7 +570,7 @@ INFO = [
     t("mac-hw", MAC, "D", "{AirPort: Link Down on awdl0. Reason 1 (Unspecified).|IOThunderboltSwitch<0>(0x0)::listenerCallback - Thunderbolt HPD packet for route = 0x0 port = {int:1-12}|ARPT: {dec:100000-900000}: wl0: setup_keepalive: interval 900|Wake reason: {RTC (Alarm)|EC.LidOpen}}"),
     t("win-internal", WIN, "D", "{{hex:8}@2016/9/27:20:30:31.{int:100-999} CSI Transaction @0x{hex:12} destroyed|Scavenge: Starts|SQM: Cleaning up report files older than {int:5-30} days.|Idle processing thread terminated normally}"),
     t("config-dump", APP, "D", "{{word}.{word} = {int:0-9999}|Server environment:{java.version|os.name|user.dir}={word}|maxSessionTimeout set to {int:10000-90000}|kernel.core_uses_pid = 1}"),
-    t("hpc-state", HPC, "I", '{ambient={int:18-40}|Component State Change: Component \\"alt{int:0-3}\\" is in the {running|available} state|inconsistent nodesets node-{int:1-500} 0x{hex:8} <ok>|boot (command {int:1000-9000})}'),
+    t("hpc-state", HPC, "I", '{ambient={int:18-40}|Component State Change: Component \\"alt{int:0-3}\\" is in the {running|available} state|inconsistent nodesets node-{int:1-500} 0x{hex:8} <ok>}'),
     t("hadoop-setup", HADOOP, "I", "{Added filter {word}_FILTER to context static|adding path spec: /{word}/*|Executing with tokens:|Kind: YARN_AM_RM_TOKEN, Service: , Ident: ({hex:8})|blacklistDisablePercent is {int:0-99}}"),
     t("zk-election", ZK, "I", "{Notification: {int:1-3} (n.leader), 0x{hex:9} (n.zxid), 0x{int:1-9} (n.round), LOOKING (n.state)|New election. My id =  {int:1-5}, proposed zxid=0x{hex:9}|LOOKING|FOLLOWING}"),
     t("spark-acl", SPARK, "I", "{Changing view acls to: {word},{word}|Registered BlockManager|Input split: hdfs://{host}:8020/data/{word}:{int:0-9000}+{int:1000-90000}}"),
