@@ -92,8 +92,8 @@ class EmbeddingJudge:
         # The priors are those of real lines at large, mostly routine; a line with a failure
         # cue (an error level, failure wording; not a WARN level alone) is drawn from another
         # mix, mostly problems (CUED_PROBLEM_SHARE).
-        failure = cue if cue is None or not cue.startswith("severity WARN") else \
-            problem_cue(fields, warning_counts=False)
+        failure = (problem_cue(fields, warning_counts=False) if cue == "severity WARN"
+                   else cue)
         shift = self.shift if failure is None else self.cue_shift
         p = shift.apply(probs[None, :])[0] if shift is not None else probs
         j = int(np.argmax(p))

@@ -27,6 +27,7 @@ from .options import (
     InputFormatOption,
     TextColumnOption,
     announce_degradation,
+    report_input_problem,
     sieve_overrides,
 )
 
@@ -143,12 +144,9 @@ def classify(
                 if not follow:
                     raise
                 break  # the way a followed file ends: summary, exit status as usual
-            except LogsieveError as exc:
+            except (LogsieveError, OSError) as exc:
                 problems += 1
-                typer.echo(f"logsieve: {name}: {exc}", err=True)
-            except OSError as exc:
-                problems += 1
-                typer.echo(f"logsieve: {name}: {exc.strerror or exc}", err=True)
+                report_input_problem(name, exc)
     finally:
         progress(None)
         writer.close()

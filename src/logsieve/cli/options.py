@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..errors import LogsieveError
+
 if TYPE_CHECKING:
     from ..degradation import StageProblem
     from ..sieve import Sieve
@@ -55,3 +57,10 @@ def announce_degradation(sieve: Sieve, *, strict: bool) -> list[StageProblem]:
         sieve.close()
         raise typer.Exit(EXIT_DEGRADED)
     return problems
+
+
+def report_input_problem(name: str, exc: LogsieveError | OSError) -> None:
+    """One input that could not be read (bad file, bad record): said on stderr, naming the
+    input; the command goes on with the next one and counts it for its exit status."""
+    detail = exc.strerror or exc if isinstance(exc, OSError) else exc
+    typer.echo(f"logsieve: {name}: {detail}", err=True)

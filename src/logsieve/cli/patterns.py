@@ -13,7 +13,7 @@ import typer
 from ..errors import LogsieveError
 from ..inputs import open_records
 from ..patterns import PatternCounter
-from .options import InputFormat, InputFormatOption, TextColumnOption
+from .options import InputFormat, InputFormatOption, TextColumnOption, report_input_problem
 
 
 class PatternFormat(StrEnum):
@@ -43,12 +43,9 @@ def patterns(
         try:
             for rec in open_records(name, input_format.value, text_col, "source"):
                 counter.add(name, rec.line, rec.text)
-        except LogsieveError as exc:
+        except (LogsieveError, OSError) as exc:
             problems += 1
-            typer.echo(f"logsieve: {name}: {exc}", err=True)
-        except OSError as exc:
-            problems += 1
-            typer.echo(f"logsieve: {name}: {exc.strerror or exc}", err=True)
+            report_input_problem(name, exc)
     if fmt is PatternFormat.auto:
         fmt = PatternFormat.table if sys.stdout.isatty() else PatternFormat.json
     report = counter.to_json(top)
