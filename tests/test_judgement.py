@@ -3,6 +3,7 @@ words, label priors, the unfamiliarity signal and the routine default (issue 13)
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
 
 import numpy as np
@@ -224,13 +225,31 @@ def test_routine_default_with_and_without_a_problem_cue(encoder: MiniLMEncoder,
     # nobody is sure (threshold 0.999, no best guesses)
     tax = replace(STD, routing=replace(STD.routing, no_llm_threshold=None))
     sieve = Sieve(tax, encoder=encoder, head=head, threshold=0.999)
-    routine = sieve.classify("the quarterly report was printed on the third floor")
+    routine = sieve.classify("the quarterly report was printed on floor 3")
     assert routine.label_id == "INFO" and routine.classifier == "none"
     assert routine.journey[1].status == Status.LOW_CONFIDENCE
     assert "Routine default INFO: no problem cue" in routine.journey[2].details
-    problem = sieve.classify("the quarterly report could not be printed: printer error")
+    problem = sieve.classify("the quarterly report could not be printed: printer 12 error")
     assert problem.label_id == "UNCLASSIFIED"
     assert "problem cue" in problem.journey[2].details
+    # the same templates again, from the cache (the journey written only when read): the same
+    # answers, and the journey the first line had, its embedding step now from the cache
+    for first, line in ((routine, "the quarterly report was printed on floor 4"),
+                        (problem, "the quarterly report could not be printed: printer 7 error")):
+        again = sieve.classify(line)
+        assert again.template == first.template
+        assert ((again.label_id, again.final_confidence, again.classifier)
+                == (first.label_id, first.final_confidence, first.classifier))
+        steps, before = again.to_dict()["journey"], first.to_dict()["journey"]
+        assert [(s["stage"], s["status"]) for s in steps] == [
+            (s["stage"], s["status"]) for s in before]
+        assert steps[1]["details"] == _low_confidence_detail(
+            first.journey[1].confidence, 0.999)  # "... threshold (template cache)."
+        assert steps[1]["label_id"] == before[1]["label_id"]
+        assert steps[2]["details"] == before[2]["details"]
+        assert again.processing_time_ms == pytest.approx(
+            sum(s.duration_ms for s in again.journey))
+        assert pickle.loads(pickle.dumps(again)).to_dict() == again.to_dict()
 
 
 def test_without_an_llm_the_heads_fair_guess_stands(encoder: MiniLMEncoder,

@@ -108,6 +108,25 @@ class _RuleJourney:
                 Step(StageName.LLM, Status.SKIPPED, _DECIDED_BY_RULE)]
 
 
+class _UnsureJourney:
+    """The journey of a template the embedding stage was unsure of, with no LLM to ask: the
+    fallback's answer (``Sieve._fallback``), written only if it is read. One per template and
+    head answer, its wording made once."""
+
+    __slots__ = ("confidence", "head_label", "llm_detail", "low_detail")
+
+    def __init__(self, low_detail: str, head_label: str, confidence: float,
+                 llm_detail: str) -> None:
+        self.low_detail, self.head_label = low_detail, head_label
+        self.confidence, self.llm_detail = confidence, llm_detail
+
+    def build(self, r: Result, regex_ms: float, cache_ms: float) -> list[Step]:
+        return [Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, regex_ms),
+                Step(StageName.BERT, Status.LOW_CONFIDENCE, self.low_detail, self.head_label,
+                     self.confidence, cache_ms),
+                Step(StageName.LLM, Status.UNAVAILABLE, self.llm_detail)]
+
+
 #: Template keys whose routine answer is remembered (cleared whole when full).
 _ROUTINE_MEMO = 65536
 
@@ -190,6 +209,8 @@ class Sieve:
                             and self._judge.shift is not None else None)
         self._routine: dict[tuple[str, str | None, float | None],
                             tuple[str, float, str, str]] = {}
+        self._unsure_recipes: dict[tuple[str, str, float],
+                                   tuple[str, str, str, float, str, _UnsureJourney]] = {}
 
     # --- public API ----------------------------------------------------------------
     def classify(self, text: str, source: str | None = None) -> Result:
@@ -302,14 +323,37 @@ class Sieve:
         regex_step = Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, regex_ms)
         if decision is not None and decision.accepted:
             return self._cached_result(text, source, key, decision, [regex_step], cache_ms)
-        p = _Pending(index, text, source, key, [regex_step])
+        if decision is not None and self.llm is None:
+            # unsure, and no LLM to ask: the fallback, here and now (a warm cache's second
+            # commonest answer, so its journey too is written only if it is read)
+            return self._unsure_cached(text, source, key, decision, regex_ms, cache_ms)
+        p = _Pending(index, text, source, key,
+                     [Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, regex_ms)])
         if decision is None:
             return ("new", p)
         p.steps.append(self._low_confidence_step(decision, cache_ms))
-        if self.llm is None:  # unsure, and no LLM to ask: the fallback, here and now
-            p.steps.append(Step(StageName.LLM, Status.UNAVAILABLE, self._no_llm_reason))
-            return self._fallback(p)
         return p
+
+    def _unsure_cached(self, text: str, source: str | None, key: str, d: Decision,
+                       regex_ms: float, cache_ms: float) -> Result:
+        """``_fallback`` of a cached unsure decision, with its journey as a recipe: the same
+        answer and the same Steps, made once per template and head answer."""
+        memo = (key, d.label_id, d.confidence)
+        entry = self._unsure_recipes.get(memo)
+        if entry is None:
+            label, conf, why, classifier = self._routine_for(memo, key, d.label_id,
+                                                             d.confidence)
+            recipe = _UnsureJourney(_low_confidence_detail(d.confidence, self.threshold),
+                                    d.label_id, d.confidence,
+                                    f"{self._no_llm_reason} {why}".strip())
+            if len(self._unsure_recipes) >= _ROUTINE_MEMO:
+                self._unsure_recipes.clear()
+            entry = self._unsure_recipes[memo] = (
+                label, self._name(label), PIPELINE_STAGE.get(classifier, "None"), conf,
+                classifier, recipe)
+        label, name, stage, conf, classifier, recipe = entry
+        return Result(text, label, name, stage, conf, classifier, None, regex_ms + cache_ms,
+                      source, key, None, recipe, regex_ms, cache_ms)
 
     # --- stages --------------------------------------------------------------------
     def _from_cache(self, p: _Pending,
@@ -523,27 +567,33 @@ class Sieve:
         # Memoised per template and what the head said of it (an encoder that failed for a
         # template once may answer it later).
         memo = (p.key, head.label_id, head.confidence) if head is not None else (p.key, None, None)
-        answer = self._routine.get(memo)
-        if answer is None:
-            answer = self._unsure_answer(p.key, head)
-            if len(self._routine) >= _ROUTINE_MEMO:
-                self._routine.clear()
-            self._routine[memo] = answer
-        label, conf, why, classifier = answer
+        label, conf, why, classifier = self._routine_for(memo, p.key, *memo[1:])
         if why and p.steps:
             last = p.steps[-1]
             p.steps[-1] = Step(last.stage, last.status, f"{last.details} {why}".strip(),
                                last.label_id, last.confidence, last.duration_ms)
         return self._result(p.text, p.source, label, conf, classifier, None, p.steps, p.key)
 
-    def _unsure_answer(self, key: str, head: Step | None) -> tuple[str, float, str, str]:
+    def _routine_for(self, memo: tuple[str, str | None, float | None], key: str,
+                     head_label: str | None, head_conf: float | None
+                     ) -> tuple[str, float, str, str]:
+        """The fallback's (label, confidence, why, classifier), remembered per ``memo``."""
+        answer = self._routine.get(memo)
+        if answer is None:
+            answer = self._unsure_answer(key, head_label, head_conf)
+            if len(self._routine) >= _ROUTINE_MEMO:
+                self._routine.clear()
+            self._routine[memo] = answer
+        return answer
+
+    def _unsure_answer(self, key: str, head_label: str | None,
+                       head_conf: float | None) -> tuple[str, float, str, str]:
         judge = self._judge
-        if (judge is not None and head is not None and head.label_id is not None
-                and head.confidence is not None
-                and judge.best_guess(head.label_id, head.confidence, key)):
-            return (head.label_id, head.confidence,
-                    f"No LLM answer: kept the BERT Model's {head.label_id} at "
-                    f"{head.confidence:.2f} (no-LLM threshold {judge.guess_at}).",
+        if (judge is not None and head_label is not None and head_conf is not None
+                and judge.best_guess(head_label, head_conf, key)):
+            return (head_label, head_conf,
+                    f"No LLM answer: kept the BERT Model's {head_label} at "
+                    f"{head_conf:.2f} (no-LLM threshold {judge.guess_at}).",
                     Classifier.BERT)
         return (*routine_answer(self.taxonomy, key), Classifier.NONE)
 
