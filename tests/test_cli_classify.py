@@ -5,8 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import queue
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 from conftest import data_path
@@ -49,7 +53,14 @@ def test_summary_on_stderr() -> None:
     p = run(stdin=b"User a logged in.\nUser b logged in.\nBackup ended at noon\n")
     err = p.stderr.decode()
     assert "3 lines" in err and "USER_ACTION" in err and "regex" in err
-    assert "template cache" in err and "lines/s" in err
+    assert "lines/s" in err
+    # Two lines past the rules share a template: the reuse is counted although both came in
+    # one batch (no cache hit).
+    p = run(stdin=b"worker 7 finished the nightly import\nworker 9 finished the nightly import\n"
+                  b"User a logged in.\n")
+    err = p.stderr.decode()
+    assert ("2 lines past the rules, 1 distinct, 1 lines (50.0%) answered from a "
+            "template already decided") in err, err
 
 
 def test_bad_json_line_named_and_rest_classified() -> None:
@@ -114,3 +125,108 @@ def test_real_loghub_file_keeps_every_line_in_order() -> None:
     lines = [x for x in src.read_text(encoding="utf-8").splitlines() if x.strip()]
     assert len(recs) == len(lines) == 2000
     assert [r["log_analyzed"] for r in recs] == lines
+
+
+def test_a_log_file_that_starts_with_a_json_line_is_read_as_text(tmp_path: Path) -> None:
+    # Structured and plain lines mixed in one app.log: every line is a log line, none an error.
+    f = tmp_path / "app.log"
+    f.write_text('{"severity": "INFO", "message": "Copy of customers written to backup store"}\n'
+                 "User alice logged in.\n", encoding="utf-8")
+    p = run(str(f), "-q")
+    assert p.returncode == 0, p.stderr
+    recs = records(p.stdout)
+    assert [r["line"] for r in recs] == [1, 2] and "error" not in recs[0]
+    assert recs[1]["label_id"] == "USER_ACTION"
+    # On stdin, a first JSON line without the text field is a structured log, not JSONL input.
+    p = run("-q", stdin=b'{"level": "info", "msg": "cache warmed"}\nUser bob logged in.\n')
+    assert p.returncode == 0, p.stderr
+    assert [r["line"] for r in records(p.stdout)] == [1, 2]
+
+
+def spawn_reading(*args: str, stdin: int | None = None,
+                  ) -> tuple[subprocess.Popen[bytes], queue.Queue[bytes]]:
+    """`logsieve classify --no-llm ARGS` left running, its stdout lines put in a queue as they
+    come (a thread reads them), for tests of answers that must not wait for the end."""
+    proc = subprocess.Popen([sys.executable, "-m", "logsieve", "classify", "--no-llm", *args],
+                            stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    out: queue.Queue[bytes] = queue.Queue()
+    threading.Thread(target=lambda: [out.put(x) for x in iter(proc.stdout.readline, b"")],
+                     daemon=True).start()
+    return proc, out
+
+
+def test_stdin_lines_are_answered_as_they_arrive() -> None:
+    # `tail -f app.log | logsieve classify -`: the pipe stays open, answers must not wait for
+    # a full batch or for the end of input.
+    proc, out = spawn_reading("-q", "--flush-ms", "100", "-", stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(b"User alice logged in.\nBackup completed successfully.\n")
+        proc.stdin.flush()
+        got = [json.loads(out.get(timeout=120)), json.loads(out.get(timeout=30))]
+        assert [r["line"] for r in got] == [1, 2]
+        assert [r["label_id"] for r in got] == ["USER_ACTION", "BACKUP"]
+        time.sleep(0.3)
+        proc.stdin.write(b"User bob logged out.\n")  # a later line, alone: still answered
+        proc.stdin.flush()
+        third = json.loads(out.get(timeout=30))
+        assert third["line"] == 3 and third["label_id"] == "USER_ACTION"
+        assert proc.poll() is None  # still reading: the input is not over
+    finally:
+        proc.stdin.close()
+        assert proc.wait(timeout=60) == 0
+    assert out.empty()
+
+
+def test_timed_chunks_keep_order_and_size() -> None:
+    from logsieve.cli.classify import _timed_chunks
+    from logsieve.inputs import Record
+
+    recs = [Record(i, f"line {i}") for i in range(1, 1001)]
+    chunks = list(_timed_chunks(iter(recs), 64, 5.0))
+    assert [r.line for c in chunks for r in c] == list(range(1, 1001))
+    assert max(len(c) for c in chunks) == 64 and all(chunks)
+
+    def broken():
+        yield Record(1, "a")
+        raise OSError("disk went away")
+
+    import pytest
+
+    seen = []
+    with pytest.raises(OSError, match="disk went away"):
+        for c in _timed_chunks(broken(), 8, 0.05):
+            seen += c
+    assert [r.line for r in seen] == [1]  # what was read before the error is not lost
+
+
+def test_follow_reads_appended_lines_across_rotation(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_text("User alice logged in.\n", encoding="utf-8")
+    proc, out = spawn_reading("--follow", str(log), "--flush-ms", "50")
+    assert proc.stderr is not None
+    try:
+        assert json.loads(out.get(timeout=120))["label_id"] == "USER_ACTION"
+        with log.open("a", encoding="utf-8") as f:
+            f.write("Backup completed successfully.\nUser bob logged ")  # half a line
+            f.flush()
+        assert json.loads(out.get(timeout=30))["label_id"] == "BACKUP"
+        with log.open("a", encoding="utf-8") as f:
+            f.write("out.\n")  # the line is whole now
+        second = json.loads(out.get(timeout=30))
+        assert second["log_analyzed"] == "User bob logged out." and second["line"] == 3
+        # Rotation: renamed away, a new file under the name.
+        log.rename(tmp_path / "app.log.1")
+        log.write_text("Backup started at noon\n", encoding="utf-8")
+        assert json.loads(out.get(timeout=30))["label_id"] == "BACKUP"
+        assert proc.poll() is None
+    finally:
+        proc.send_signal(signal.SIGINT)  # how a followed run ends: summary, exit 0
+        assert proc.wait(timeout=60) == 0, proc.stderr.read().decode()
+    assert "4 lines" in proc.stderr.read().decode()
+
+
+def test_follow_needs_exactly_one_file() -> None:
+    p = run("--follow", stdin=b"x\n")
+    assert p.returncode == 2 and "--follow follows one file" in p.stderr.decode()

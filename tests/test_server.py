@@ -61,6 +61,20 @@ def test_health_lists_every_component(client: httpx.Client, real_sieve: Any) -> 
     assert "loaded" in body["head"] and "configured" in body["llm"]
 
 
+def test_health_shows_priors_assumed_trained_and_estimated(client: httpx.Client) -> None:
+    # New templates through the head, then the EM estimate of the traffic's label priors.
+    lines = ["worker finished the nightly import", "cache warmed with fresh entries",
+             "scheduler picked the next queue", "Deadlock detected while executing query"]
+    assert client.post("/classify", json=[{"log_message": m} for m in lines]).status_code == 200
+    judgement = client.get("/health").json()["judgement"]
+    assert judgement["routine_default"] == "INFO" and judgement["text_view"] == "message-v1"
+    priors = judgement["priors"]
+    assert priors["target"]["INFO"] > 0.5 > priors["train"]["INFO"]
+    estimated = priors["estimated"]
+    assert estimated["templates"] >= 3
+    assert abs(sum(estimated["estimated"].values()) - 1) < 1e-3
+
+
 def test_health_is_503_when_the_sieve_cannot_be_built(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-taxonomy.yaml"
     with serve(Settings(taxonomy=str(missing))) as srv, srv.client() as c:
@@ -70,25 +84,6 @@ def test_health_is_503_when_the_sieve_cannot_be_built(tmp_path: Path) -> None:
         r = c.post("/api/classify", json={"log_message": "User bob logged in."})
         assert r.status_code == 503 and r.json()["error"] == "unavailable"
         assert c.get("/").json()["status"] == "unhealthy"
-
-
-def test_health_is_503_when_no_stage_can_classify(real_sieve: Any) -> None:  # noqa: F811
-    class CannotClassify:
-        """The real sieve, reporting that no stage can classify (as a broken install would)."""
-
-        def __init__(self, sieve: Any) -> None:
-            self._sieve = sieve
-            self.taxonomy = sieve.taxonomy
-            self.classify_batch = sieve.classify_batch
-            self.top_templates = sieve.top_templates
-
-        def health(self) -> dict[str, Any]:
-            return {**self._sieve.health(), "can_classify": False}
-
-    with serve(Settings(), CannotClassify(real_sieve)) as srv, srv.client() as c:
-        r = c.get("/health")
-        assert r.status_code == 503
-        assert r.json()["can_classify"] is False
 
 
 # --- classification -------------------------------------------------------------------

@@ -106,6 +106,10 @@ def test_placeholders_listed_are_the_ones_produced() -> None:
         ("name=com.android.phone, cmp=com.tencent.mm/.ui.LauncherUI", "name=<ID>, cmp=<ID>"),
         # a mail message-id
         ("msgid=<200511091201.jA9J1UvC004306@tbird-admin1>, relay=x", "msgid=<EMAIL>, relay=x"),
+        # a core file keeps its word (a crash), only the pid is masked
+        ("generating core.2275", "generating core.<NUM>"),
+        ("wrote core.java.4242.", "wrote core.<NUM>."),
+        ("core.py:12 raised", "<ID> raised"),
     ],
 )  # fmt: skip
 def test_general_conventions(line: str, expected: str) -> None:
@@ -357,3 +361,25 @@ def test_grouping_accuracy_on_loghub_raw_lines() -> None:
     # Header fields that vary (program, host, thread) must not split these systems' templates.
     for system in ("Linux", "Hadoop", "Zookeeper"):
         assert scores[system] >= 0.98, (system, scores[system])
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    # dpkg: the same statement for packages of any architecture and versions of any shape
+    ("2026-12-01 10:00:00 status unpacked libc6:amd64 2.36-9+deb12u4",
+     "2026-12-01 10:00:01 status unpacked liberror-perl:all 0.17029-2"),
+    ("2026-12-01 10:00:00 configure python3.11:amd64 3.11.2-6+deb12u1 <none>",
+     "2026-12-01 10:00:00 configure libfoo1:arm64 1:2.1.2-1~bpo12+1 <none>"),
+    ("Setting up vim (2:9.0.1378-2) ...", "Setting up vim (2:9.1.0016-1+b1) ..."),
+])
+def test_package_and_version_shapes_share_a_key(a: str, b: str) -> None:
+    assert template_key(a) == template_key(b)
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("version 1.2.3 released", "version <NUM> released"),  # a plain version stays a number
+    ("date 2023-01-02 ok", "date <TS> ok"),
+    ("status installed tzdata:all", "status installed <ID>"),
+    ("key:value pairs", "key:value pairs"),  # not an architecture: left alone
+])
+def test_version_rules_leave_other_shapes_alone(line: str, expected: str) -> None:
+    assert template_key(line) == expected

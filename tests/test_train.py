@@ -185,7 +185,7 @@ def test_trained_head_is_saved_with_metadata_and_taxonomy(trained_dir: Path,
     assert training["lexical"] == DEFAULT_LEXICAL.to_json()
     # Nothing pickled: the arrays load with allow_pickle=False.
     with np.load(trained_dir / "head.npz", allow_pickle=False) as arrays:
-        assert set(arrays.files) == {"coef", "intercept", "lexical_coef"}
+        assert set(arrays.files) == {"coef", "intercept", "lexical_coef", "prototypes"}
 
 
 def test_trained_head_classifies_through_the_sieve(trained_dir: Path, small_corpus: Path) -> None:
@@ -279,7 +279,7 @@ def test_no_lexical_flag_trains_an_embedding_only_head(small_corpus: Path, cache
     assert doc["format_version"] == 1 and "lexical" not in doc
     assert doc["metadata"]["training"]["lexical"] is None
     with np.load(tmp_path / "head.npz", allow_pickle=False) as arrays:
-        assert set(arrays.files) == {"coef", "intercept"}
+        assert set(arrays.files) == {"coef", "intercept", "prototypes"}
     head = LinearHead.load(tmp_path)
     assert not head.uses_texts and head.n_features_in_ == 384
 
@@ -304,6 +304,58 @@ def test_lexical_head_features_match_in_a_fresh_process(trained_dir: Path,
                          env={**os.environ, "PYTHONHASHSEED": "123"}).stdout
     here = LinearHead.load(trained_dir).predict_proba(vectors, texts)
     np.testing.assert_array_equal(np.array(json.loads(out), dtype=np.float32), here)
+
+
+# --- a model directory carries its taxonomy ---------------------------------------------------
+
+
+def test_evaluate_with_model_dir_alone_uses_its_taxonomy(trained_dir: Path,
+                                                          small_corpus: Path) -> None:
+    # The docs' walk: train --out DIR, then evaluate --model DIR with no --taxonomy.
+    result = runner.invoke(app, ["evaluate", "--data", str(small_corpus), "--model",
+                                 str(trained_dir), "--json", "--no-llm"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["taxonomy"] == "mine"
+    assert report["taxonomy_hash"] == load_taxonomy(trained_dir / "taxonomy.yaml").content_hash
+    assert report["degraded"] == []
+    assert report["accuracy"] > 0.6  # its own training lines, through the whole sieve
+
+
+def test_model_dir_and_another_taxonomy_are_refused_naming_both(trained_dir: Path,
+                                                                small_corpus: Path) -> None:
+    result = runner.invoke(app, ["evaluate", "--data", str(small_corpus), "--model",
+                                 str(trained_dir), "--taxonomy", "openstack", "--no-llm"])
+    assert result.exit_code == 2
+    message = " ".join(result.output.split())
+    assert "'mine'" in message and "'openstack'" in message
+    assert "drop --taxonomy" in message and str(trained_dir / "taxonomy.yaml") in message
+
+
+def test_settings_take_the_taxonomy_of_the_model_dir(trained_dir: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LOGSIEVE_TAXONOMY", raising=False)
+    assert Settings(model_dir=trained_dir).taxonomy == str(trained_dir / "taxonomy.yaml")
+    assert Settings(model_dir=trained_dir, taxonomy="standard").taxonomy == "standard"
+    monkeypatch.setenv("LOGSIEVE_TAXONOMY", "openstack")  # named in the environment: kept
+    assert Settings(model_dir=trained_dir).taxonomy == "openstack"
+    monkeypatch.delenv("LOGSIEVE_TAXONOMY")
+    # A head trained for a built-in taxonomy names it; no taxonomy.yaml needed.
+    head = LinearHead.load(trained_dir)
+    head.metadata["taxonomy"] = "openstack"
+    head.save(tmp_path / "builtin")
+    assert Settings(model_dir=tmp_path / "builtin").taxonomy == "openstack"
+    assert Settings(model_dir=tmp_path).taxonomy == "standard"  # not a model: the default
+
+
+def test_a_head_trained_for_a_named_taxonomy_is_saved_with_a_copy_of_it(
+        trained_dir: Path, tmp_path: Path) -> None:
+    from logsieve.train import TrainedHead, save_trained
+
+    tax = load_taxonomy("standard")
+    save_trained(TrainedHead(LinearHead.load(trained_dir), tax, metrics={}), tmp_path / "m")
+    assert (tmp_path / "m" / "taxonomy.yaml").read_bytes() == Path(tax.path).read_bytes()
+    assert load_taxonomy(tmp_path / "m" / "taxonomy.yaml").content_hash == tax.content_hash
 
 
 def test_cli_reports_clear_errors(tmp_path: Path) -> None:
@@ -378,3 +430,13 @@ def test_shipped_head_classifies_unseen_realistic_lines(name: str) -> None:
              for (line, want), r in zip(SHIPPED_EXAMPLES[name], results, strict=True)
              if r.label_id != want]
     assert not wrong, wrong
+
+
+def test_train_does_not_overwrite_a_head_without_force(trained_dir: Path,
+                                                       small_corpus: Path) -> None:
+    before = (trained_dir / "head.json").read_bytes()
+    result = runner.invoke(app, ["train", "--data", str(small_corpus), "--out",
+                                 str(trained_dir)])
+    assert result.exit_code == 2
+    assert "already holds a trained head" in result.output and "--force" in result.output
+    assert (trained_dir / "head.json").read_bytes() == before

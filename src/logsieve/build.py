@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from .cache import DecisionCache
+from .degradation import StageProblem
 from .errors import ModelError
-from .settings import Settings
+from .settings import Settings, model_dir_taxonomy
 from .sieve import Sieve
 from .taxonomy import Taxonomy, load_taxonomy
 
@@ -31,14 +32,29 @@ def shipped_head_dir(taxonomy_name: str) -> Path | None:
 
 
 def load_head(settings: Settings, taxonomy: Taxonomy) -> tuple[Any | None, str | None]:
-    """The head for this taxonomy (settings.model_dir, else the shipped one) or a reason."""
+    """The head for this taxonomy (settings.model_dir, else the shipped one) or a reason.
+
+    A head that does not fit the taxonomy raises ModelError when the user named it
+    (``--model``): two settings that contradict each other are refused, naming both. The
+    shipped head is only a default: when it does not fit, the stage is left out with the
+    reason (a degraded sieve that says so, see ``degradation``)."""
+    named = settings.model_dir is not None
     directory = settings.model_dir or shipped_head_dir(taxonomy.name)
     if directory is None:
         return None, (f"No trained head for taxonomy {taxonomy.name!r} "
                       "(train one with `logsieve train`).")
+    try:
+        return _fitting_head(Path(directory), taxonomy, settings), None
+    except ModelError as exc:
+        if named:
+            raise
+        return None, f"the shipped head was refused: {exc}"
+
+
+def _fitting_head(directory: Path, taxonomy: Taxonomy, settings: Settings) -> Any:
     from .embedding import LinearHead
 
-    head = LinearHead.load(Path(directory))
+    head = LinearHead.load(directory)
     meta = head.metadata
     # A head depends on the label ids only (rules and descriptions may change freely). Heads
     # written before `labels_hash` existed carry the whole file's `content_hash`: still
@@ -47,9 +63,15 @@ def load_head(settings: Settings, taxonomy: Taxonomy) -> tuple[Any | None, str |
     if want is None and meta.get("taxonomy_hash") == taxonomy.content_hash:
         want = have
     if want is not None and want != have:
+        own = model_dir_taxonomy(directory)
+        named = ("named with --taxonomy / LOGSIEVE_TAXONOMY" if settings.taxonomy_named
+                 else "the default")
+        hint = (f"drop --taxonomy to use the model's own ({own}), or retrain the head for "
+                f"{taxonomy.name!r}" if own and settings.taxonomy_named
+                else f"retrain it for {taxonomy.name!r}")
         raise ModelError(f"{directory}: head was trained for the labels of taxonomy "
-                         f"{meta.get('taxonomy')!r} (labels hash {want}), not those of "
-                         f"{taxonomy.name!r} (labels hash {have}); retrain it")
+                         f"{meta.get('taxonomy')!r} (labels hash {want}), but the taxonomy in "
+                         f"use is {taxonomy.name!r} ({named}; labels hash {have}); {hint}")
     if want is None and meta.get("taxonomy_hash"):
         raise ModelError(f"{directory}: head was trained before label hashes were recorded "
                          f"and taxonomy {taxonomy.name!r} has changed since; retrain it")
@@ -57,7 +79,7 @@ def load_head(settings: Settings, taxonomy: Taxonomy) -> tuple[Any | None, str |
     if unknown:
         raise ModelError(f"{directory}: head knows labels {unknown} that taxonomy "
                          f"{taxonomy.name!r} does not")
-    return head, None
+    return head
 
 
 def load_encoder(settings: Settings) -> tuple[Any | None, str | None]:
@@ -81,16 +103,22 @@ def build_sieve(settings: Settings | None = None, *, taxonomy: Taxonomy | None =
     settings = settings or Settings()
     taxonomy = taxonomy or load_taxonomy(settings.taxonomy)
     why: dict[str, str] = {}
+    problems: list[StageProblem] = []
 
     head = None
     if settings.embedding_enabled:
         head, reason = load_head(settings, taxonomy)
         if reason:
             why["bert"] = reason
+            problems.append(StageProblem(
+                "embedding", reason, "train a head with `logsieve train --data FILE --out DIR` "
+                "and pass --model DIR (or LOGSIEVE_MODEL_DIR)"))
         if head is not None and encoder is None:
             encoder, reason = load_encoder(settings)
             if reason:
                 why["bert"] = why["encoder"] = reason
+                # (the encoder's reason names its own fix)
+                problems.append(StageProblem("embedding", f"the encoder cannot load: {reason}"))
         trained_on = head.metadata.get("encoder") if head is not None else None
         if trained_on and encoder is not None and trained_on != encoder.name:
             raise ModelError(f"head was trained on encoder {trained_on!r}, "
@@ -127,7 +155,7 @@ def build_sieve(settings: Settings | None = None, *, taxonomy: Taxonomy | None =
     return Sieve(taxonomy, encoder=encoder, head=head, llm=llm, cache=cache,
                  threshold=threshold, max_line_chars=settings.max_line_chars,
                  embed_breaker=embed_breaker, unavailable_reasons=why,
-                 cache_path=settings.cache_path)
+                 problems=problems, cache_path=settings.cache_path)
 
 
 def _load_llm(settings: Settings, taxonomy: Taxonomy) -> tuple[Any | None, str | None]:

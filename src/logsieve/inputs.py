@@ -9,6 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -26,16 +29,26 @@ class Record:
     error: str | None = None  # why this record could not be read cleanly (it is still output)
 
 
-def detect_format(name: str | None, first_line: bytes) -> str:
+#: Names that say "a log file": each line is a log line, whatever it looks like (a JSON line
+#: in app.log is a structured log line to classify, not a record with a log_message field).
+TEXT_SUFFIXES = (".log", ".txt", ".out", ".err")
+
+
+def detect_format(name: str | None, first_line: bytes, text_col: str = "log_message") -> str:
+    """``csv``, ``jsonl`` or ``text``: by the file's extension, else by its first line. A
+    first line that is a JSON object is JSONL input only when it has the text field;
+    otherwise it is the first line of a structured (JSON) log, read as text."""
     lower = (name or "").lower()
     if lower.endswith(".csv"):
         return "csv"
     if lower.endswith((".jsonl", ".ndjson")):
         return "jsonl"
+    if lower.endswith(TEXT_SUFFIXES):
+        return "text"
     head = first_line.lstrip()
-    if head.startswith(b"{"):
+    if head.startswith(b"{") and f'"{text_col}"'.encode() in head:
         return "jsonl"
-    if b"log_message" in head and b"," in head:
+    if text_col.encode() in head and b"," in head:
         return "csv"
     return "text"
 
@@ -55,7 +68,7 @@ def read_records(stream: BinaryIO, fmt: str = "auto", name: str | None = None,
     buffered: Any = stream if hasattr(stream, "peek") else io.BufferedReader(stream)
     first = buffered.peek(4096)[:4096].split(b"\n", 1)[0]
     if fmt == "auto":
-        fmt = detect_format(name, first)
+        fmt = detect_format(name, first, text_col)
     if fmt == "text":
         yield from _read_text(buffered)
     elif fmt == "jsonl":
@@ -119,3 +132,74 @@ def _read_csv(stream: BinaryIO, text_col: str, source_col: str) -> Iterator[Reco
             continue
         src = row[si] if si is not None and si < len(row) else None
         yield Record(n, row[ti], src or None)
+
+
+class FollowedFile(io.RawIOBase):
+    """A file read like ``tail -F``: from the start, then whatever is appended, forever; when
+    the file is rotated (renamed away and created anew, or truncated) the new file is read from
+    its start, after what was left of the old one. ``read`` never answers end-of-file, it
+    waits (polling every ``poll_s``); a missing file is waited for. Wrap it in
+    ``io.BufferedReader`` and hand it to ``read_records``: a line is yielded once its newline
+    has been written."""
+
+    def __init__(self, path: str | os.PathLike[str], poll_s: float = 0.2) -> None:
+        super().__init__()
+        self.path = os.fspath(path)
+        self.poll_s = poll_s
+        self._file: io.FileIO | None = None
+        self._inode: tuple[int, int] | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while True:
+            if self._file is None:
+                self._open()
+            if self._file is not None:
+                n = self._file.readinto(buffer)
+                if n:
+                    return n
+                if self._rotated():
+                    self._file.close()
+                    self._file = None
+                    continue
+            time.sleep(self.poll_s)
+
+    def _open(self) -> None:
+        try:
+            f = io.FileIO(self.path, "rb")  # kept open across reads, closed on rotation
+        except FileNotFoundError:
+            return
+        st = os.fstat(f.fileno())
+        self._file, self._inode = f, (st.st_dev, st.st_ino)
+
+    def _rotated(self) -> bool:
+        """The name now points at another file, or this one was truncated below our offset."""
+        assert self._file is not None
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return False  # renamed away, the new one not there yet: keep the old one
+        if (st.st_dev, st.st_ino) != self._inode:
+            return True
+        return st.st_size < self._file.tell()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
+
+
+def open_records(name: str, fmt: str = "auto", text_col: str = "log_message",
+                 source_col: str = "source", *, follow: bool = False) -> Iterator[Record]:
+    """Records of a file by name (``-``: standard input; ``follow``: like ``tail -F``)."""
+    if follow:
+        with io.BufferedReader(FollowedFile(name)) as stream:
+            yield from read_records(stream, fmt, name, text_col, source_col)
+        return
+    if name == "-":
+        yield from read_records(sys.stdin.buffer, fmt, None, text_col, source_col)
+        return
+    with open(name, "rb") as f:
+        yield from read_records(f, fmt, name, text_col, source_col)

@@ -37,7 +37,22 @@ __all__ = ["LexicalPart", "LexicalSpec", "Row", "design_matrix", "fit_idf", "to_
 #: The tokenizers a spec may name; a head naming another one is refused, never guessed.
 #: "words-v1": lower-case, then runs of Unicode letters and digits (``_`` splits too), so
 #: ``<NUM>`` is the word ``num`` and ``nova.compute.manager`` three words.
-_TOKENIZERS = {"words-v1": re.compile(r"[^\W_]+")}
+_TOKENIZERS = {"words-v1": re.compile(r"[^\W_]+"), "words-v2": re.compile(r"[^\W_]+")}
+#: "words-v2" first replaces identifiers by the one word ``ident``, then tokenizes as v1:
+#: package, class, method, file and host names are not words, and a head must not learn
+#: ``liberror-perl``, ``my_error_log.txt``, ``org.x.ErrorReporter`` or ``invalidSet`` as the
+#: words "error" or "invalid". An identifier is a whitespace-separated token (its edge
+#: punctuation aside) that is camelCase or has ``_``, ``.``, ``-``, ``:``, ``/``, ``~``, ``$``
+#: or ``@`` between word characters.
+_IDENTIFIER = re.compile(
+    r"(?<![\w.:/~$@-])"
+    r"(?:[A-Za-z0-9]+(?:[_.:/~$@-]+[A-Za-z0-9]+)+"
+    r"|[a-z0-9]+[A-Z][A-Za-z0-9]*|[A-Z]+[a-z0-9]+[A-Z][A-Za-z0-9]*)"
+    r"(?![\w.:/~$@-]*[\w])")
+
+
+def _mask_identifiers(text: str) -> str:
+    return _IDENTIFIER.sub(" ident ", text)
 _HASHES = ("crc32",)
 
 #: One text's features: bucket indices (sorted, distinct) and their values.
@@ -92,6 +107,8 @@ class LexicalSpec:
 
     def grams(self, text: str) -> list[str]:
         """The distinct word n-grams of ``text``, in first-seen order."""
+        if self.tokenizer == "words-v2":
+            text = _mask_identifiers(text)
         words = _TOKENIZERS[self.tokenizer].findall(text.lower())
         grams = list(words)
         for n in range(2, self.ngrams + 1):

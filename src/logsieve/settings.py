@@ -11,10 +11,11 @@ passed down. Names follow seed 000 where it has them (``GROQ_API_KEY``, ``LLM_MA
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Names seed 000 reads without a prefix; everything else is ``LOGSIEVE_<NAME>`` only, so a
@@ -39,7 +40,8 @@ class Settings(BaseSettings):
 
     # --- the sieve ------------------------------------------------------------------
     taxonomy: str = Field("standard", validation_alias=_env("TAXONOMY"),
-                          description="Built-in taxonomy name or path to a YAML file.")
+                          description="Built-in taxonomy name or path to a YAML file; "
+                          "default: the model directory's own, else 'standard'.")
     model_dir: Path | None = Field(None, validation_alias=_env("MODEL_DIR"),
                                    description="Directory of a trained head; default: the "
                                    "head shipped for the taxonomy, if any.")
@@ -143,6 +145,36 @@ class Settings(BaseSettings):
     microbatch_window_ms: float = Field(2.0, ge=0, validation_alias=_env("MICROBATCH_WINDOW_MS"))
     microbatch_max_lines: int = Field(256, ge=1, validation_alias=_env("MICROBATCH_MAX_LINES"))
 
+    @model_validator(mode="after")
+    def _taxonomy_of_model_dir(self) -> Settings:
+        """A model directory carries its taxonomy: used unless another one is named."""
+        if self.model_dir is not None and not self.taxonomy_named:
+            own = model_dir_taxonomy(self.model_dir)
+            if own is not None:
+                self.taxonomy = own
+        return self
+
+    @property
+    def taxonomy_named(self) -> bool:
+        """True when the taxonomy was given (argument, environment, .env), not defaulted."""
+        return "taxonomy" in self.model_fields_set
+
     def threshold_for(self, taxonomy_default: float) -> float:
         """The embedding threshold in force: the override if set, else the taxonomy's."""
         return taxonomy_default if self.embedding_threshold is None else self.embedding_threshold
+
+
+def model_dir_taxonomy(model_dir: Path) -> str | None:
+    """The taxonomy a model directory was trained with: its ``taxonomy.yaml``, else the
+    built-in taxonomy its ``head.json`` names; None if it says neither (or is no model)."""
+    own = Path(model_dir) / "taxonomy.yaml"
+    if own.is_file():
+        return str(own)
+    try:
+        meta = json.loads((Path(model_dir) / "head.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # loading the head says what is wrong with it
+    from .taxonomy import BUILTIN
+
+    name = (meta.get("metadata") or {}).get("taxonomy") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) and name in BUILTIN else None

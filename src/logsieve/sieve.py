@@ -27,11 +27,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .cache import Decision, DecisionCache
+from .degradation import StageProblem
 from .errors import StageError, StageFailed, StageUnavailable
+from .linefields import head_text
+from .priors import PriorTracker
 from .result import PIPELINE_STAGE, Classifier, Result, StageName, Status, Step
 from .rules import RuleSet
 from .taxonomy import Taxonomy
 from .templates import template_key
+from .verdict import EmbeddingJudge, routine_answer
 
 if TYPE_CHECKING:  # the seams themselves; the sieve never imports their implementations
     import numpy as np
@@ -58,8 +62,15 @@ def _bert_hit_detail(confidence: float) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _low_confidence_detail(confidence: float, threshold: float) -> str:
-    return f"Confidence was {confidence:.2f}, below the {threshold} threshold (template cache)."
+def _low_confidence_detail(confidence: float, threshold: float, note: str = "",
+                           cached: bool = True) -> str:
+    """Why an embedding answer was not accepted: too unsure, or (``note``) judged otherwise
+    (a problem label with no problem cue, an unfamiliar line) though it reached the threshold."""
+    where = " (template cache)" if cached else ""
+    if confidence < threshold:
+        return f"Confidence was {confidence:.2f}, below the {threshold} threshold{where}.{note}"
+    return (f"Confidence {confidence:.2f} reached the {threshold} threshold but was not "
+            f"accepted{where}.{note}")
 
 
 def _bert_cache_hit_steps(label_id: str, confidence: float, ms: float) -> list[Step]:
@@ -95,6 +106,29 @@ class _RuleJourney:
                      r.final_confidence, regex_ms),
                 Step(StageName.BERT, Status.SKIPPED, _DECIDED_BY_RULE),
                 Step(StageName.LLM, Status.SKIPPED, _DECIDED_BY_RULE)]
+
+
+class _UnsureJourney:
+    """The journey of a template the embedding stage was unsure of, with no LLM to ask: the
+    fallback's answer (``Sieve._fallback``), written only if it is read. One per template and
+    head answer, its wording made once."""
+
+    __slots__ = ("confidence", "head_label", "llm_detail", "low_detail")
+
+    def __init__(self, low_detail: str, head_label: str, confidence: float,
+                 llm_detail: str) -> None:
+        self.low_detail, self.head_label = low_detail, head_label
+        self.confidence, self.llm_detail = confidence, llm_detail
+
+    def build(self, r: Result, regex_ms: float, cache_ms: float) -> list[Step]:
+        return [Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, regex_ms),
+                Step(StageName.BERT, Status.LOW_CONFIDENCE, self.low_detail, self.head_label,
+                     self.confidence, cache_ms),
+                Step(StageName.LLM, Status.UNAVAILABLE, self.llm_detail)]
+
+
+#: Template keys whose routine answer is remembered (cleared whole when full).
+_ROUTINE_MEMO = 65536
 
 
 class HeadLike(Protocol):
@@ -133,6 +167,7 @@ class Sieve:
         max_line_chars: int = 65536,
         embed_breaker: BreakerLike | None = None,
         unavailable_reasons: dict[str, str] | None = None,
+        problems: Sequence[StageProblem] = (),
         llm_concurrency: int = 4,
         cache_path: str | Path | None = None,
     ) -> None:
@@ -147,6 +182,8 @@ class Sieve:
         self.embed_breaker = embed_breaker
         self.cache_path = Path(cache_path) if cache_path is not None else None
         self._why = dict(unavailable_reasons or {})
+        self._problems = list(problems)
+        self._llm_problem: StageProblem | None = None
         self._n_classes = len(taxonomy.classifiable)
         self._llm_pool = ThreadPoolExecutor(max_workers=llm_concurrency,
                                             thread_name_prefix="logsieve-llm")
@@ -160,6 +197,20 @@ class Sieve:
             "server).")
         self.counts: dict[str, int] = {}
         self._counts_lock = threading.Lock()
+        # How the head's probabilities become answers (priors, unfamiliarity, problem cues),
+        # and what it reads of a key: heads since text_view "message-v1" read the message.
+        self._judge = (EmbeddingJudge(taxonomy, list(head.classes_), self.threshold,
+                                      getattr(head, "train_priors", None))
+                       if head is not None else None)
+        self._view: Callable[[str], str] = (
+            head_text if getattr(head, "text_view", "key") == "message-v1" else str)
+        self.priors_seen = (PriorTracker(head.classes_, self._judge.shift.to_json()["train"])
+                            if head is not None and self._judge is not None
+                            and self._judge.shift is not None else None)
+        self._routine: dict[tuple[str, str | None, float | None],
+                            tuple[str, float, str, str]] = {}
+        self._unsure_recipes: dict[tuple[str, str, float],
+                                   tuple[str, str, str, float, str, _UnsureJourney]] = {}
 
     # --- public API ----------------------------------------------------------------
     def classify(self, text: str, source: str | None = None) -> Result:
@@ -272,14 +323,37 @@ class Sieve:
         regex_step = Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, regex_ms)
         if decision is not None and decision.accepted:
             return self._cached_result(text, source, key, decision, [regex_step], cache_ms)
-        p = _Pending(index, text, source, key, [regex_step])
+        if decision is not None and self.llm is None:
+            # unsure, and no LLM to ask: the fallback, here and now (a warm cache's second
+            # commonest answer, so its journey too is written only if it is read)
+            return self._unsure_cached(text, source, key, decision, regex_ms, cache_ms)
+        p = _Pending(index, text, source, key,
+                     [Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, regex_ms)])
         if decision is None:
             return ("new", p)
         p.steps.append(self._low_confidence_step(decision, cache_ms))
-        if self.llm is None:  # unsure, and no LLM to ask: the fallback, here and now
-            p.steps.append(Step(StageName.LLM, Status.UNAVAILABLE, self._no_llm_reason))
-            return self._fallback(p)
         return p
+
+    def _unsure_cached(self, text: str, source: str | None, key: str, d: Decision,
+                       regex_ms: float, cache_ms: float) -> Result:
+        """``_fallback`` of a cached unsure decision, with its journey as a recipe: the same
+        answer and the same Steps, made once per template and head answer."""
+        memo = (key, d.label_id, d.confidence)
+        entry = self._unsure_recipes.get(memo)
+        if entry is None:
+            label, conf, why, classifier = self._routine_for(memo, key, d.label_id,
+                                                             d.confidence)
+            recipe = _UnsureJourney(_low_confidence_detail(d.confidence, self.threshold),
+                                    d.label_id, d.confidence,
+                                    f"{self._no_llm_reason} {why}".strip())
+            if len(self._unsure_recipes) >= _ROUTINE_MEMO:
+                self._unsure_recipes.clear()
+            entry = self._unsure_recipes[memo] = (
+                label, self._name(label), PIPELINE_STAGE.get(classifier, "None"), conf,
+                classifier, recipe)
+        label, name, stage, conf, classifier, recipe = entry
+        return Result(text, label, name, stage, conf, classifier, None, regex_ms + cache_ms,
+                      source, key, None, recipe, regex_ms, cache_ms)
 
     # --- stages --------------------------------------------------------------------
     def _from_cache(self, p: _Pending,
@@ -316,14 +390,13 @@ class Sieve:
                     onward.append(p)
             return onward
         keys = list(groups)
-        classes = self.head.classes_
         # Guarded calls of EMBED_CHUNK templates each: the per-call timeout then means the same
         # for a single request and a 10,000-line batch, and a failure costs one chunk only.
         for start in range(0, len(keys), EMBED_CHUNK):
             chunk = keys[start:start + EMBED_CHUNK]
             t0 = time.perf_counter()
             try:
-                probs = self._predict(chunk)
+                probs, familiarity = self._predict(chunk)
             except Exception as exc:  # a failing stage degrades the answer, never the request
                 status = (Status.UNAVAILABLE if isinstance(exc, StageUnavailable)
                           else Status.FAILED)
@@ -335,11 +408,14 @@ class Sieve:
                         onward.append(p)
                 continue
             ms = (time.perf_counter() - t0) * 1000 / len(chunk)
-            for key, row in zip(chunk, probs, strict=True):
-                j = int(row.argmax())
-                label, conf = classes[j], float(row[j])
-                accepted = conf >= self.threshold
+            assert self._judge is not None
+            for key, row, fam in zip(chunk, probs, familiarity, strict=True):
+                if self.priors_seen is not None:
+                    self.priors_seen.add(key, row)
+                verdict = self._judge.judge(row, None if fam is None else float(fam), key)
+                label, conf, accepted = verdict.label, verdict.confidence, verdict.accepted
                 self.cache.put(key, Decision(label, conf, Classifier.BERT, accepted))
+                note = f" {verdict.note}" if verdict.note else ""
                 for p in groups[key]:
                     if accepted:
                         p.steps.append(Step(StageName.BERT, Status.CLASSIFIED,
@@ -351,20 +427,31 @@ class Sieve:
                                                         Classifier.BERT, None, p.steps, p.key)
                     else:
                         p.steps.append(Step(StageName.BERT, Status.LOW_CONFIDENCE,
-                                            f"Confidence was {conf:.2f}, below the "
-                                            f"{self.threshold} threshold.", label, conf, ms))
+                                            _low_confidence_detail(conf, self.threshold, note,
+                                                                   cached=False),
+                                            label, conf, ms))
                         onward.append(p)
         return onward
 
-    def _predict(self, keys: list[str]) -> np.ndarray:
+    def _predict(self, keys: list[str]) -> tuple[np.ndarray, list[float | None]]:
+        """Probabilities per key, and how familiar each key's vector is to the head."""
         assert self.encoder is not None and self.head is not None
         encoder, head = self.encoder, self.head
+        texts = [self._view(k) for k in keys]
+        judge_by_familiarity = self._judge is not None and self._judge.familiar_at > 0
 
-        def run() -> np.ndarray:
-            # the keys too: a head may also read their words (LinearHead.uses_texts)
-            return head.predict_proba(encoder.encode(keys), texts=keys)
+        def run() -> tuple[np.ndarray, list[float | None]]:
+            vectors = encoder.encode(texts)
+            # the texts too: a head may also read their words (LinearHead.uses_texts)
+            probs = head.predict_proba(vectors, texts=texts)
+            # (only when the taxonomy judges by it: a matmul with every prototype per line)
+            familiarity = getattr(head, "familiarity", None) if judge_by_familiarity else None
+            fam = familiarity(vectors) if familiarity is not None else None
+            return probs, ([None] * len(keys) if fam is None else [float(f) for f in fam])
 
-        return self.embed_breaker.call(run) if self.embed_breaker is not None else run()
+        result: tuple[np.ndarray, list[float | None]] = (
+            self.embed_breaker.call(run) if self.embed_breaker is not None else run())
+        return result
 
     def _llm_stage(self, pending: list[_Pending], results: list[Result | None]) -> None:
         """Ask the LLM once per template (shared with concurrent callers); else fallback."""
@@ -481,8 +568,44 @@ class Sieve:
                             d.stage, steps, key)
 
     def _fallback(self, p: _Pending) -> Result:
-        return self._result(p.text, p.source, self.taxonomy.fallback, 0.0, Classifier.NONE,
-                            None, p.steps, p.key)
+        """Nobody was sure and no LLM answered: the head's own label when it is a fair guess
+        (``EmbeddingJudge.best_guess``: sure enough for ``routing.no_llm_threshold``); else
+        the routine default if the line shows no problem cue, else the fallback
+        (``verdict.routine_answer``). The last step of the journey says which."""
+        head = next((st for st in reversed(p.steps) if st.stage == StageName.BERT
+                     and st.status == Status.LOW_CONFIDENCE), None)
+        # Memoised per template and what the head said of it (an encoder that failed for a
+        # template once may answer it later).
+        memo = (p.key, head.label_id, head.confidence) if head is not None else (p.key, None, None)
+        label, conf, why, classifier = self._routine_for(memo, p.key, *memo[1:])
+        if why and p.steps:
+            last = p.steps[-1]
+            p.steps[-1] = Step(last.stage, last.status, f"{last.details} {why}".strip(),
+                               last.label_id, last.confidence, last.duration_ms)
+        return self._result(p.text, p.source, label, conf, classifier, None, p.steps, p.key)
+
+    def _routine_for(self, memo: tuple[str, str | None, float | None], key: str,
+                     head_label: str | None, head_conf: float | None
+                     ) -> tuple[str, float, str, str]:
+        """The fallback's (label, confidence, why, classifier), remembered per ``memo``."""
+        answer = self._routine.get(memo)
+        if answer is None:
+            answer = self._unsure_answer(key, head_label, head_conf)
+            if len(self._routine) >= _ROUTINE_MEMO:
+                self._routine.clear()
+            self._routine[memo] = answer
+        return answer
+
+    def _unsure_answer(self, key: str, head_label: str | None,
+                       head_conf: float | None) -> tuple[str, float, str, str]:
+        judge = self._judge
+        if (judge is not None and head_label is not None and head_conf is not None
+                and judge.best_guess(head_label, head_conf, key)):
+            return (head_label, head_conf,
+                    f"No LLM answer: kept the BERT Model's {head_label} at "
+                    f"{head_conf:.2f} (no-LLM threshold {judge.guess_at}).",
+                    Classifier.BERT)
+        return (*routine_answer(self.taxonomy, key), Classifier.NONE)
 
     def _name(self, label_id: str) -> str:
         return self._names.get(label_id, label_id)
@@ -490,6 +613,7 @@ class Sieve:
     # --- observability -------------------------------------------------------------
     def health(self) -> dict[str, Any]:
         """Component status, for /health and the CLI."""
+        problems = self.problems()
         llm_health: dict[str, Any] = {"configured": self.llm is not None}
         if self.llm is not None:
             h = getattr(self.llm, "health", None)
@@ -522,8 +646,64 @@ class Sieve:
             "cache": {**self.cache.stats(), **self._backend_health()},
             "breakers": breakers,
             "decisions": dict(self.counts),
-            "can_classify": True,
+            "judgement": self._judgement_health(),
+            "status": "degraded" if problems else "healthy",
+            "degraded": [p.to_json() for p in problems],
+            "can_classify": self.can_classify(problems),
         }
+
+    # --- degradation ---------------------------------------------------------------------
+    def check_llm(self) -> StageProblem | None:
+        """Ask the configured LLM server whether it answers (one quick request); remember and
+        return the problem when it does not. The faces call this once at start."""
+        probe = getattr(self.llm, "probe", None)
+        if not callable(probe):
+            return None
+        reason = probe()
+        self._llm_problem = (None if reason is None else StageProblem(
+            "llm", reason, "check LLM_BASE_URL / GROQ_API_KEY and that the server is up, or "
+            "pass --no-llm (LOGSIEVE_LLM_ENABLED=false)"))
+        return self._llm_problem
+
+    def problems(self) -> list[StageProblem]:
+        """Stages meant to run that cannot (``degradation``): the encoder or head that did not
+        load, an LLM that did not answer the start-up probe or whose breaker is open now."""
+        found = list(self._problems)
+        if self._llm_problem is not None:
+            found.append(self._llm_problem)
+        else:
+            state = getattr(getattr(getattr(self.llm, "breaker", None), "state", None),
+                            "value", None)
+            if state == "open":
+                found.append(StageProblem("llm", "the LLM breaker is open (recent calls "
+                                          "failed); answers go without it until it closes"))
+        return found
+
+    def can_classify(self, problems: Sequence[StageProblem] | None = None) -> bool:
+        """Whether a line the rules miss can get a real answer: the embedding stage is loaded
+        or an LLM is configured and not known to be down. A sieve with every model stage
+        switched off on purpose (rules only) is not degraded, so it can classify as asked."""
+        problems = self.problems() if problems is None else problems
+        if self.encoder is not None and self.head is not None:
+            return True
+        llm_down = any(p.stage == "llm" for p in problems)
+        return (self.llm is not None and not llm_down) or not problems
+
+    def _judgement_health(self) -> dict[str, Any]:
+        """How the embedding stage turns probabilities into answers, and the label priors:
+        assumed (taxonomy), trained under (head), estimated from this traffic (EM)."""
+        judge = self._judge
+        priors: dict[str, Any] | None = None
+        if judge is not None and judge.shift is not None:
+            priors = {**judge.shift.to_json(),
+                      "estimated": (self.priors_seen.estimate()
+                                    if self.priors_seen is not None else None)}
+        return {"routine_default": self.taxonomy.routine_default,
+                "familiar_similarity": judge.familiar_at if judge is not None else None,
+                "prior_strength": (judge.shift.strength
+                                   if judge is not None and judge.shift is not None else None),
+                "text_view": getattr(self.head, "text_view", None),
+                "priors": priors}
 
     def _backend_health(self) -> dict[str, Any]:
         """The shared store's reachability (one quick ping), for /health."""

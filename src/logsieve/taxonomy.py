@@ -37,6 +37,10 @@ from .errors import TaxonomyError
 BUILTIN = ("standard", "openstack")
 DEFAULT_RULE_CONFIDENCE = 0.95
 DEFAULT_THRESHOLD = 0.7
+#: Off unless a taxonomy sets it: the similarity that means "familiar" depends on the head.
+DEFAULT_FAMILIAR_SIMILARITY = 0.0
+#: How far the head's probabilities move towards the label priors (1: all the way, Bayes).
+DEFAULT_PRIOR_STRENGTH = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,12 @@ class Label:
     id: str
     name: str
     description: str
+    #: How common the label is in real traffic (a share; the taxonomy's ``prior``). The head
+    #: was trained on its corpus's mix; its probabilities are moved to these (logsieve.priors).
+    prior: float | None = None
+    #: Whether the label names something that went wrong: the head may answer it without a
+    #: problem cue in the line (an error level, failure wording) only when it is sure.
+    problem: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +74,18 @@ class Rule:
 class Routing:
     embedding_threshold: float = DEFAULT_THRESHOLD
     llm_sources: frozenset[str] = frozenset()
+    #: Cosine similarity to the nearest training template below which a line is unfamiliar
+    #: to the head (its confidence is then lowered and it is not accepted); 0 turns it off.
+    familiar_similarity: float = DEFAULT_FAMILIAR_SIMILARITY
+    #: The exponent on the prior ratio (0: priors ignored; 1: Bayes' rule in full). Below 1
+    #: the shift is tempered: the priors are estimates for logs at large, not for this
+    #: deployment's, and in full they overrule a head that is right about a rare label.
+    prior_strength: float = DEFAULT_PRIOR_STRENGTH
+    #: When no LLM answers (none configured, or it failed), a head's label at this confidence
+    #: or more is kept although below ``embedding_threshold``: that threshold decides what is
+    #: worth an LLM call, and without one the head's best guess beats the fallback. None: the
+    #: embedding threshold (no guesses).
+    no_llm_threshold: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +97,9 @@ class Taxonomy:
     routing: Routing = field(default_factory=Routing)
     description: str = ""
     path: str = ""
+    #: The label of a line the classifier is unsure of that shows no problem cue, when no LLM
+    #: decides it (``INFO`` for ``standard``); None: such lines get the fallback.
+    routine_default: str | None = None
     _by_id: dict[str, Label] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -107,11 +132,37 @@ class Taxonomy:
         doc = {
             "labels": [[lb.id, lb.name, lb.description] for lb in self.labels],
             "fallback": self.fallback,
+            # (only when set, so a taxonomy without them keeps its hash and its caches)
+            **({"priors": {lb.id: lb.prior for lb in self.labels},
+                "problems": [lb.id for lb in self.labels if lb.problem],
+                "routine_default": self.routine_default,
+                "familiar_similarity": self.routing.familiar_similarity,
+                "prior_strength": self.routing.prior_strength,
+                **({"no_llm_threshold": self.routing.no_llm_threshold}
+                   if self.routing.no_llm_threshold is not None else {})}
+               if self.routine_default or any(lb.prior for lb in self.labels) else {}),
             "rules": [[r.pattern, r.label, r.confidence, r.ignore_case,
                        sorted(r.sources) if r.sources else None] for r in self.rules],
         }
         raw = json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(raw).hexdigest()[:16]
+
+    @property
+    def priors(self) -> dict[str, float] | None:
+        """The label shares of real traffic, normalized over the classifiable labels; None
+        unless the file gives a ``prior`` for every one of them."""
+        values = {lb.id: lb.prior for lb in self.classifiable}
+        if not values or any(v is None for v in values.values()):
+            return None
+        fallback_prior = self.label(self.fallback).prior
+        if fallback_prior is not None:  # for heads trained with a fallback class
+            values[self.fallback] = fallback_prior
+        total = sum(v for v in values.values() if v is not None)
+        return {k: float(v) / total for k, v in values.items() if v is not None}
+
+    @property
+    def problem_labels(self) -> frozenset[str]:
+        return frozenset(lb.id for lb in self.labels if lb.problem)
 
     @property
     def labels_hash(self) -> str:
@@ -173,7 +224,15 @@ def parse_taxonomy(doc: Any, origin: str = "<taxonomy>") -> Taxonomy:
             raise fail(f"label {i} ({lid}): duplicate name {name!r}")
         seen_ids.add(lid)
         seen_names.add(name.casefold())
-        labels.append(Label(lid, name, " ".join(str(item.get("description") or "").split())))
+        prior = item.get("prior")
+        if prior is not None and (isinstance(prior, bool) or not isinstance(prior, int | float)
+                                  or not 0.0 < float(prior) <= 1.0):
+            raise fail(f"label {i} ({lid}): prior must be a share in (0, 1], got {prior!r}")
+        problem = item.get("problem", False)
+        if not isinstance(problem, bool):
+            raise fail(f"label {i} ({lid}): problem must be true or false, got {problem!r}")
+        labels.append(Label(lid, name, " ".join(str(item.get("description") or "").split()),
+                            None if prior is None else float(prior), problem))
 
     fallback = doc.get("fallback", "UNCLASSIFIED")
     if fallback not in seen_ids:
@@ -189,6 +248,28 @@ def parse_taxonomy(doc: Any, origin: str = "<taxonomy>") -> Taxonomy:
     threshold = routing_doc.get("embedding_threshold", DEFAULT_THRESHOLD)
     if not isinstance(threshold, int | float) or not 0.0 <= float(threshold) <= 1.0:
         raise fail(f"routing.embedding_threshold must be a number in [0, 1], got {threshold!r}")
+    familiar = routing_doc.get("familiar_similarity", DEFAULT_FAMILIAR_SIMILARITY)
+    if isinstance(familiar, bool) or not isinstance(familiar, int | float) \
+            or not 0.0 <= float(familiar) <= 1.0:
+        raise fail("routing.familiar_similarity must be a number in [0, 1], got "
+                   f"{familiar!r}")
+    strength = routing_doc.get("prior_strength", DEFAULT_PRIOR_STRENGTH)
+    if isinstance(strength, bool) or not isinstance(strength, int | float) \
+            or not 0.0 <= float(strength) <= 1.0:
+        raise fail(f"routing.prior_strength must be a number in [0, 1], got {strength!r}")
+    no_llm = routing_doc.get("no_llm_threshold")
+    if no_llm is not None and (isinstance(no_llm, bool) or not isinstance(no_llm, int | float)
+                               or not 0.0 <= float(no_llm) <= float(threshold)):
+        raise fail("routing.no_llm_threshold must be a number in [0, embedding_threshold], "
+                   f"got {no_llm!r}")
+    routine_default = doc.get("routine_default")
+    if routine_default is not None:
+        try:
+            routine_default = _resolve_in(labels, str(routine_default)).id
+        except KeyError:
+            raise fail(f"routine_default: unknown label {routine_default!r}") from None
+        if routine_default == fallback:
+            raise fail("routine_default cannot be the fallback label (leave it out instead)")
     llm_sources = routing_doc.get("llm_sources") or []
     if not isinstance(llm_sources, list) or not all(isinstance(s, str) for s in llm_sources):
         raise fail("routing.llm_sources must be a list of source names")
@@ -231,9 +312,11 @@ def parse_taxonomy(doc: Any, origin: str = "<taxonomy>") -> Taxonomy:
         labels=tuple(labels),
         fallback=fallback,
         rules=tuple(rules),
-        routing=Routing(float(threshold), frozenset(llm_sources)),
+        routing=Routing(float(threshold), frozenset(llm_sources), float(familiar),
+                        float(strength), None if no_llm is None else float(no_llm)),
         description=str(doc.get("description") or ""),
         path=origin,
+        routine_default=routine_default,
     )
 
 

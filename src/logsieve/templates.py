@@ -23,7 +23,9 @@ language model can read:
              also who logged the line: the program of a syslog header (``sshd[12]:`` ->
              ``<ID>[<NUM>]:``), a thread in brackets after a level (``INFO [main]`` ->
              ``INFO [<ID>]``), a Windows program (``chrome.exe *64``), and a reverse-DNS app
-             id (``com.apple.CacheDelete.daily``, ``com.tencent.mm/.ui.LauncherUI``)
+             id (``com.apple.CacheDelete.daily``, ``com.tencent.mm/.ui.LauncherUI``); a package
+             with its architecture (``libc6:amd64``, ``liberror-perl:all``) and a package
+             version with a revision or suffix, whole (``2.36-9+deb12u4``, ``1:2.1-1~bpo12``)
     <STR>    a quoted value of a key (``tag="View Lock"`` -> ``tag=<STR>``)
     <USER>   the user name in ``for user X`` / ``invalid user X`` / ``password for X``
              (sshd's ``Failed password for X from``; also publickey, none)
@@ -207,6 +209,17 @@ _SIZE_RESTATED = re.compile(r"(?<=<NUM> bytes) \(<NUM> ?[KMGTP]i?B\)")
 # Hex digits without a decimal digit ("ffffffff") are a hex value only when long.
 _LETTER_HEX = re.compile(r"(?<![A-Za-z0-9])[a-fA-F]{8,}+(?![A-Za-z0-9])")
 _DIGIT = re.compile(r"[0-9]")
+#: A package with its architecture (``libc6:amd64``, ``liberror-perl:all``): dpkg, apt, rpm.
+_PACKAGE_ARCH = re.compile(
+    r"[a-z0-9][a-z0-9+.-]{0,100}+:(?:all|any|amd64|arm64|armhf|armel|i386|i686|ppc64el|"
+    r"s390x|mips64el|riscv64|x86_64|aarch64|noarch)")
+#: A package version with a revision or a distribution suffix (``2.36-9+deb12u4``,
+#: ``1:2.1.2-1~bpo12+1``, ``20230311.1-2``, ``1.2.3-4ubuntu1``): one token, one placeholder,
+#: however many parts it has. A plain ``1.2.3`` stays a number; a date never gets here whole
+#: (``2023-01-02`` has no dotted part before its dash).
+_VERSION = re.compile(
+    r"(?:[0-9]{1,5}+:)?+[0-9]++(?:\.[0-9A-Za-z]++)++(?:[-+~][0-9A-Za-z.]++)++"
+    r"|(?:[0-9]{1,5}+:)?+[0-9]++(?:\.[0-9A-Za-z]++)*+[+~][0-9A-Za-z.+~-]++")
 # A token's shape for the memo (see TemplateMasker.key): digits 2-9 written as 1.
 _SHAPE: Final = str.maketrans("23456789", "11111111")
 _SHAPE_BYTES: Final = bytes.maketrans(b"23456789", b"11111111")
@@ -216,6 +229,9 @@ _INNER_ZERO = re.compile(r"(?<=[0-9])0")
 _BUNDLE = re.compile(
     r"(?<![\w.$/-])com(?:\.[A-Za-z_][\w-]{0,63}+){2,8}+(?:/[\w.$]{1,200}+)?+(?![\w-])"
 )
+
+
+_CORE_FILE: Final = re.compile(r"core\.(?:[A-Za-z_][\w-]{0,40}\.)?[0-9]{1,10}")
 
 
 def _first_group(match: re.Match[str]) -> str:
@@ -237,10 +253,18 @@ def _mask_token(token: str) -> str:
     if "-" in token:
         token = _UUID.sub("<UUID>", token)
     if "." in token:
+        # a core file (core.1234, core.java.1234): the word says a process crashed, so it is
+        # kept and only the pid masked
+        if token.startswith("core.") and _CORE_FILE.fullmatch(token.rstrip(",.;:)")):
+            return _CORE_FILE.sub("core.<NUM>", token, count=1)
         if token.endswith((".exe", ".EXE", ".Exe")) and _EXE.fullmatch(token):
             return _PROGRAM
         if "com." in token:
             token = _BUNDLE.sub("<ID>", token)
+    if ":" in token or "-" in token or "+" in token or "~" in token:
+        core = token.strip("()[],;")  # apt prints "Setting up vim (2:9.0.1378-2) ..."
+        if _PACKAGE_ARCH.fullmatch(core) or _VERSION.fullmatch(core):
+            return token.replace(core, "<ID>", 1)
     if _DIGIT.search(token) is None and "." not in token and ":" not in token:
         return _LETTER_HEX.sub("<HEX>", token) if len(token) >= 8 else token
     return _MASTER.sub(_placeholder, token)

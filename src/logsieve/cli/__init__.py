@@ -9,9 +9,16 @@
 
 from __future__ import annotations
 
-import importlib
+from typing import Annotated
 
 import typer
+
+from .classify import classify
+from .evaluate import evaluate
+from .generate import generate
+from .patterns import patterns
+from .serve import serve
+from .train import train
 
 app = typer.Typer(
     name="logsieve",
@@ -22,29 +29,29 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from logsieve import __version__
+
+        typer.echo(f"logsieve {__version__}")
+        raise typer.Exit()
+
 
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print the version and exit.")] = False,
+) -> None:
     """Classify log lines: rules, then a sentence-embedding head, then an LLM."""
 
 
-# (command name, module under logsieve.cli, function in it)
-COMMANDS = (
-    ("classify", "classify", "classify"),
-    ("serve", "serve", "serve"),
-    ("generate", "generate", "generate"),
-    ("train", "train", "train"),
-    ("evaluate", "evaluate", "evaluate"),
-)
-
-for _name, _module, _func in COMMANDS:
-    try:
-        _mod = importlib.import_module(f"{__name__}.{_module}")
-    except ModuleNotFoundError as _exc:  # a command whose module is not written yet
-        if _exc.name != f"{__name__}.{_module}":
-            raise
-        continue
-    app.command(_name)(getattr(_mod, _func))
+app.command("classify")(classify)
+app.command("serve")(serve)
+app.command("generate")(generate)
+app.command("train")(train)
+app.command("evaluate")(evaluate)
+app.command("patterns")(patterns)
 
 
 def main() -> None:

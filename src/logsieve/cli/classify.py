@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import queue
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -15,11 +17,19 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from ..build import build_sieve
+from ..degradation import StageProblem
 from ..errors import LogsieveError
-from ..inputs import Record, read_records
+from ..inputs import Record, open_records
 from ..result import Result
 from ..settings import Settings
-from .options import sieve_overrides
+from .options import (
+    InputFormat,
+    InputFormatOption,
+    TextColumnOption,
+    announce_degradation,
+    report_input_problem,
+    sieve_overrides,
+)
 
 CSV_COLUMNS = ("line", "source", "log_message", "label_id", "label", "final_confidence",
                "pipeline_stage", "classifier", "decided_by", "template", "processing_time_ms",
@@ -36,31 +46,23 @@ class Engine(StrEnum):
     ray = "ray"
 
 
-class InputFormat(StrEnum):
-    auto = "auto"
-    text = "text"
-    csv = "csv"
-    jsonl = "jsonl"
-
-
 def classify(
     inputs: Annotated[list[str] | None, typer.Argument(
         help="Files to classify; '-' or nothing reads standard input.")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here, not stdout.")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
     = OutputFormat.jsonl,
-    input_format: Annotated[InputFormat, typer.Option(
-        "--input-format", help="Input format (auto: by extension, else by the first line).")]
-    = InputFormat.auto,
+    input_format: InputFormatOption = InputFormat.auto,
     taxonomy: Annotated[str | None, typer.Option(
-        "--taxonomy", "-t", help="Built-in taxonomy name or a YAML path.")] = None,
+        "--taxonomy", "-t", help="Built-in taxonomy name or a YAML path (default: the "
+        "--model directory's own, else standard).")] = None,
     model: Annotated[Path | None, typer.Option(
         "--model", help="Directory of a trained head (default: the shipped one).")] = None,
     cache: Annotated[Path | None, typer.Option(
         "--cache", help="Template cache file: loaded at start, saved at the end.")] = None,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Never call an LLM.")] = False,
     batch_size: Annotated[int, typer.Option(min=1, help="Lines per sieve batch.")] = 512,
-    text_col: Annotated[str, typer.Option(help="CSV/JSONL text column.")] = "log_message",
+    text_col: TextColumnOption = "log_message",
     source_col: Annotated[str, typer.Option(help="CSV/JSONL source column.")] = "source",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")]
     = False,
@@ -74,6 +76,15 @@ def classify(
     llm_budget: Annotated[int | None, typer.Option(
         help="With --engine ray: total LLM calls allowed across workers (default: no LLM).")]
     = None,
+    follow: Annotated[bool, typer.Option(
+        "--follow", "-F", help="Follow the one file given, like `tail -F`: read it, then "
+        "classify lines as they are appended, across rotation, until interrupted.")] = False,
+    flush_ms: Annotated[float, typer.Option(
+        min=0, help="Standard input: the longest a line waits for its batch before it is "
+        "classified and written (a `tail -f` pipe gets answers as lines arrive).")] = 200.0,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit 3 before classifying when a stage cannot run (no encoder, "
+        "no head, LLM configured but unreachable) instead of warning and going on.")] = False,
 ) -> None:
     """Classify log lines (text, CSV with source,log_message, or JSONL) into JSONL or CSV."""
     overrides = sieve_overrides(taxonomy, model, no_llm)
@@ -86,6 +97,10 @@ def classify(
         _classify_on_ray(inputs, out, overrides, workers, batch_size, llm_budget, text_col,
                          source_col, quiet)
         return
+    if follow and (not inputs or len(inputs) != 1 or inputs[0] == "-"):
+        typer.echo("logsieve: --follow follows one file: logsieve classify --follow FILE",
+                   err=True)
+        raise typer.Exit(2)
     err = sys.stderr
     try:
         settings = Settings(**overrides)
@@ -93,6 +108,7 @@ def classify(
     except LogsieveError as exc:
         typer.echo(f"logsieve: {exc}", err=True)
         raise typer.Exit(2) from exc
+    missing_stages = announce_degradation(sieve, strict=strict)
     if sieve.cache.rejected:  # bad entries of the cache file: dropped, and said
         typer.echo(f"logsieve: warning: {settings.cache_path}: {sieve.cache.rejected} bad "
                    f"cache entries dropped, not used (e.g. {sieve.cache.rejections()[0]})",
@@ -106,8 +122,12 @@ def classify(
     try:
         for name in inputs or ["-"]:
             try:
-                records = _open_records(name, input_format.value, text_col, source_col)
-                for chunk in _chunks(records, batch_size):
+                records = open_records(name, input_format.value, text_col, source_col,
+                                       follow=follow)
+                streaming = name == "-" or follow
+                chunks = (_timed_chunks(records, batch_size, flush_ms / 1000) if streaming
+                          else _chunks(records, batch_size))
+                for chunk in chunks:
                     for rec in chunk:
                         if rec.error:
                             problems += 1
@@ -121,13 +141,16 @@ def classify(
                     for rec, res in zip(chunk, results, strict=True):
                         writer.write(rec, res)
                         summary.add(res)
+                    if streaming:
+                        writer.flush()
                     progress(summary.lines)
-            except LogsieveError as exc:
+            except KeyboardInterrupt:
+                if not follow:
+                    raise
+                break  # the way a followed file ends: summary, exit status as usual
+            except (LogsieveError, OSError) as exc:
                 problems += 1
-                typer.echo(f"logsieve: {name}: {exc}", err=True)
-            except OSError as exc:
-                problems += 1
-                typer.echo(f"logsieve: {name}: {exc.strerror or exc}", err=True)
+                report_input_problem(name, exc)
     finally:
         progress(None)
         writer.close()
@@ -139,7 +162,7 @@ def classify(
             typer.echo("logsieve: no log lines to classify (empty input)", err=True)
         raise typer.Exit(1)
     if not quiet:
-        summary.print(err, sieve.cache.stats())
+        summary.print(err, sieve.cache.stats(), missing_stages)
     if problems:
         raise typer.Exit(1)
 
@@ -170,12 +193,44 @@ def _classify_on_ray(inputs: list[str] | None, out: Path | None, overrides: dict
         raise typer.Exit(1)
 
 
-def _open_records(name: str, fmt: str, text_col: str, source_col: str) -> Iterator[Record]:
-    if name == "-":
-        yield from read_records(sys.stdin.buffer, fmt, None, text_col, source_col)
-        return
-    with open(name, "rb") as f:
-        yield from read_records(f, fmt, name, text_col, source_col)
+def _timed_chunks(records: Iterator[Record], size: int,
+                  wait_s: float) -> Iterator[list[Record]]:
+    """Chunks of at most ``size`` records, each yielded at most ``wait_s`` after its first
+    record arrived: for a stream (a pipe held open by ``tail -f``) lines are answered as they
+    come, not when 512 have gathered or the pipe closes. A reader thread blocks on the input;
+    its bounded queue keeps memory constant and order is kept (one reader, one consumer)."""
+    inbox: queue.Queue[Any] = queue.Queue(maxsize=4 * size)
+    end = object()
+
+    def read() -> None:
+        try:
+            for rec in records:
+                inbox.put(rec)
+        except BaseException as exc:  # handed to the consumer, raised there
+            inbox.put(exc)
+        inbox.put(end)
+
+    threading.Thread(target=read, name="logsieve-stdin", daemon=True).start()
+    while True:
+        item = inbox.get()
+        chunk: list[Record] = []
+        deadline = time.monotonic() + wait_s
+        while item is not end and not isinstance(item, BaseException):
+            chunk.append(item)
+            if len(chunk) >= size:
+                break
+            left = deadline - time.monotonic()
+            try:
+                item = inbox.get(timeout=left) if left > 0 else inbox.get_nowait()
+            except queue.Empty:
+                break
+        else:
+            if chunk:
+                yield chunk
+            if isinstance(item, BaseException):
+                raise item
+            return
+        yield chunk
 
 
 def _chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
@@ -209,6 +264,9 @@ class _Writer:
                 d["error"] = rec.error
             self.sink.write(json.dumps(d, ensure_ascii=False) + "\n")
 
+    def flush(self) -> None:
+        self.sink.flush()
+
     def close(self) -> None:
         self.sink.flush()
 
@@ -219,13 +277,17 @@ class _Summary:
         self.lines = 0
         self.labels: Counter[str] = Counter()
         self.stages: Counter[str] = Counter()
+        self.templates: set[int] = set()
 
     def add(self, res: Result) -> None:
         self.lines += 1
         self.labels[res.label_id] += 1
         self.stages[res.classifier] += 1
+        if res.classifier != "regex":
+            self.templates.add(hash(res.template))  # (a hash, not the text: memory stays low)
 
-    def print(self, err: TextIO, cache_stats: dict[str, Any]) -> None:
+    def print(self, err: TextIO, cache_stats: dict[str, Any],
+              problems: list[StageProblem]) -> None:
         dt = time.perf_counter() - self.t0
         n = self.lines
         print(f"\n{n:,} lines in {dt:.2f} s ({n / dt if dt else 0:,.0f} lines/s)", file=err)
@@ -235,8 +297,17 @@ class _Summary:
         print("decided by:", file=err)
         for stage, c in self.stages.most_common():
             print(f"  {stage:<32} {c:>10,}  {c / n:6.1%}", file=err)
-        print(f"template cache: {cache_stats['size']:,} templates, hit rate "
-              f"{cache_stats['hit_rate']:.1%}", file=err)
+        # Repeats inside a batch share one decision without a cache hit, so the cache's hit
+        # rate undersells reuse: say how many distinct templates the lines past the rules had.
+        past_rules = n - self.stages.get("regex", 0)
+        new = len(self.templates)
+        reused = past_rules - new
+        print(f"templates: {past_rules:,} lines past the rules, {new:,} distinct, "
+              f"{reused:,} lines ({reused / past_rules if past_rules else 0:.1%}) answered "
+              f"from a template already decided; the cache holds {cache_stats['size']:,}",
+              file=err)
+        for problem in problems:
+            print(f"degraded: {problem.message()}", file=err)
 
 
 def _progress(quiet: bool) -> Any:

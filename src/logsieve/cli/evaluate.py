@@ -14,13 +14,14 @@ from ..errors import LogsieveError
 from ..evaluate import evaluate_sieve, format_report
 from ..settings import Settings
 from ..train import read_labelled
-from .options import sieve_overrides
+from .options import announce_degradation, sieve_overrides
 
 
 def evaluate(
     data: Annotated[Path, typer.Option("--data", help="Labelled CSV (with header) or JSONL.")],
     taxonomy: Annotated[str | None, typer.Option(
-        "--taxonomy", "-t", help="Built-in taxonomy name or a YAML path.")] = None,
+        "--taxonomy", "-t", help="Built-in taxonomy name or a YAML path (default: the "
+        "--model directory's own, else standard).")] = None,
     model: Annotated[Path | None, typer.Option(
         "--model", help="Directory of a trained head (default: the shipped one).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
@@ -30,14 +31,19 @@ def evaluate(
     label_col: Annotated[str, typer.Option(help="Column with the true label.")]
     = "target_label",
     source_col: Annotated[str, typer.Option(help="Column with the source.")] = "source",
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit 3 when a stage cannot run instead of warning.")] = False,
 ) -> None:
     """Measure the sieve on labelled data: logsieve evaluate --data labelled.csv [--json]."""
     overrides = sieve_overrides(taxonomy, model, no_llm)
     try:
         rows = read_labelled(data, text_col, label_col, source_col)
         sieve = build_sieve(Settings(**overrides))
+        problems = announce_degradation(sieve, strict=strict)
         try:
             report = evaluate_sieve(sieve, rows)
+            # (the figures of a degraded sieve are not the model's: say so beside them)
+            report["degraded"] = [p.to_json() for p in problems]
         finally:
             sieve.close()
     except LogsieveError as exc:
@@ -48,3 +54,5 @@ def evaluate(
         sys.stdout.write("\n")
     else:
         typer.echo(format_report(report))
+        for problem in problems:
+            typer.echo(f"degraded: {problem.message()}")

@@ -49,11 +49,10 @@ def generate(
 ) -> None:
     """Generate a labelled synthetic log corpus (columns log_message, target_label, source).
 
-    Example: ``logsieve generate --taxonomy openstack --count 20000 --seed 7 --out os.csv``
+    Example: logsieve generate --taxonomy openstack --count 20000 --seed 7 --out os.csv
 
-    With ``--prompt``, print ``--count`` lines about the situation instead, one per line, and
-    say on stderr how they were made:
-    ``logsieve generate --prompt "A network service timed out during VM creation"``
+    With --prompt, print --count lines about the situation instead, one per line, and say on
+    stderr how they were made: logsieve generate --prompt "A network service timed out"
     """
     if prompt is not None:
         _generate_from_prompt(prompt, 1 if count is None else count, taxonomy, seed, out)

@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ..errors import LogsieveError
+
+if TYPE_CHECKING:
+    from ..degradation import StageProblem
+    from ..sieve import Sieve
+
+
+class InputFormat(StrEnum):
+    auto = "auto"
+    text = "text"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+#: The input flags of every command that reads log files (classify, patterns).
+InputFormatOption = Annotated[InputFormat, typer.Option(
+    "--input-format", help="Input format (auto: by extension, else by the first line).")]
+TextColumnOption = Annotated[str, typer.Option(help="CSV/JSONL text column.")]
 
 
 def sieve_overrides(taxonomy: str | None, model: Path | None, no_llm: bool) -> dict[str, Any]:
@@ -16,3 +38,29 @@ def sieve_overrides(taxonomy: str | None, model: Path | None, no_llm: bool) -> d
     if no_llm:
         overrides["llm_enabled"] = False
     return overrides
+
+
+#: Exit status of a run refused by --strict because a stage cannot run.
+EXIT_DEGRADED = 3
+
+
+def announce_degradation(sieve: Sieve, *, strict: bool) -> list[StageProblem]:
+    """Warn once on stderr for each stage meant to run that cannot (probing a configured LLM
+    first); with ``strict``, refuse to run degraded (exit 3). Returns the problems, for the
+    summary to repeat."""
+    sieve.check_llm()
+    problems = sieve.problems()
+    for problem in problems:
+        typer.echo(f"logsieve: warning: {problem.message()}", err=True)
+    if problems and strict:
+        typer.echo("logsieve: --strict: not running with a stage missing", err=True)
+        sieve.close()
+        raise typer.Exit(EXIT_DEGRADED)
+    return problems
+
+
+def report_input_problem(name: str, exc: LogsieveError | OSError) -> None:
+    """One input that could not be read (bad file, bad record): said on stderr, naming the
+    input; the command goes on with the next one and counts it for its exit status."""
+    detail = exc.strerror or exc if isinstance(exc, OSError) else exc
+    typer.echo(f"logsieve: {name}: {detail}", err=True)

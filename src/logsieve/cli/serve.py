@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -34,8 +35,11 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default from settings: 8000).")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes; each loads the model "
                                                      "(about 150 MB each).")] = 1,
-    taxonomy: Annotated[str | None, typer.Option(help="Built-in taxonomy name or YAML path.")]
+    taxonomy: Annotated[str | None, typer.Option(
+        help="Built-in taxonomy name or YAML path (default: the model directory's own).")]
     = None,
+    model: Annotated[Path | None, typer.Option(
+        "--model", help="Directory of a trained head (default: the shipped one).")] = None,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")]
     = False,
     access_log: Annotated[bool, typer.Option(help="Log every request (uvicorn's access log); "
@@ -51,9 +55,11 @@ def serve(
 
     from logsieve.settings import Settings
 
+    # Workers are fresh processes that read their settings from the environment.
     if taxonomy is not None:
-        # Workers are fresh processes that read their settings from the environment.
         os.environ["LOGSIEVE_TAXONOMY"] = taxonomy
+    if model is not None:
+        os.environ["LOGSIEVE_MODEL_DIR"] = str(model.resolve())
     settings = Settings()
     if (workers > 1 or reload) and not os.environ.get(MULTIPROC_ENV):
         # Must be set before any worker imports prometheus_client, so do it here.

@@ -46,15 +46,22 @@ def train(
         help="Embedding cache directory (default ~/.cache/logsieve/embeddings).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")]
     = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the head already in --out.")] = False,
 ) -> None:
     """Train an embedding head: logsieve train --data labelled.csv --out my-head.
 
-    Then classify with it: logsieve classify --model my-head --taxonomy my-head/taxonomy.yaml
+    Then classify with it (the directory carries its taxonomy): logsieve classify --model
+    my-head FILE
     """
     def say(msg: str) -> None:
         if not json_out:
             typer.echo(msg, err=True)
 
+    if (out / "head.json").exists() and not force:
+        typer.echo(f"logsieve: {out} already holds a trained head (head.json); pass --force "
+                   "to replace it, or choose another --out", err=True)
+        raise typer.Exit(2)
     try:
         rows = read_labelled(data, text_col, label_col, source_col)
         say(f"{len(rows):,} labelled lines from {data}")
@@ -84,8 +91,7 @@ def train(
                f"(temperature {m['temperature']})")
     for label, s in m["per_label"].items():
         typer.echo(f"  {label:<32} f1 {s['f1']:.3f}  support {s['support']}")
-    typer.echo(f"saved to {out}/ (head.npz, head.json"
-               + (", taxonomy.yaml)" if trained.taxonomy_doc is not None else ")"))
-    if trained.taxonomy_doc is not None:
-        typer.echo(f"classify with: logsieve classify --taxonomy {out}/taxonomy.yaml "
-                   f"--model {out} FILE")
+    files = "head.npz, head.json" + (", taxonomy.yaml" if (out / "taxonomy.yaml").is_file()
+                                     else "")
+    typer.echo(f"saved to {out}/ ({files})")
+    typer.echo(f"classify with: logsieve classify --model {out} FILE")

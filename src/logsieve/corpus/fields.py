@@ -98,6 +98,51 @@ _FLAVORS = (
     "m1.tiny", "m1.small", "m1.medium", "m1.large", "m1.xlarge", "c1.medium", "ds2G", "r1.large",
 )
 _IMAGE_FMT = ("qcow2", "raw", "vmdk")
+# Package names as distributions spell them; some hold words a classifier must not read as
+# the line's meaning ("error", "deprecated", "backup", "auth", "fail").
+_DEB_PACKAGES = (
+    "libc6", "libssl3", "openssl", "nginx-common", "python3-yaml", "libplexus-cipher-java",
+    "liberror-perl", "libexception-class-perl", "python3-deprecated", "backup-manager",
+    "libauthen-sasl-perl", "libpam-modules", "tzdata", "ca-certificates", "git-man", "curl",
+    "libcurl4", "openssh-server", "systemd-timesyncd", "linux-image-5.15.0-91-generic",
+    "libfailsafe-java", "libtry-tiny-perl", "node-depd", "libdbd-mysql-perl", "postgresql-14",
+    "docker-ce", "containerd.io", "openjdk-17-jre-headless", "libmaven-resolver-java",
+    "policykit-1", "libapt-pkg6.0", "python3-apport", "libgcrypt20", "xz-utils", "vim-runtime",
+    "libsystemd0", "firmware-linux-free", "libjs-jquery", "fonts-dejavu-core", "man-db",
+)
+_RPM_NAMES = (
+    "nginx", "kernel-core", "openssl-libs", "glibc-common", "python3-libs", "bash", "sudo",
+    "tzdata", "httpd-tools", "systemd-udev", "libgcc", "perl-Error", "java-17-openjdk-headless",
+    "audit-libs", "ca-certificates", "cronie", "chrony",
+)
+_PY_PACKAGES = (
+    "requests", "urllib3", "numpy", "certifi", "charset-normalizer", "idna", "PyYAML", "six",
+    "setuptools", "wheel", "Deprecated", "packaging", "typing-extensions", "python-dateutil",
+    "pytz", "tenacity", "backoff", "exceptiongroup", "sentry-sdk", "boto3", "botocore",
+    "Jinja2", "MarkupSafe", "click", "attrs",
+)
+_CAMEL_HEADS = (
+    "on", "set", "get", "update", "handle", "notify", "dispatch", "apply", "check", "report",
+    "calculate", "flush", "process", "sync", "refresh", "register",
+)
+_CAMEL_NOUNS = (
+    "Screen", "Lights", "Brightness", "Step", "Sensor", "Wakefulness", "Display", "Battery",
+    "Doze", "Keyguard", "Window", "Focus", "Proximity", "Stand", "HeartRate", "Sleep",
+    "Calories", "Wallpaper", "Volume", "Touch", "Layout", "Insets", "Surface", "Alarm",
+    "Network", "Signal", "Location", "Notification", "Session", "Cache", "TodayTotalDetailSteps",
+)
+_CAMEL_TAILS = (
+    "", "", "Changed", "On", "State", "Value", "Event", "Mode", "Level", "Updated", "Internal",
+    "Locked", "Visibility", "WithCache", "ToDB",
+)
+_KV_KEYS = (
+    "ready", "policy", "wakefulness", "brightness", "state", "mode", "level", "seq", "flags",
+    "uid", "pid", "reason", "display", "screenOn", "proximity", "dozing", "userActivity",
+    "suspendBlocker", "lux", "rate", "temp", "voltage", "plugged", "status", "health", "gen",
+    "epoch", "slot", "ts", "dt", "count", "dirty", "pending", "inflight", "cur", "max", "min",
+)
+_APPS = ("com.android.systemui", "com.google.android.gms", "com.huawei.health", "com.whatsapp",
+         "com.android.chrome", "com.tencent.mm", "com.example.shop", "com.spotify.music")
 
 
 _RANGE = re.compile(r"^(-?\d+(?:\.\d+)?)-(-?\d+(?:\.\d+)?)$")
@@ -271,6 +316,67 @@ def _clock(rng: random.Random, arg: str | None) -> str:
     return f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
 
 
+def _deb_version(rng: random.Random, arg: str | None) -> str:
+    r = rng.random()
+    base = f"{rng.randint(0, 9)}.{rng.randint(0, 40)}"
+    minor, rev, n = rng.randint(0, 40), rng.randint(1, 9), rng.randint(1, 9)
+    if r < 0.3:
+        return f"{base}-{rev}"
+    if r < 0.5:
+        return f"{rng.randint(1, 2)}:{base}.{minor % 10}-{rev}ubuntu{n}"
+    if r < 0.7:
+        return f"{base}.{minor}-{rev}+deb{rng.randint(10, 12)}u{n}"
+    if r < 0.85:
+        return f"{base}.{minor}-{rev % 4}~{rng.choice(('20.04', '22.04'))}.{n}"
+    return f"{base}.{minor % 10}-{rev}.{n}"
+
+
+def _deb_arch(rng: random.Random, arg: str | None) -> str:
+    return rng.choice(("amd64", "amd64", "all", "all", "arm64", "i386"))
+
+
+def _rpm(rng: random.Random, arg: str | None) -> str:
+    arch = rng.choice(("x86_64", "x86_64", "noarch", "aarch64"))
+    return (
+        f"{rng.choice(_RPM_NAMES)}-{_version(rng, None)}-{rng.randint(1, 40)}"
+        f".el{rng.choice((7, 8, 9))}.{arch}"
+    )
+
+
+def _kb_package(rng: random.Random, arg: str | None) -> str:
+    kb = rng.randint(2_000_000, 5_999_999)
+    name = rng.choice((f"for_KB{kb}", f"{rng.randint(1, 99)}_for_KB{kb}", "for_RollupFix"))
+    arch = rng.choice(("amd64", "x86", "wow64"))
+    ver = rng.choice(("6.1.1.", "6.3.1.", "10.0.1.")) + str(rng.randint(0, 9999))
+    return f"Package_{name}~31bf3856ad364e35~{arch}~~{ver}"
+
+
+def _camel(rng: random.Random, arg: str | None) -> str:
+    return rng.choice(_CAMEL_HEADS) + rng.choice(_CAMEL_NOUNS) + rng.choice(_CAMEL_TAILS)
+
+
+def _kv_value(rng: random.Random) -> str:
+    r = rng.random()
+    if r < 0.25:
+        return rng.choice(("true", "false"))
+    if r < 0.7:
+        return str(rng.randint(0, 255 if rng.random() < 0.7 else 99999))
+    if r < 0.85:
+        return f"0x{rng.getrandbits(16):x}"
+    return rng.choice(("null", "ON", "OFF", "IDLE", "AWAKE", "DOZE", "none"))
+
+
+def _kvs(rng: random.Random, arg: str | None) -> str:
+    keys = rng.sample(_KV_KEYS, rng.randint(2, 6))
+    sep = rng.choice((",", ", ", " ", "; "))
+    eq = rng.choice(("=", "=", ":", ": "))
+    return sep.join(f"{k}{eq}{_kv_value(rng)}" for k in keys)
+
+
+def _kernel_version(rng: random.Random, arg: str | None) -> str:
+    return f"{rng.choice(('5.4', '5.15', '6.1', '6.5'))}.0-{rng.randint(10, 190)}-generic"
+
+
 FIELD_MAKERS: dict[str, Maker] = {
     "lb": lambda rng, a: "{",
     "rb": lambda rng, a: "}",
@@ -323,4 +429,15 @@ FIELD_MAKERS: dict[str, Maker] = {
     "instname": _instance_name,
     "basefile": _base_file,
     "instpath": _inst_path,
+    "pkg": _pick(_DEB_PACKAGES),
+    "pkgver": _deb_version,
+    "arch": _deb_arch,
+    "rpm": _rpm,
+    "pypkg": _pick(_PY_PACKAGES),
+    "kbpkg": _kb_package,
+    "camel": _camel,
+    "kvs": _kvs,
+    "kver": _kernel_version,
+    "app": _pick(_APPS),
+    "qid": lambda rng, a: f"{rng.getrandbits(40):010X}",
 }

@@ -17,7 +17,7 @@ from .fields import uuid4
 # fmt: off
 SHAPES = (
     "syslog", "pylog", "java", "json", "klog", "bare", "nova", "apache", "android", "windows",
-    "postgres", "mysql", "raw",
+    "postgres", "mysql", "raw", "stamp", "dmesg", "pipe",
 )
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -107,13 +107,28 @@ def wrap(shape: str, message: str, letter: str, genre: Genre, rng: random.Random
     if shape == "mysql":
         return _mysql(t, message, letter, rng)
     if shape == "android":
+        return _logcat(t, prog, message, letter, rng)
+    if shape == "stamp":  # dpkg.log, yum.log, many homegrown logs: a timestamp, then the text
+        if rng.random() < 0.6:
+            return f"{t:%Y-%m-%d %H:%M:%S} {message}"
+        return f"{_MONTHS[t.month - 1]} {t.day:02d} {t:%H:%M:%S} {message}"
+    if shape == "dmesg":  # seconds since boot, as dmesg and the kernel ring buffer print them
+        return f"[{rng.randint(0, 99999):>5}.{rng.randint(0, 999999):06d}] {message}"
+    if shape == "pipe":  # phone health/fitness apps: stamp|component|pid|message
+        ms = t.microsecond // 1000
+        return f"{t:%Y%m%d-%H:%M:%S}:{ms:03d}|{prog}|{rng.randint(10**7, 10**8 - 1)}|{message}"
+    # windows CBS/CSI style
+    return f"{t:%Y-%m-%d %H:%M:%S}, {_level('windows', letter):<22}{prog:<7}{message}"
+
+
+def _logcat(t: datetime, tag: str, message: str, letter: str, rng: random.Random) -> str:
+    if rng.random() < 0.75:  # logcat -v threadtime
         ms = t.microsecond // 1000
         return (
             f"{t:%m-%d %H:%M:%S}.{ms:03d}  {rng.randint(300, 9999):>4}  "
-            f"{rng.randint(300, 9999):>4} {letter} {prog}: {message}"
+            f"{rng.randint(300, 9999):>4} {letter} {tag}: {message}"
         )
-    # windows CBS/CSI style
-    return f"{t:%Y-%m-%d %H:%M:%S}, {_level('windows', letter):<22}{prog:<7}{message}"
+    return f"{letter}/{tag}({rng.randint(300, 9999):>5}): {message}"  # logcat -v brief
 
 
 def _bare(message: str, letter: str, rng: random.Random) -> str:

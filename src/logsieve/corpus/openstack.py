@@ -101,7 +101,7 @@ System_Operations = [
         LIBVIRT,
         "I",
         _I
-        + "{Attaching {disk|interface|volume} {word} to guest {instname}|Detached {volume|interface} from domain {instname}|Guest {instname} paused for {snapshot|migration}|Resumed guest {instname} after {snapshot|migration}|Domain {instname} changed state to {running|shut off|paused}|Undefined domain {instname} in libvirt|Rebooting guest {instname} via ACPI|Resized {instpath}/disk to {int:1-200} GB}",
+        + "{Attaching {disk|volume|config drive} {word} to guest {instname}|Detached {volume|disk} from domain {instname}|Guest {instname} paused for {snapshot|migration}|Resumed guest {instname} after {snapshot|migration}|Domain {instname} changed state to {running|shut off|paused}|Undefined domain {instname} in libvirt|Rebooting guest {instname} via ACPI|Resized {instpath}/disk to {int:1-200} GB}",
     ),
     t("host-housekeeping", PRIVSEP, "I", "{Cleaned up {int:1-9} orphaned instance directories on {node}|Image cache pass finished in {dec:0-9} s|Refreshed host capabilities of {node}|Synchronized power states of {int:1-60} instances|Host {node} re-enabled after maintenance}"),
     t("creating-image", LIBVIRT, "I", _I + "Creating image{| from base image {basefile}| ({imgfmt})}"),
@@ -294,6 +294,8 @@ _VIF = (
 )
 
 Network_Operations = [
+    # Interface events the compute manager logs are network operations all the same.
+    t("manager-interface", MANAGER, "I", _I + "{Detaching interface {mac} from instance|Attaching interface {uuid} to instance|Interface {uuid} detached from the instance and removed from the info cache|Refreshing network info cache for interface {uuid} after an external event}"),
     t("vif-plugged", OSVIF, "I", "Successfully plugged vif {VIFOpenVSwitch|VIFBridge|" + _VIF + "}"),
     t("vif-unplugged", OSVIF, "I", "Successfully unplugged vif {VIFOpenVSwitch|VIFBridge|" + _VIF + "}"),
     t(
@@ -353,6 +355,12 @@ Network_Operations = [
 ]
 
 Resource_Management = [
+    # The compute host's own accounting (claims, resource tracker); the placement report
+    # client's lines are Scheduler_Operations (its logger is the scheduler's).
+    t("claim-ephemeral", CLAIMS, "I", _I + "{Total ephemeral disk: {int:0-400} GB, used: {dec:0-200} GB|Claim of {int:1-16} vCPUs, {int:512-32768} MB and {int:1-200} GB accepted on {node}|NUMA topology claim successful on cell {int:0-3}}"),
+    t("tracker-update", TRACKER, "ID", "{Compute node {node} usage updated: vcpus {int:0-64}/{int:2-128}, memory {int:512-64000}/{int:4000-512000} MB|Instance {uuid} usage recorded on {node}: {int:1-16} VCPU, {int:512-16384} MB RAM|Updating usage for instance {uuid} after {resize|rebuild|unshelve}}"),
+    t("claim-abort-ok", CLAIMS, "I", _I + "{Aborting claim: memory {int:512-32768} MB, disk {int:1-200} GB, vcpus {int:1-16} returned to the pool|Claim released on {node} after build was cancelled}"),
+    t("resources-reserved", TRACKER, "I", "{Reserved {int:256-8192} MB RAM and {int:0-4} vCPUs for the host on {node}|Host {node} has {int:0-500000} MB RAM, {int:0-4000} GB disk and {int:0-128} vCPUs free after audit|Periodic resource audit of {node} finished in {secs} seconds}"),
     t("claim-ok", CLAIMS, "I", _I + "Claim successful{| on node {node}}"),
     t(
         "attempt-claim",
@@ -385,13 +393,9 @@ Resource_Management = [
     t("audit", TRACKER, "I", "{Auditing locally available compute resources for {node}|Auditing locally available compute resources for node {node}}"),
     t("final-view", TRACKER, "I", "Final resource view: name={node} phys_ram={int:4000-512000}MB used_ram={int:512-64000}MB phys_disk={int:20-4000}GB used_disk={int:0-900}GB total_vcpus={int:2-128} used_vcpus={int:0-64} pci_stats=[]"),
     t("usable-vcpus", TRACKER, "I", "Total usable vcpus: {int:2-128}, total allocated vcpus: {int:0-64}"),
-    t("deleted-allocation", REPORT, "I", "{Deleted allocation for instance {uuid}|Deleted allocations for instance {uuid}|Removed allocation of consumer {uuid} from provider {uuid}}"),
-    t("inventory", REPORT, "ID", "{Updated inventory for provider {uuid} with generation {int:1-900} in Placement|Inventory has not changed for provider {uuid} based on inventory data|Updating ProviderTree inventory for provider {uuid} from _refresh_and_get_inventory}"),
-    t("generation", REPORT, "D", "Updating resource provider {uuid} generation from {int:1-900} to {int:1-900} during operation: update_inventory"),
     t("orphan-alloc", TRACKER, "IW", "Instance {uuid} has allocations against this compute host but is not found in the database."),
     t("heal-skip", TRACKER, "W", "Instance {uuid} is not being actively managed by this compute host but has allocations referencing this compute host: {lb}'resources': {lb}'DISK_GB': {int:1-80}, 'MEMORY_MB': {int:512-16384}, 'VCPU': {int:1-8}{rb}{rb}. Skipping heal of allocation because we do not know what to do."),
     t("quota-usage", _nova("nova.quota", "nova.compute.api"), "D", "Quota usage for project {hex:32}: instances={int:0-10}/{int:10-50}, cores={int:0-40}/{int:40-200}, ram={int:0-51200}/{int:51200-204800}"),
-    t("alloc-created", REPORT, "D", "{Allocation for consumer {uuid} written: VCPU={int:1-8}, MEMORY_MB={int:512-16384}, DISK_GB={int:1-80}|Claimed resources in placement for instance {uuid}}"),
     t("free-view", TRACKER, "D", "Hypervisor/Node resource view: name={node} free_ram={int:100-500000}MB free_disk={int:1-4000}GB free_vcpus={int:0-128} pci_devices=None"),
     t("migration-usage", TRACKER, "I", "{Updating resource usage from migration {uuid}|Migration {uuid} is active on this compute host and has allocations in placement|Dropping usage of migration {uuid}}"),
     t("ratios", TRACKER, "D", "{Using cpu_allocation_ratio {dec:1-16} and ram_allocation_ratio {dec:1-2} for node {node}|Reserved host memory {int:256-4096} MB and reserved disk {int:0-10240} MB}"),
@@ -407,6 +411,10 @@ Resource_Management = [
 ]
 
 Scheduler_Operations = [
+    t("deleted-allocation", REPORT, "I", "{Deleted allocation for instance {uuid}|Deleted allocations for instance {uuid}|Removed allocation of consumer {uuid} from provider {uuid}}"),
+    t("inventory", REPORT, "ID", "{Updated inventory for provider {uuid} with generation {int:1-900} in Placement|Inventory has not changed for provider {uuid} based on inventory data|Updating ProviderTree inventory for provider {uuid} from _refresh_and_get_inventory}"),
+    t("generation", REPORT, "D", "Updating resource provider {uuid} generation from {int:1-900} to {int:1-900} during operation: update_inventory"),
+    t("alloc-created", REPORT, "D", "{Allocation for consumer {uuid} written: VCPU={int:1-8}, MEMORY_MB={int:512-16384}, DISK_GB={int:1-80}|Claimed resources in placement for instance {uuid}}"),
     t("filter-returned", FILTERS, "D", "Filter {RamFilter|ComputeFilter|AvailabilityZoneFilter|ComputeCapabilitiesFilter|ImagePropertiesFilter|ServerGroupAntiAffinityFilter|DiskFilter|RetryFilter} returned {int:1-40} host(s)"),
     t("starting-hosts", FILTERS, "D", "{Starting with {int:1-60} host(s)|Filter results: {int:1-40} of {int:1-60} hosts passed}"),
     t("weighed", SCHED, "D", "Weighed [WeighedHost [host: ({node}, {node}) ram: {int:1000-500000}MB disk: {int:1000-900000}MB io_ops: {int:0-9} instances: {int:0-40}]]"),
@@ -430,6 +438,9 @@ Scheduler_Operations = [
 ]
 
 Boot_Timeout_Errors = [
+    t("guest-agent-timeout", GUEST, "W", _I + "{QEMU guest agent did not respond within {int:30-600} seconds after boot|Guest {instname} still booting after {int:120-1800} s; giving up on it}"),
+    t("build-timeout-periodic", MANAGER, "E", _I + "{Instance exceeded build timeout of {int:300-3600} seconds and was set to ERROR|Build timed out for instance on {node}: spawning took more than {int:300-3600} seconds}"),
+    t("boot-failed-guest", LIBVIRT, "E", _I + "{Instance failed to boot: guest stopped responding during boot|Guest {instname} crashed while booting; instance set to ERROR|Boot from volume {uuid} failed: guest never reached the bootloader}"),
     # ... and a guest the hypervisor could not start as a boot failure (taxonomy description).
     t(
         "libvirt-crash",
@@ -438,13 +449,6 @@ Boot_Timeout_Errors = [
         _I
         + "{Failed to start libvirt guest: libvirt.libvirtError: internal error: qemu unexpectedly closed the monitor|Instance failed to spawn: libvirt.libvirtError: Domain not found: no domain with matching uuid '{uuid}'|Failed to build and run instance: libvirt.libvirtError: Requested operation is not valid: domain is not running}",
     ),
-    t(
-        "vif-timeout",
-        LIBVIRT,
-        "WE",
-        _I
-        + "Timeout waiting for [('network-vif-plugged', '{uuid}')] for instance with vm_state building and task_state spawning.{: eventlet.timeout.Timeout: {int:300-600} seconds|}",
-    ),
     t("outlasted", LOOPING, "W", "Function 'nova.virt.libvirt.driver.LibvirtDriver.{spawn.<locals>._wait_for_boot|_wait_for_boot}' run outlasted interval by {dec:0-60} sec"),
     t(
         "build-timed-out",
@@ -452,13 +456,6 @@ Boot_Timeout_Errors = [
         "E",
         _I
         + "{Instance build timed out. Set to error state.|Build of instance timed out after {int:300-3600} seconds|Instance stuck in BUILD state for {int:10-120} minutes}",
-    ),
-    t(
-        "vif-callback",
-        LIBVIRT,
-        "E",
-        _I
-        + "{Timed out waiting for vif plugging callback|No network-vif-plugged event received within vif_plugging_timeout ({int:60-600}s)|Neutron did not report VIF ready before the boot deadline}",
     ),
     t(
         "guest-not-started",
@@ -486,7 +483,7 @@ Boot_Timeout_Errors = [
         MANAGER,
         "E",
         _I
-        + "Build of instance {uuid} aborted: {Timeout while waiting for the guest to boot|Timed out waiting for network-vif-plugged event|boot deadline exceeded}",
+        + "Build of instance {uuid} aborted: {Timeout while waiting for the guest to boot|Timed out waiting for the instance to become ACTIVE|boot deadline exceeded}",
     ),
     t(
         "console-wait",
@@ -511,13 +508,6 @@ Boot_Timeout_Errors = [
         "W",
         _I
         + "{Metadata service not contacted by guest within {int:120-900}s of boot|Instance boot not confirmed by guest agent after {int:60-600} seconds}",
-    ),
-    t(
-        "event-timeout",
-        _nova("nova.compute.manager", "nova.virt.libvirt.driver"),
-        "E",
-        _I
-        + "{Timeout waiting for external events [network-vif-plugged] from neutron|Waiting for network-vif-plugged events timed out; vif_plugging_is_fatal is True}",
     ),
     t(
         "reboot-timeout",
@@ -557,6 +547,28 @@ Boot_Timeout_Errors = [
 ]
 
 Network_Connection_Errors = [
+    t("vif-plug-never", _nova("nova.compute.manager", "nova.virt.libvirt.driver", "os_vif"), "EW", _I + "{Neutron never reported port {uuid} as plugged; vif_plugging_is_fatal is True|Failed to plug vif {VIFOpenVSwitch|VIFBridge}: ovs-vsctl timed out after {int:5-120} seconds|Port {uuid} did not become ACTIVE; network-vif-plugged not received from neutron}"),
+    t(
+        "vif-timeout",
+        LIBVIRT,
+        "WE",
+        _I
+        + "Timeout waiting for [('network-vif-plugged', '{uuid}')] for instance with vm_state building and task_state spawning.{: eventlet.timeout.Timeout: {int:300-600} seconds|}",
+    ),
+    t(
+        "vif-callback",
+        LIBVIRT,
+        "E",
+        _I
+        + "{Timed out waiting for vif plugging callback|No network-vif-plugged event received within vif_plugging_timeout ({int:60-600}s)|Neutron did not report VIF ready before the boot deadline}",
+    ),
+    t(
+        "event-timeout",
+        _nova("nova.compute.manager", "nova.virt.libvirt.driver"),
+        "E",
+        _I
+        + "{Timeout waiting for external events [network-vif-plugged] from neutron|Waiting for network-vif-plugged events timed out; vif_plugging_is_fatal is True}",
+    ),
     t(
         "vif-create-failed",
         MANAGER,

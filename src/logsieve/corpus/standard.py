@@ -12,7 +12,7 @@ messages of the codebasics tutorial. Wording is our own; no real line is copied.
 
 from __future__ import annotations
 
-from .catalog import Catalog, t
+from .catalog import Catalog, load_templates, t
 from .formats import Genre
 
 _BIZ = (
@@ -227,6 +227,107 @@ PROXY = Genre(("bare",), ("proxifier",), (), ("Proxifier",))
 FTPD = Genre(("syslog", "syslog", "bare"), ("ftpd", "vsftpd", "proftpd", "xinetd"), (), ("Linux", "ftp"))
 HPC = Genre(("bare", "syslog"), ("node-mgr", "ras"), (), ("HPC", "BGL"))
 
+# Genres of the real-world catalogue (standard_world.txt): package managers, phones, kernels
+# and hardware, schedulers, brokers, containers, time sync, mail, name servers.
+DPKG = Genre(("stamp",), ("dpkg",), (), ("dpkg.log", "Linux"))
+APT = Genre(("raw", "raw", "bare"), ("apt",), (), ("apt/term.log", "apt/history.log", "Linux"))
+ALTERNATIVES = Genre(("raw",), ("update-alternatives",), (), ("alternatives.log", "Linux"))
+YUM = Genre(("stamp", "raw", "syslog"), ("yum", "dnf"), (), ("yum.log", "dnf.log", "Linux"))
+PIP = Genre(("raw", "raw", "bare"), ("pip", "npm"), (), ("pip", "npm", "ci-runner"))
+MOBILE = Genre(
+    ("android",),
+    (
+        "PowerManagerService", "DisplayPowerController", "SensorService", "WindowManager",
+        "ActivityManager", "InputMethodManagerService", "KeyguardUpdateMonitor", "BatteryService",
+        "AlarmManager", "WifiStateMachine", "ConnectivityService", "NotificationService",
+        "JobScheduler", "AudioFlinger", "SurfaceFlinger", "PhoneStatusBar", "ViewRootImpl",
+        "HwPowerManager", "Choreographer", "LocationManagerService",
+    ),
+    (),
+    ("Android", "logcat"),
+)
+HEALTH = Genre(
+    ("pipe", "pipe", "android"),
+    ("Step_LSC", "Step_StandReportReceiver", "Step_SPUtils", "Step_ExtSDM", "HiH_HiSyncUtil",
+     "Step_StandStepCounter", "HiH_HiHealthDataInsertStore", "Step_NotificationUtil"),
+    (),
+    ("HealthApp", "Android"),
+)
+DMESG = Genre(("dmesg", "syslog", "bare"), ("kernel",), (), ("Linux", "kernel", "dmesg"))
+HWD = Genre(
+    ("syslog", "syslog", "bare"),
+    ("smartd", "ipmievd", "mcelog", "irqbalance", "thermald", "fwupd", "upowerd", "bluetoothd"),
+    (),
+    ("Linux", "syslog", "hardware"),
+)
+SYSD = Genre(("syslog", "syslog", "bare"), ("systemd",), (), ("Linux", "systemd", "journal"))
+SCHED_APP = Genre(
+    ("pylog", "pylog", "json", "java", "bare"),
+    ("airflow-scheduler", "celery", "beat", "quartz", "worker"),
+    ("airflow.jobs.scheduler_job", "celery.worker.strategy", "celery.app.trace", "celery.beat",
+     "org.quartz.core.JobRunShell", "org.quartz.core.QuartzSchedulerThread",
+     "airflow.task", "app.scheduler"),
+    ("airflow", "celery", "scheduler", "app-server"),
+)
+BROKER = Genre(
+    ("bare", "syslog", "json", "java", "pylog"),
+    ("rabbitmq-server", "mosquitto", "activemq", "nats-server", "kafka"),
+    ("rabbit", "org.apache.activemq.broker.TransportConnector", "kafka.log.Log",
+     "kafka.coordinator.group.GroupCoordinator", "kafka.log.LogManager"),
+    ("rabbitmq", "mosquitto", "activemq", "kafka"),
+)
+CONTAINERD = Genre(
+    ("klog", "klog", "json", "syslog"),
+    ("dockerd", "containerd", "kubelet", "crio"),
+    (),
+    ("docker", "containerd", "kubernetes", "kubelet"),
+)
+JAVAWEB = Genre(
+    ("java", "java", "json"),
+    ("tomcat", "spring", "jetty"),
+    ("org.apache.catalina.startup.HostConfig", "org.apache.coyote.http11.Http11NioProtocol",
+     "org.springframework.web.servlet.DispatcherServlet", "o.s.b.w.embedded.tomcat.TomcatWebServer",
+     "org.eclipse.jetty.server.handler.ContextHandler", "org.apache.catalina.core.StandardEngine",
+     "org.hibernate.Version", "com.zaxxer.hikari.HikariDataSource"),
+    ("tomcat", "spring-app", "app-server", "jetty"),
+)
+NTP = Genre(
+    ("syslog", "syslog", "bare"),
+    ("chronyd", "ntpd", "systemd-timesyncd", "ntpdate", "w32time"),
+    (),
+    ("Linux", "syslog", "chrony"),
+)
+MAIL = Genre(
+    ("syslog", "syslog", "bare"),
+    ("postfix/smtpd", "postfix/qmgr", "postfix/smtp", "postfix/cleanup", "postfix/pickup",
+     "dovecot", "sendmail", "exim"),
+    (),
+    ("mail.log", "Linux", "mailhub"),
+)
+NETD = Genre(
+    ("syslog", "syslog", "bare"),
+    ("dhclient", "NetworkManager", "avahi-daemon", "named", "dnsmasq", "wpa_supplicant",
+     "systemd-networkd", "unbound"),
+    (),
+    ("Linux", "syslog", "network"),
+)
+WEBD = Genre(("apache", "apache", "bare"), ("nginx", "httpd", "php-fpm", "haproxy"), (), ("nginx", "Apache", "php-fpm"))
+DBLOG = Genre(("postgres", "postgres", "mysql", "bare"), ("postgres", "mysqld"), (), ("postgresql", "mysql", "db-server"))
+KVSTORE = Genre(
+    ("bare", "json", "syslog"),
+    ("redis-server", "mongod", "memcached", "etcd"),
+    (),
+    ("redis", "mongodb", "etcd"),
+)
+DEBUGTRACE = Genre(
+    ("bare", "pylog", "java", "json", "android"),
+    ("app", "worker", "native", "hal", "SystemUI"),
+    ("app.debug", "com.example.core.Trace", "native.hal", "app.state"),
+    ("app-server", "Android", "embedded", "worker"),
+)
+WINSVC = Genre(("windows", "windows", "bare"), ("CBS", "CSI", "WindowsUpdateAgent", "Service"), (), ("Windows",))
+
+
 USER_ACTION = [
     t("login", BIZ, "I", "User {user} logged in{.| successfully.| from {ip}.| via SSO.}"),
     t("logout", BIZ, "I", "User {user} logged out{.| after {int:1-480} minutes.| (session ended by user).}"),
@@ -258,41 +359,27 @@ USER_ACTION = [
     t("payment-method", BIZ, "I", "User {user} {added|removed} a payment method ({Visa|Mastercard|PayPal} ending {int:1000-9999})"),
     t("search", BIZ, "I", 'User {user} searched for "{word}" and opened {int:1-20} results'),
     t("rename", BIZ, "I", "User {user} renamed {file} to {file}"),
+    t("logind-session", SYSTEMD, "I", "{New session {int:1-9999} of user {sysuser}.|Started Session {int:1-9999} of user {sysuser}.|Session {int:1-9999} of user {sysuser} logged out.|Removed session {int:1-9999} of user {sysuser}.}"),
     t("mac-login", MAC, "I", "{USER_PROCESS: {int:100-999} console user {user} logged in|User {user} logged in via login window}"),
+    # Moved from SYSTEM_NOTIFICATION (issue 13's label conventions): session-opened, session-closed.
+    t("session-opened", PAM, "I", "{pam_unix({sshd|cron|su|login}:session): |}session opened for user {sysuser} by {(uid=0)|LOGIN(uid=0)|(uid={int:500-2000})|{sysuser}(uid=0)}"),
+    t("session-closed", PAM, "I", "{pam_unix({sshd|cron|su}:session): |}session closed for user {sysuser}"),
 ]
 
 SYSTEM_NOTIFICATION = [
-    t("daemon-startup", DAEMON, "I", "{{daemon} startup succeeded|Starting {daemon}: [  OK  ]|{daemon} started|{daemon} {version} started, listening on port {port}}"),
+    t("daemon-startup", DAEMON, "I", "{{daemon} startup succeeded|Starting {daemon}: [  OK  ]|{daemon} started|{daemon} {version} started (pid {pid})}"),
     t("daemon-shutdown", DAEMON, "I", "{{daemon} shutdown succeeded|Stopping {daemon}: [  OK  ]|{daemon} exiting on signal {15|2}|{daemon} stopped}"),
-    t("systemd-started", SYSTEMD, "I", "{Started|Starting|Stopped|Stopping} {The Apache HTTP Server|OpenSSH server daemon|Daily Cleanup of Temporary Directories|Network Manager|Docker Application Container Engine|Load Kernel Modules|Session {int:1-9999} of user {sysuser}}{.|...}"),
-    t("systemd-target", SYSTEMD, "I", "Reached target {Multi-User System|Network is Online|Graphical Interface|Timers|Shutdown}."),
-    t("session-opened", PAM, "I", "{pam_unix({sshd|cron|su|login}:session): |}session opened for user {sysuser} by {(uid=0)|LOGIN(uid=0)|(uid={int:500-2000})|{sysuser}(uid=0)}"),
-    t("session-closed", PAM, "I", "{pam_unix({sshd|cron|su}:session): |}session closed for user {sysuser}"),
-    t("logind", SYSTEMD, "I", "{New session {int:1-9999} of user {sysuser}.|Removed session {int:1-9999}.|Session {int:1-9999} logged out. Waiting for processes to exit.}"),
-    t("cron-cmd", CRON, "I", "({sysuser}) CMD ({run-parts /etc/cron.{hourly|daily|weekly}|/usr/local/bin/{job}.sh|/usr/lib/sa/sa1 1 1|php /var/www/cron.php})"),
+    t("systemd-started", SYSTEMD, "I", "{Started|Starting|Stopped|Stopping} {The Apache HTTP Server|OpenSSH server daemon|Daily Cleanup of Temporary Directories|Network Manager|Docker Application Container Engine|Load Kernel Modules|PostgreSQL RDBMS|Regular background program processing daemon}{.|...}"),
     t("version-update", BIZ, "I", "{System updated to version {version}.|Application upgraded to version {version}|Deployed release {version} to {host}}"),
     t("disk-cleanup", BIZ, "I", "Disk cleanup completed {successfully|on {host}}{.|, {size} freed.}"),
     t("reboot-by-user", BIZ, "I", "{System reboot initiated by user {user}.|Reboot scheduled by administrator {user} for {clock}}"),
     t("file-uploaded-by", BIZ, "I", "File {file} uploaded successfully by user {user}."),
-    t("config-reload", APP, "I", "{Configuration reloaded from {/etc/app/config.yaml|/etc/nginx/nginx.conf|settings.toml}|Received SIGHUP, reloading configuration|Config change detected, reloaded {int:2-40} settings}"),
-    t("scheduled-done", APP, "I", "{Scheduled job|Cron job|Nightly task} {job} completed{ successfully| in {dur}|}"),
     t("service-restart", APP, "I", "{Service {service} restarted{ by supervisor| after config change|}|{service} was restarted automatically ({int:1-5} restarts today)}"),
-    t("files-processed", BIZ, "I", "{Processed {int:1-5000} files from {path}|File {file} processed{ successfully| in {dur}|}}"),
     t("win-service", WIN, "I", "{Windows Update|TrustedInstaller|Background Intelligent Transfer|Windows Modules Installer} service {started|stopped} successfully."),
-    t("spark-service", SPARK, "I", "Successfully started service '{sparkDriver|NettyBlockTransferService|SparkUI}' on port {port}."),
-    t("zk-role", ZK, "I", "{Peer state changed to {LEADING|FOLLOWING} (election took {int:10-900} ms)|Server started on port {port}|Snapshot loading finished, server is up}"),
-    t("k8s-container", K8S, "I", '{Started container {service}|Created container {service}|Successfully pulled image "registry.local/{service}:{version}" in {dur}|Scaled up replica set {pod} to {int:1-9}}'),
-    t("cert-renewed", APP, "I", "{Certificate for {host}.example.com renewed, valid until {date}|TLS certificate reloaded for {host}}"),
-    t("logrotate", DAEMON, "I", "{Log rotation completed for /var/log/{service}.log|rotating log files: {int:2-30} files rotated}"),
-    t("pkg-upgrade", DAEMON, "I", "{Package {openssl|nginx|kernel|tzdata|python3} upgraded from {version} to {version}|Installed: {curl|vim|htop}-{version}.x86_64}"),
-    t("mount", SYSTEMD, "I", "{Mounted {/home|/data|/var/lib/docker|/mnt/share}.|Mounting NFS filesystems: succeeded|Unmounted {/mnt/usb|/media/backup}.}"),
-    t("maintenance", BIZ, "I", "Maintenance mode {enabled|disabled} {by scheduler|for {service}|}"),
-    t("cluster-join", APP, "I", "{Node {host} joined the cluster|Node {host} left the cluster gracefully|Cluster membership changed: {int:2-12} nodes}"),
-    t("dockerd", DAEMON, "I", "{Daemon has completed initialization|Loading containers: done.|API listen on /var/run/docker.sock}"),
+    t("k8s-container", K8S, "I", '{Started container {service}|Stopping container {service}|Container {service} started in pod {ns}/{pod}}'),
+    t("dockerd", DAEMON, "I", "{Daemon has completed initialization|Docker daemon started (version {version})|Processing signal 'terminated'; stopping the daemon}"),
     t("klogd", KERNEL, "I", "{klogd {version}, log source = /proc/kmsg started.|syslogd {version}: restart.|Kernel logging (proc) stopped.}"),
     t("reboot", SYSTEMD, "I", "{System is rebooting.|Shutting down for system reboot|System boot completed in {dur}|Power key pressed. Powering off...}"),
-    t("ntp-sync", DAEMON, "I", "{Time synchronized with NTP server {ip}|clock step of {dec:0-2}s applied|synchronized to {ip}, stratum {int:1-4}}"),
-    t("hotplug", KERNEL, "I", "{usb {int:1-4}-{int:1-4}: new {high|full}-speed USB device number {int:2-20} using ehci_hcd|eth{int:0-3}: link up, {100|1000} Mbps, full-duplex}"),
 ]
 
 AUTH_ERROR = [
@@ -395,6 +482,9 @@ BACKUP = [
 INFO = [
     # Thread and worker lifecycle, connection teardown: routine even when logged at WARN
     # ("leaving", "exiting" here are not retirements; the first head read them as deprecations).
+    t("logind-removed", SYSTEMD, "I", "{Removed session {int:1-9999}.|Session {int:1-9999} logged out. Waiting for processes to exit.|Watching system buttons on /dev/input/event{int:0-9} (Power Button)}"),
+    t("k8s-container-routine", K8S, "I", '{Created container {service}|Successfully pulled image "registry.local/{service}:{version}" in {dur}|Scaled up replica set {pod} to {int:1-9}|Container image "{service}:{version}" already present on machine}'),
+    t("dockerd-routine", DAEMON, "I", "{Loading containers: done.|Loading containers: start.|API listen on /var/run/docker.sock|Default bridge (docker0) is assigned with an IP address 172.17.0.0/16}"),
     t("thread-lifecycle", WORKERS, "IWD", "{{Send|Receive|Sender|Receiver|Reader|Writer|Listener|Flusher|Cleanup|IO|Dispatcher} {worker|thread} {leaving|exiting|finished|stopped|terminating|done}{ thread| loop| for peer {int:1-9}|}|Thread {word}-{int:1-64} {exiting|exited normally|stopped|started}|{Stopping|Starting|Interrupting} {the |}{worker|reader|sender|consumer} thread{ for {word}| {int:1-64}|}|Worker {int:1-64} idle, leaving the pool|Interrupted while waiting for {a message|work|a task} on {the |}queue{; exiting|}|Shutting down {int:1-64} worker threads{ of pool {word}|}|Thread pool {word} resized to {int:2-64} threads}"),
     t("peer-teardown", WORKERS, "WI", "{Interrupting the send worker for peer {int:1-5}|Receive worker for peer {int:1-5} interrupted; leaving|Send worker waiting on an empty queue was interrupted|Closing connection to peer {int:1-5} ({word})|Channel to {ip}:{port} closed by remote; will reconnect when needed|Dropping idle connection to {host}:{port}}"),
     t("ssh-connection", SSH, "I", "{Received disconnect from {ip}{ port {port}|}:{ |}11: {Bye Bye|disconnected by user|Closed due to user request.|Normal Shutdown}{ [preauth]|}|Disconnected from {ip} port {port}{ [preauth]|}|Connection closed by {ip}{ port {port}|}{ [preauth]|}|Connection reset by {ip} port {port}{ [preauth]|}|Connection from {ip} port {port} on {ip} port 22|Did not receive identification string from {ip}{ port {port}|}}"),
@@ -451,6 +541,39 @@ INFO = [
     t("lb-check", WEB_ERR, "I", "{Server {host}:{port} is UP, reason: Layer7 check passed, code: 200|backend {service} has {int:1-9} servers online}"),
     t("win-cbs", WIN, "I", "{Loaded Servicing Stack v{version} with Core: C:\\\\Windows\\\\winsxs\\\\cbscore.dll|Session: {int}_{int} initialized by client WindowsUpdateAgent.|Read out cached package applicability for package: Package_for_KB{int:100000-999999}}"),
     t("android-routine", ANDROID, "I", '{Start proc {int:1000-30000}:com.{word}.app/u0a{int:10-300} for activity|Displayed com.{word}.app/.MainActivity: +{int:100-2000}ms|acquire lock={int}, flags=0x1, tag="View Lock"}'),
+    # Moved from SYSTEM_NOTIFICATION (issue 13's label conventions): systemd-target, cron-cmd, config-reload, scheduled-done, files-processed, spark-service, zk-role, cert-renewed, logrotate, pkg-upgrade, mount, maintenance, cluster-join, ntp-sync, hotplug.
+    t("systemd-target", SYSTEMD, "I", "Reached target {Multi-User System|Network is Online|Graphical Interface|Timers|Shutdown}."),
+    t("cron-cmd", CRON, "I", "({sysuser}) CMD ({run-parts /etc/cron.{hourly|daily|weekly}|/usr/local/bin/{job}.sh|/usr/lib/sa/sa1 1 1|php /var/www/cron.php})"),
+    t("config-reload", APP, "I", "{Configuration reloaded from {/etc/app/config.yaml|/etc/nginx/nginx.conf|settings.toml}|Received SIGHUP, reloading configuration|Config change detected, reloaded {int:2-40} settings}"),
+    t("scheduled-done", APP, "I", "{Scheduled job|Cron job|Nightly task} {job} completed{ successfully| in {dur}|}"),
+    t("files-processed", BIZ, "I", "{Processed {int:1-5000} files from {path}|File {file} processed{ successfully| in {dur}|}}"),
+    t("spark-service", SPARK, "I", "Successfully started service '{sparkDriver|NettyBlockTransferService|SparkUI}' on port {port}."),
+    t("zk-role", ZK, "I", "{Peer state changed to {LEADING|FOLLOWING} (election took {int:10-900} ms)|Server started on port {port}|Snapshot loading finished, server is up}"),
+    t("cert-renewed", APP, "I", "{Certificate for {host}.example.com renewed, valid until {date}|TLS certificate reloaded for {host}}"),
+    t("logrotate", DAEMON, "I", "{Log rotation completed for /var/log/{service}.log|rotating log files: {int:2-30} files rotated}"),
+    t("pkg-upgrade", DAEMON, "I", "{Package {openssl|nginx|kernel|tzdata|python3} upgraded from {version} to {version}|Installed: {curl|vim|htop}-{version}.x86_64}"),
+    t("mount", SYSTEMD, "I", "{Mounted {/home|/data|/var/lib/docker|/mnt/share}.|Mounting NFS filesystems: succeeded|Unmounted {/mnt/usb|/media/backup}.}"),
+    t("maintenance", BIZ, "I", "Maintenance mode {enabled|disabled} {by scheduler|for {service}|}"),
+    t("cluster-join", APP, "I", "{Node {host} joined the cluster|Node {host} left the cluster gracefully|Cluster membership changed: {int:2-12} nodes}"),
+    t("ntp-sync", DAEMON, "I", "{Time synchronized with NTP server {ip}|clock step of {dec:0-2}s applied|synchronized to {ip}, stratum {int:1-4}}"),
+    t("hotplug", KERNEL, "I", "{usb {int:1-4}-{int:1-4}: new {high|full}-speed USB device number {int:2-20} using ehci_hcd|eth{int:0-3}: link up, {100|1000} Mbps, full-duplex}"),
+    # ("generating core.N" and node boot commands moved out on 2026-12-07: a core file is a
+    # crash, WORKFLOW_ERROR; a node booting is a server starting, SYSTEM_NOTIFICATION)
+    # Moved from UNCLASSIFIED (issue 13's label conventions): kernel-boot, kernel-devices, parity, bgl-regs, android-ui, healthapp, debug-trace, mac-hw, win-internal, config-dump, hpc-state, hadoop-setup, zk-election, spark-acl.
+    t("kernel-boot", KERNEL, "I", "{BIOS-e820: {hex:16} - {hex:16} (usable)|Memory: {int:100000-900000}k/{int:100000-900000}k available|Calibrating delay loop... {dec:1000-9000} BogoMIPS|PCI: Using configuration type {int:1-2}|CPU{int:0-7}: L2 cache: {int:256-4096}K|ACPI: Subsystem revision {int:20000000-20300000}|Console: colour VGA+ 80x25}"),
+    t("kernel-devices", KERNEL, "I", "{usbcore: registered new driver {hub|usbfs|usbhid}|NET: Registered protocol family {int:1-40}|SELinux:  Initializing.|Dentry cache hash table entries: {int:1000-300000} (order: {int:1-9}, {int:1000-9000000} bytes)|isapnp: Scanning for PnP cards...}"),
+    t("parity", HPC, "I", "{instruction cache parity error corrected|{int:1-30} ddr error(s) detected and corrected on rank 0, symbol {int:0-30}|total of {int:1-20} ddr error(s) detected and corrected}"),
+    t("bgl-regs", HPC, "I", "{data address space.......{int:0-1}|Machine State Register: 0x{hex:8}|floating point instr. enabled.....{int:0-1}|{int:1-9} torus receiver z+ input pipe error(s) (dcr 0x{hex:4}) detected and corrected}"),
+    t("android-ui", ANDROID, "D", "{onTouchEvent action=ACTION_DOWN x={dec:0-1000} y={dec:0-2000}|visible is {true|false}|mHeadsUpExistenceChangedRunnable|setSystemUiVisibility vis=0x{hex:4} mask=0x{hex:4}|printFreezingDisplayLogs opening app wtoken}"),
+    t("healthapp", ANDROID, "D", "{onStandStepChanged {int:100-9000}|getTodayTotalDetailSteps = {int:1000-99999}##{int:0-9999}|flushTempCacheToDB by {stand|step}|REPORT : {int:1000-9000} {int:0-99} {int:100-9999}}"),
+    t("debug-trace", APP, "D", "{entering {word}() with args=({int:0-99}, '{word}')|exit {word}() -> {True|None|{int:0-99}}|cache key {hex:32}|var {word}={int:0-9999}|tick {int}}"),
+    t("mac-hw", MAC, "D", "{AirPort: Link Down on awdl0. Reason 1 (Unspecified).|IOThunderboltSwitch<0>(0x0)::listenerCallback - Thunderbolt HPD packet for route = 0x0 port = {int:1-12}|ARPT: {dec:100000-900000}: wl0: setup_keepalive: interval 900|Wake reason: {RTC (Alarm)|EC.LidOpen}}"),
+    t("win-internal", WIN, "D", "{{hex:8}@2016/9/27:20:30:31.{int:100-999} CSI Transaction @0x{hex:12} destroyed|Scavenge: Starts|SQM: Cleaning up report files older than {int:5-30} days.|Idle processing thread terminated normally}"),
+    t("config-dump", APP, "D", "{{word}.{word} = {int:0-9999}|Server environment:{java.version|os.name|user.dir}={word}|maxSessionTimeout set to {int:10000-90000}|kernel.core_uses_pid = 1}"),
+    t("hpc-state", HPC, "I", '{ambient={int:18-40}|Component State Change: Component \\"alt{int:0-3}\\" is in the {running|available} state|inconsistent nodesets node-{int:1-500} 0x{hex:8} <ok>}'),
+    t("hadoop-setup", HADOOP, "I", "{Added filter {word}_FILTER to context static|adding path spec: /{word}/*|Executing with tokens:|Kind: YARN_AM_RM_TOKEN, Service: , Ident: ({hex:8})|blacklistDisablePercent is {int:0-99}}"),
+    t("zk-election", ZK, "I", "{Notification: {int:1-3} (n.leader), 0x{hex:9} (n.zxid), 0x{int:1-9} (n.round), LOOKING (n.state)|New election. My id =  {int:1-5}, proposed zxid=0x{hex:9}|LOOKING|FOLLOWING}"),
+    t("spark-acl", SPARK, "I", "{Changing view acls to: {word},{word}|Registered BlockManager|Input split: hdfs://{host}:8020/data/{word}:{int:0-9000}+{int:1000-90000}}"),
 ]
 
 WORKFLOW_ERROR = [
@@ -536,23 +659,20 @@ DEPRECATION_WARNING = [
 # Lines that fit no label: what real logs are full of (boot chatter, hardware inventory,
 # debug traces, UI events, counters). Offered only with include_fallback.
 UNCLASSIFIED = [
-    t("kernel-boot", KERNEL, "I", "{BIOS-e820: {hex:16} - {hex:16} (usable)|Memory: {int:100000-900000}k/{int:100000-900000}k available|Calibrating delay loop... {dec:1000-9000} BogoMIPS|PCI: Using configuration type {int:1-2}|CPU{int:0-7}: L2 cache: {int:256-4096}K|ACPI: Subsystem revision {int:20000000-20300000}|Console: colour VGA+ 80x25}"),
-    t("kernel-devices", KERNEL, "I", "{usbcore: registered new driver {hub|usbfs|usbhid}|NET: Registered protocol family {int:1-40}|SELinux:  Initializing.|Dentry cache hash table entries: {int:1000-300000} (order: {int:1-9}, {int:1000-9000000} bytes)|isapnp: Scanning for PnP cards...}"),
-    t("parity", HPC, "I", "{instruction cache parity error corrected|{int:1-30} ddr error(s) detected and corrected on rank 0, symbol {int:0-30}|generating core.{int:1-9000}|total of {int:1-20} ddr error(s) detected and corrected}"),
-    t("bgl-regs", HPC, "I", "{data address space.......{int:0-1}|Machine State Register: 0x{hex:8}|floating point instr. enabled.....{int:0-1}|{int:1-9} torus receiver z+ input pipe error(s) (dcr 0x{hex:4}) detected and corrected}"),
-    t("android-ui", ANDROID, "D", "{onTouchEvent action=ACTION_DOWN x={dec:0-1000} y={dec:0-2000}|visible is {true|false}|mHeadsUpExistenceChangedRunnable|setSystemUiVisibility vis=0x{hex:4} mask=0x{hex:4}|printFreezingDisplayLogs opening app wtoken}"),
-    t("healthapp", ANDROID, "D", "{onStandStepChanged {int:100-9000}|getTodayTotalDetailSteps = {int:1000-99999}##{int:0-9999}|flushTempCacheToDB by {stand|step}|REPORT : {int:1000-9000} {int:0-99} {int:100-9999}}"),
-    t("debug-trace", APP, "D", "{entering {word}() with args=({int:0-99}, '{word}')|exit {word}() -> {True|None|{int:0-99}}|cache key {hex:32}|var {word}={int:0-9999}|tick {int}}"),
     t("separator", APP, "D", "{==========================================|------ {word} ------|*** {word} ***|#########################}"),
-    t("mac-hw", MAC, "D", "{AirPort: Link Down on awdl0. Reason 1 (Unspecified).|IOThunderboltSwitch<0>(0x0)::listenerCallback - Thunderbolt HPD packet for route = 0x0 port = {int:1-12}|ARPT: {dec:100000-900000}: wl0: setup_keepalive: interval 900|Wake reason: {RTC (Alarm)|EC.LidOpen}}"),
-    t("win-internal", WIN, "D", "{{hex:8}@2016/9/27:20:30:31.{int:100-999} CSI Transaction @0x{hex:12} destroyed|Scavenge: Starts|SQM: Cleaning up report files older than {int:5-30} days.|Idle processing thread terminated normally}"),
-    t("config-dump", APP, "D", "{{word}.{word} = {int:0-9999}|Server environment:{java.version|os.name|user.dir}={word}|maxSessionTimeout set to {int:10000-90000}|kernel.core_uses_pid = 1}"),
-    t("hpc-state", HPC, "I", '{ambient={int:18-40}|Component State Change: Component \\"alt{int:0-3}\\" is in the {running|available} state|inconsistent nodesets node-{int:1-500} 0x{hex:8} <ok>|boot (command {int:1000-9000})}'),
     t("xml-fragment", APP, "D", "{<entry name='{serial|uuid}'>{hex:8}</entry>|</devices>|<memory unit='KiB'>{int:100000-9000000}</memory>|<vcpu placement='static'>{int:1-16}</vcpu>}"),
-    t("hadoop-setup", HADOOP, "I", "{Added filter {word}_FILTER to context static|adding path spec: /{word}/*|Executing with tokens:|Kind: YARN_AM_RM_TOKEN, Service: , Ident: ({hex:8})|blacklistDisablePercent is {int:0-99}}"),
-    t("zk-election", ZK, "I", "{Notification: {int:1-3} (n.leader), 0x{hex:9} (n.zxid), 0x{int:1-9} (n.round), LOOKING (n.state)|New election. My id =  {int:1-5}, proposed zxid=0x{hex:9}|LOOKING|FOLLOWING}"),
-    t("spark-acl", SPARK, "I", "{Changing view acls to: {word},{word}|Registered BlockManager|Input split: hdfs://{host}:8020/data/{word}:{int:0-9000}+{int:1000-90000}}"),
 ]
+
+# The real-world catalogue: templates as data, one per line (corpus/standard_world.txt).
+_WORLD = load_templates(__package__, "standard_world.txt", globals())
+for _label, _templates in _WORLD.items():
+    _lists = {"USER_ACTION": USER_ACTION, "SYSTEM_NOTIFICATION": SYSTEM_NOTIFICATION,
+              "AUTH_ERROR": AUTH_ERROR, "DB_ERROR": DB_ERROR, "BACKUP": BACKUP, "INFO": INFO,
+              "WORKFLOW_ERROR": WORKFLOW_ERROR, "DEPRECATION_WARNING": DEPRECATION_WARNING,
+              "UNCLASSIFIED": UNCLASSIFIED}
+    if _label not in _lists:
+        raise ValueError(f"standard_world.txt: unknown label [{_label}]")
+    _lists[_label].extend(_templates)
 
 CATALOG = Catalog(
     taxonomy="standard",

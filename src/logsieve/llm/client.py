@@ -11,6 +11,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:  # the SDK takes ~1 s to import: only when an LLM is configured
     import openai
@@ -74,6 +75,15 @@ def rejects_response_format(exc: StageFailed) -> bool:
                                                 or "json_schema" in text)
 
 
+def public_url(url: str) -> str:
+    """``url`` without any user:password part, for health output and messages."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
 class OpenAIChatClient:
     """ChatClient on the official ``openai`` SDK."""
 
@@ -105,6 +115,24 @@ class OpenAIChatClient:
                 except openai.OpenAIError as exc:
                     raise translate(exc) from exc
             return self._model
+
+    def probe(self) -> str | None:
+        """None when the server answers (``GET /models``), else why not. A server that
+        answers with any other status (some proxies have no /models) is reachable."""
+        import openai
+
+        try:
+            first = next(iter(self._sdk.models.list(timeout=self.options.timeout_s)), None)
+            with self._model_lock:
+                if self._model is None and first is not None:
+                    self._model = first.id
+        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
+            return f"{public_url(self.base_url)} refused the API key (HTTP {exc.status_code})"
+        except openai.APIStatusError:
+            return None
+        except openai.OpenAIError as exc:
+            return f"{public_url(self.base_url)}: {translate(exc)}"
+        return None
 
     def complete(self, messages: Sequence[dict[str, str]],
                  response_format: dict[str, Any] | None,

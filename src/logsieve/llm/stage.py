@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
 
 from logsieve.errors import StageFailed, StageUnavailable
 from logsieve.llm.client import (
@@ -24,6 +23,7 @@ from logsieve.llm.client import (
     ChatClient,
     ChatOptions,
     OpenAIChatClient,
+    public_url,
     rejects_response_format,
     response_format_for,
 )
@@ -65,15 +65,6 @@ class LLMStage(Protocol):
     def health(self) -> dict[str, Any]:
         """Configuration (never the key) and live state for /health."""
         ...
-
-
-def public_url(url: str) -> str:
-    """``url`` without any user:password part, for health output."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 class ChatLLMStage:
@@ -168,6 +159,11 @@ class ChatLLMStage:
             "paused_for_s": round(max(0.0, self._paused_until - self._clock()), 3),
             **counts,
         }
+
+    def probe(self) -> str | None:
+        """None when the server answers, else why not (one request, no retries)."""
+        probe = getattr(self._client, "probe", None)
+        return probe() if callable(probe) else None
 
     def complete_text(self, messages: list[dict[str, str]],
                       response_format: dict[str, Any] | None = None) -> str:

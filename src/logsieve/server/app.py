@@ -27,7 +27,7 @@ from .fastpath import ClassifyFastPath
 from .metrics import ServerMetrics
 from .middleware import BodySizeLimit, HttpMetrics
 from .openapi import document_settings
-from .routes import classify, csv, generate, health, metrics, ui
+from .routes import classify, csv, docs, generate, health, metrics, ui
 from .security import ApiKeys, RateLimiter
 from .state import ServerState, SieveLike
 
@@ -40,7 +40,27 @@ DEFAULT_MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 def _build(settings: Settings) -> SieveLike:
     from logsieve.build import build_sieve  # the slow part: model files, ONNX session
 
-    return build_sieve(settings)
+    built = build_sieve(settings)
+    built.check_llm()  # one quick request: a configured LLM that is down is said at start
+    _announce(built)
+    return built
+
+
+def _announce(sieve: Any) -> None:
+    """What this server runs with, once at start, in the server's own log (uvicorn's or
+    gunicorn's): taxonomy, head, encoder, LLM, and every stage that cannot run."""
+    h = sieve.health()
+    out = logging.getLogger("uvicorn.error")
+    llm = h["llm"]
+    out.info("logsieve: taxonomy %s (%d labels, %d rules); head %s; encoder %s; LLM %s; "
+             "page /ui, API docs /docs, metrics /metrics",
+             h["taxonomy"]["name"], h["taxonomy"]["labels"], h["rules"],
+             "loaded" if h["head"]["loaded"] else "none",
+             h["encoder"]["name"] or "none",
+             (llm.get("model") or llm.get("name") or "configured") if llm["configured"]
+             else "none (" + str(llm.get("reason", "not configured")).rstrip(".") + ")")
+    for problem in sieve.problems():
+        out.warning("logsieve: degraded: %s", problem.message())
 
 
 def _batch_threads() -> int:
@@ -76,13 +96,17 @@ def create_app(settings: Settings | None = None, *, sieve: SieveLike | None = No
             if sieve is None and callable(close):  # ours to close; a shared one is not
                 close()
 
+    # (docs_url/redoc_url off: FastAPI's pages load their scripts from a CDN; routes.docs
+    # serves the same pages with assets from an installed package, so /docs works offline)
     app = FastAPI(title="logsieve", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
                   description="Classify log lines: rules, template cache, sentence-embedding "
                   "head, LLM. Every answer carries its journey.")
     app.state.logsieve = state
     install_error_handlers(app)
     for module in (health, classify, csv, generate, metrics, ui):
         app.include_router(module.router)
+    docs.install(app)
 
     upload_limit = int(getattr(settings, "max_upload_bytes", DEFAULT_MAX_UPLOAD_BYTES))
     # Last added runs first: metrics see everything, including 413s and CORS preflights.

@@ -37,7 +37,9 @@ async def root(state: State) -> dict[str, Any]:
 async def health(state: State) -> JSONResponse:
     """Rules, encoder, head (and its taxonomy), LLM and breakers, cache size and hit rate.
 
-    200 when lines can be classified, 503 when they cannot (the body then says why)."""
+    ``status`` is ``healthy`` or ``degraded`` (``degraded`` lists each stage that cannot run,
+    the reason and the fix). 200 when lines can be classified, 503 when only the rules can
+    answer (the body then says why)."""
     if state.sieve is None:
         why = state.load_error or "the classifier is not loaded"
         return JSONResponse({"error": "unavailable", "message": f"Cannot classify: {why}.",
@@ -45,7 +47,11 @@ async def health(state: State) -> JSONResponse:
     components = state.sieve.health()
     state.metrics.set_breakers(components.get("breakers", {}))
     ok = bool(components.get("can_classify"))
-    body = {"status": "healthy" if ok else "unhealthy", **components}
+    # status: "healthy", or "degraded" (a stage meant to run cannot; `degraded` says which,
+    # why and the fix). 200 while a line the rules miss can still get a real answer.
+    body = dict(components)
     if not ok:
-        body.update(error="unavailable", message="No stage can classify a line.")
+        why = "; ".join(p["reason"] for p in components.get("degraded", [])) or "no stage loaded"
+        body.update(error="unavailable",
+                    message=f"Only the rules can answer: {why}.")
     return JSONResponse(body, status_code=200 if ok else 503)

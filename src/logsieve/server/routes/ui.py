@@ -166,6 +166,7 @@ async def dashboard(state: State, sieve: ReadySieve, _caller: Caller,
                 "calls": sum(totals["llm_calls"].values()),
                 "calls_by_outcome": totals["llm_calls"]},
         "breakers": health.get("breakers", {}),
+        "priors": health.get("judgement", {}).get("priors"),
         "top_templates": templates,
         # Cache contents and breakers live in each worker; the counts are the whole server's.
         "per_worker": ["cache", "top_templates", "breakers"] if multiprocess_enabled() else [],

@@ -64,6 +64,17 @@ export function setupDashboard({ pollMs }) {
         el("span", { class: `breaker-state bs-${String(state).replace(/_/g, "-")}` }, String(state).replace(/_/g, " "))))
       : [el("li", { class: "muted" }, "No circuit breakers in use.")]));
 
+    const priorRows = document.querySelector("#priors tbody");
+    const p = d.priors;
+    priorRows.replaceChildren(...(p && p.target ? Object.keys(p.target).map((id) => el("tr", { "data-label": id },
+      el("td", { "data-th": "Label" }, labelName(id)),
+      el("td", { class: "num", "data-th": "Assumed" }, fmtPct(p.target[id])),
+      el("td", { class: "num", "data-th": "Trained under" }, fmtPct(p.train[id])),
+      el("td", { class: "num", "data-th": "Estimated from traffic" },
+        p.estimated ? fmtPct(p.estimated.estimated[id]) : "–")))
+      : [el("tr", {}, el("td", { colspan: 4, class: "muted" }, "No prior correction: the taxonomy gives no priors, or the head records no training mix."))]));
+    document.getElementById("priors-note").dataset.templates = p && p.estimated ? p.estimated.templates : 0;
+
     const tbody = document.querySelector("#templates tbody");
     tbody.replaceChildren(...(d.top_templates.length ? d.top_templates.map((t) => el("tr", {},
       el("td", { class: "msg", "data-th": "Template" }, el("code", {}, t.template)),

@@ -1,0 +1,76 @@
+"""`logsieve patterns`: template counts with no model, as a user runs it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from logsieve.patterns import PatternCounter
+
+DPKG_LOG = Path("/var/log/dpkg.log")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "logsieve", "patterns", *args],
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_counter_counts_orders_and_remembers_where() -> None:
+    c = PatternCounter()
+    lines = ["took 12 ms", "user 7 logged in", "took 9 ms", "took 3 ms", "user 8 logged in",
+             "disk full"]
+    for n, text in enumerate(lines, 1):
+        c.add("a.log", n, text)
+    top = c.top()
+    assert [(p.template, p.count) for p in top] == [("took <NUM> ms", 3),
+                                                    ("user <NUM> logged in", 2),
+                                                    ("disk full", 1)]
+    assert top[0].first == ("a.log", 1) and top[0].last == ("a.log", 4)
+    assert top[0].example == "took 12 ms" and top[0].variables == ["<NUM>"]
+    report = c.to_json(2)
+    assert report["lines"] == 6 and report["templates"] == 3 and len(report["patterns"]) == 2
+    assert report["patterns"][0]["share"] == 0.5
+
+
+def test_counter_memory_is_bounded_and_says_so() -> None:
+    c = PatternCounter(max_templates=2)
+    for n, text in enumerate(["a one", "b two", "c three", "a one", "d four"], 1):
+        c.add("x", n, text)
+    assert c.distinct == 2 and c.other == 2 and c.lines == 5
+    assert c.top()[0].count == 2
+
+
+def test_cli_json_and_csv(tmp_path: Path) -> None:
+    f = tmp_path / "app.log"
+    f.write_text("".join(f"worker {i} finished job {i * 7}\n" for i in range(30))
+                 + "cache warmed\n" * 5 + "User alice logged in.\n", encoding="utf-8")
+    p = run(str(f), "-f", "json")
+    assert p.returncode == 0, p.stderr
+    report = json.loads(p.stdout)
+    assert report["lines"] == 36 and report["templates"] == 3
+    first = report["patterns"][0]
+    assert first["template"] == "worker <NUM> finished job <NUM>" and first["count"] == 30
+    assert first["first"] == {"file": str(f), "line": 1} and first["last"]["line"] == 30
+    p = run(str(f), "-f", "csv", "-n", "2")
+    rows = list(csv.DictReader(io.StringIO(p.stdout)))
+    assert [r["count"] for r in rows] == ["30", "5"] and rows[1]["template"] == "cache warmed"
+
+
+def test_cli_empty_or_missing_input_is_an_error(tmp_path: Path) -> None:
+    p = run(str(tmp_path / "nope.log"))
+    assert p.returncode == 1 and "nope.log" in p.stderr
+
+
+@pytest.mark.skipif(not DPKG_LOG.is_file(), reason="no /var/log/dpkg.log on this machine")
+def test_dpkg_log_comes_down_to_a_few_patterns() -> None:
+    # dpkg writes about eight statements, for every package and version shape.
+    report = json.loads(run(str(DPKG_LOG), "-f", "json", "-n", "20").stdout)
+    covered = sum(p["count"] for p in report["patterns"]) / report["lines"]
+    assert covered >= 0.95, (covered, report["templates"])
+    assert any(p["template"].endswith("status unpacked <ID>") for p in report["patterns"])
