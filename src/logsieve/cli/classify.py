@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import queue
+import signal
 import sys
 import threading
 import time
@@ -119,13 +120,19 @@ def classify(
     summary = _Summary()
     problems = 0
     progress = _progress(quiet)
+    # A followed file ends with Ctrl-C. The signal only raises a flag, read between chunks: a
+    # KeyboardInterrupt raised anywhere (inside a lock the sieve holds while it classifies)
+    # could leave that lock taken, and the save on the way out would then wait forever. A
+    # second Ctrl-C interrupts as usual.
+    stop = _Stop() if follow else None
     try:
         for name in inputs or ["-"]:
             try:
                 records = open_records(name, input_format.value, text_col, source_col,
                                        follow=follow)
                 streaming = name == "-" or follow
-                chunks = (_timed_chunks(records, batch_size, flush_ms / 1000) if streaming
+                chunks = (_timed_chunks(records, batch_size, flush_ms / 1000,
+                                        stop if follow else None) if streaming
                           else _chunks(records, batch_size))
                 for chunk in chunks:
                     for rec in chunk:
@@ -152,6 +159,8 @@ def classify(
                 problems += 1
                 report_input_problem(name, exc)
     finally:
+        if stop is not None:
+            stop.restore()
         progress(None)
         writer.close()
         if out:
@@ -193,14 +202,41 @@ def _classify_on_ray(inputs: list[str] | None, out: Path | None, overrides: dict
         raise typer.Exit(1)
 
 
-def _timed_chunks(records: Iterator[Record], size: int,
-                  wait_s: float) -> Iterator[list[Record]]:
+class _Stop:
+    """SIGINT as a flag (see ``classify``): the first Ctrl-C asks to stop, a second one
+    interrupts; ``restore`` puts the previous handler back."""
+
+    def __init__(self) -> None:
+        self.asked = False
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.asked:
+            raise KeyboardInterrupt
+        self.asked = True
+
+    def restore(self) -> None:
+        signal.signal(signal.SIGINT, self._previous)
+
+
+def _timed_chunks(records: Iterator[Record], size: int, wait_s: float,
+                  stop: _Stop | None = None) -> Iterator[list[Record]]:
     """Chunks of at most ``size`` records, each yielded at most ``wait_s`` after its first
     record arrived: for a stream (a pipe held open by ``tail -f``) lines are answered as they
     come, not when 512 have gathered or the pipe closes. A reader thread blocks on the input;
-    its bounded queue keeps memory constant and order is kept (one reader, one consumer)."""
+    its bounded queue keeps memory constant and order is kept (one reader, one consumer).
+    With ``stop``, the chunks end once it is asked (the lines read so far are answered)."""
     inbox: queue.Queue[Any] = queue.Queue(maxsize=4 * size)
     end = object()
+
+    def first() -> Any:
+        while True:
+            if stop is not None and stop.asked:
+                return end
+            try:
+                return inbox.get(timeout=0.2 if stop is not None else None)
+            except queue.Empty:
+                continue
 
     def read() -> None:
         try:
@@ -212,7 +248,7 @@ def _timed_chunks(records: Iterator[Record], size: int,
 
     threading.Thread(target=read, name="logsieve-stdin", daemon=True).start()
     while True:
-        item = inbox.get()
+        item = first()
         chunk: list[Record] = []
         deadline = time.monotonic() + wait_s
         while item is not end and not isinstance(item, BaseException):
