@@ -99,7 +99,12 @@ def test_poisoned_file_entries_are_dropped_counted_and_never_served(tmp_path: Pa
         f.write(json.dumps(["a", "list"]) + "\n")
     sieve = build_sieve(settings(cache_path=path))
     results = sieve.classify_batch(LINES)
-    assert [r.label_id for r in results[:len(POISON)]] == ["UNCLASSIFIED"] * len(POISON)
+    # each poisoned line is answered as with no cache file at all (the routine default or the
+    # fallback, with no model stage to ask), never with the entry's label
+    clean = build_sieve(settings()).classify_batch(LINES[:len(POISON)])
+    assert ([r.label_id for r in results[:len(POISON)]]
+            == [r.label_id for r in clean]), results
+    assert not {r.label_id for r in results} & {"PWNED", "SECURITY_ALERT"}
     assert all(r.classifier == "none" for r in results[:len(POISON)])
     assert results[len(POISON)].label_id == "WORKFLOW_ERROR"  # the good entry still loads
     stats = sieve.health()["cache"]
@@ -122,7 +127,8 @@ def test_cli_drops_poisoned_entries_with_a_warning(tmp_path: Path) -> None:
     assert proc.returncode == 0, err
     out = [json.loads(x) for x in proc.stdout.decode().splitlines()]
     assert len(out) == len(POISON)
-    assert {r["label_id"] for r in out} == {"UNCLASSIFIED"}, out
+    assert not {r["label_id"] for r in out} & {"PWNED", "SECURITY_ALERT"}, out
+    assert {r["classifier"] for r in out} == {"none"}, out  # not from the cache
     assert "bad cache entries dropped" in err and "6" in err
 
 
@@ -167,7 +173,9 @@ def test_poisoned_redis_values_are_dropped_counted_and_shown(server: RedisServer
             r = c.post("/classify", json=[{"log_message": line} for line in LINES])
             assert r.status_code == 200, r.text
             got = [x["label_id"] for x in r.json()]
-            assert got == ["UNCLASSIFIED"] * len(LINES)
+            clean = build_sieve(settings()).classify_batch(LINES)  # as with no Redis at all
+            assert got == [x.label_id for x in clean]
+            assert not set(got) & {"PWNED", "SECURITY_ALERT"}
             h = c.get("/health").json()
             assert h["cache"]["rejected"] == len(POISON) + 1
             assert h["cache"]["last_rejected"], h["cache"]
