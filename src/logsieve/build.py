@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .cache import DecisionCache
+from .cache import DecisionCache, remove_stale_temp_files
 from .degradation import StageProblem
 from .errors import ModelError
 from .settings import Settings, model_dir_taxonomy
@@ -145,12 +145,22 @@ def build_sieve(settings: Settings | None = None, *, taxonomy: Taxonomy | None =
     backend = _cache_backend(settings, fingerprint)
     cache = DecisionCache(settings.cache_size, backend=backend, fingerprint=fingerprint,
                           labels=taxonomy.label_ids)
+    if settings.cache_path is not None:
+        stale = remove_stale_temp_files(settings.cache_path)
+        if stale:
+            log.info("removed %d temporary files a crashed save of %s left", stale,
+                     settings.cache_path)
     if settings.cache_path is not None and Path(settings.cache_path).is_file():
         n = cache.load(settings.cache_path)
         log.info("loaded %d cached templates from %s", n, settings.cache_path)
         if cache.rejected:
             log.warning("%s: %d bad cache entries dropped (first: %s)", settings.cache_path,
                         cache.rejected, cache.rejections()[0])
+    if settings.cache_path is not None and settings.cache_journal:
+        try:
+            cache.journal_to(settings.cache_path)
+        except OSError as exc:
+            raise ModelError(f"{settings.cache_path}: cannot write the cache: {exc}") from exc
 
     return Sieve(taxonomy, encoder=encoder, head=head, llm=llm, cache=cache,
                  threshold=threshold, max_line_chars=settings.max_line_chars,

@@ -17,12 +17,14 @@ by ``/health`` and the ``log_classifier_cache_rejected_entries`` metric).
 
 from __future__ import annotations
 
+import glob
 import heapq
 import json
 import math
 import os
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -96,6 +98,31 @@ def decision_from_record(rec: Any, labels: frozenset[str] | None = None) -> Deci
     return check_decision(d, labels)
 
 
+#: Suffix of the temporary files ``save`` writes beside the cache file before renaming.
+TEMP_SUFFIX = ".tmp"
+#: A temporary file older than this is left over from a crash (a save takes well under it).
+STALE_TEMP_S = 60.0
+
+
+def _entry_line(key: str, decision: Decision) -> str:
+    return json.dumps({"key": key, **asdict(decision)}, ensure_ascii=False) + "\n"
+
+
+def remove_stale_temp_files(path: str | Path, older_than_s: float = STALE_TEMP_S) -> int:
+    """Delete the temporary files a crashed ``save`` of ``path`` left behind; how many."""
+    path = Path(path)
+    removed = 0
+    now = time.time()
+    for tmp in path.parent.glob(f"{glob.escape(path.name)}*{TEMP_SUFFIX}"):
+        try:
+            if now - tmp.stat().st_mtime > older_than_s:
+                tmp.unlink()
+                removed += 1
+        except OSError:
+            continue  # gone already, or not ours to remove
+    return removed
+
+
 class CacheBackend(Protocol):
     """A shared store behind the local LRU (e.g. Redis). Failures must raise, not hang."""
 
@@ -122,6 +149,12 @@ class DecisionCache:
         self.backend_errors = 0
         self.rejected = 0
         self._rejections: list[str] = []  # the latest few reasons, newest last
+        # the journal (``journal_to``): the cache file, appended to as decisions are made
+        self._journal: Path | None = None
+        self._journal_fd: int | None = None
+        self._pending: list[str] = []
+        self.journal_errors = 0
+        self.torn = 0  # a last line cut short by a crash, skipped on load
 
     def __len__(self) -> int:
         return len(self._data)
@@ -167,6 +200,8 @@ class DecisionCache:
     def put(self, key: str, decision: Decision) -> None:
         with self._lock:
             self._store(key, decision, count=0)
+            if self._journal_fd is not None:
+                self._pending.append(_entry_line(key, decision))
         # Low-confidence answers are shared too: another replica then skips the encoder as well.
         if self.backend is not None:
             try:
@@ -231,6 +266,8 @@ class DecisionCache:
             # the store's own count covers values that are not even JSON
             "rejected": self.rejected + int(getattr(self.backend, "rejected", 0) or 0),
             "last_rejected": self.rejections(),
+            "journal": str(self._journal) if self._journal is not None else None,
+            "journal_errors": self.journal_errors,
         }
 
     def top(self, n: int = 20) -> list[dict[str, Any]]:
@@ -251,25 +288,74 @@ class DecisionCache:
     def save(self, path: str | Path) -> int:
         """Write the cache as JSON lines (a header with the fingerprint, then one entry a line).
 
-        Written to a temporary file and renamed, so a crash never leaves half a cache.
+        Written to a temporary file and renamed, so a crash never leaves half a cache. This
+        also compacts a journal kept in the same file (``journal_to``): the journal goes on in
+        the new file.
         """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        journal = self._journal
+        if journal is not None:
+            self.close_journal()
         n = 0
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=TEMP_SUFFIX)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
-                header = {"format": FORMAT, "version": VERSION, "fingerprint": self.fingerprint}
-                f.write(json.dumps(header) + "\n")
+                f.write(self._header_line())
                 for key, decision in self.items():
-                    f.write(json.dumps({"key": key, **asdict(decision)}, ensure_ascii=False))
-                    f.write("\n")
+                    f.write(_entry_line(key, decision))
                     n += 1
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        finally:
+            if journal is not None:
+                self.journal_to(journal)
         return n
+
+    def _header_line(self) -> str:
+        return json.dumps({"format": FORMAT, "version": VERSION,
+                           "fingerprint": self.fingerprint}) + "\n"
+
+    # --- the journal: decisions appended as they are made ------------------------------
+    def journal_to(self, path: str | Path) -> None:
+        """Append every decision ``put`` from now on to the cache file at ``path`` (written
+        by ``sync``), so a crash (``kill -9``) loses at most what was decided since the last
+        sync; ``load`` reads the file back, later lines winning. A missing file is created
+        with its header first. One ``os.write`` per sync on an ``O_APPEND`` descriptor, so
+        processes sharing the file do not interleave their lines."""
+        path = Path(path)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=TEMP_SUFFIX)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(self._header_line())
+            os.replace(tmp, path)
+        with self._lock:
+            self._journal = path
+            self._journal_fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+
+    def sync(self) -> None:
+        """Write the decisions made since the last sync to the journal (cheap when none)."""
+        if not self._pending:
+            return
+        with self._lock:
+            lines, self._pending = self._pending, []
+            fd = self._journal_fd
+            if fd is None or not lines:
+                return
+            try:
+                os.write(fd, "".join(lines).encode("utf-8"))
+            except OSError:  # a full disk must not fail a request; the save at exit retries
+                self.journal_errors += 1
+
+    def close_journal(self) -> None:
+        self.sync()
+        with self._lock:
+            if self._journal_fd is not None:
+                os.close(self._journal_fd)
+            self._journal_fd, self._journal = None, None
 
     def load(self, path: str | Path) -> int:
         """Load entries saved by ``save``; refuse a file made for another taxonomy/head.
@@ -302,6 +388,10 @@ class DecisionCache:
                                      f"({why}); not used")
                 n = 0
                 for lineno, line in enumerate(f, 2):
+                    if not line.endswith("\n"):
+                        # the journal's last write, cut short by a crash: not a bad entry
+                        self.torn += 1
+                        continue
                     try:
                         rec = json.loads(line)
                         key = rec.pop("key") if isinstance(rec, dict) else None

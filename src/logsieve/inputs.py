@@ -7,11 +7,13 @@ read still comes out (with ``error`` set), so no line is silently lost.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import os
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -19,6 +21,8 @@ from typing import Any, BinaryIO
 from .errors import InputError
 
 FORMATS = ("auto", "text", "csv", "jsonl")
+#: The first two bytes of a gzip stream: such input is decompressed, whatever its name.
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(slots=True)
@@ -66,6 +70,21 @@ def read_records(stream: BinaryIO, fmt: str = "auto", name: str | None = None,
     """Yield records from a binary stream. Raises InputError only when nothing can be read."""
     # Peeking needs a buffered reader; sys.stdin.buffer and open(..., "rb") already are.
     buffered: Any = stream if hasattr(stream, "peek") else io.BufferedReader(stream)
+    if buffered.peek(2)[:2] == GZIP_MAGIC:  # a .gz file or gzip bytes piped in: its lines
+        unpacked = io.BufferedReader(gzip.GzipFile(fileobj=buffered, mode="rb"))
+        name = name[:-3] if name is not None and name.lower().endswith(".gz") else name
+        try:
+            yield from _read_format(unpacked, fmt, name, text_col, source_col)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            # the lines before the damage were answered; say where it stopped
+            raise InputError(f"the gzip data is damaged or cut short ({exc}); the lines "
+                             "before it were read") from exc
+        return
+    yield from _read_format(buffered, fmt, name, text_col, source_col)
+
+
+def _read_format(buffered: Any, fmt: str, name: str | None, text_col: str,
+                 source_col: str) -> Iterator[Record]:
     first = buffered.peek(4096)[:4096].split(b"\n", 1)[0]
     if fmt == "auto":
         fmt = detect_format(name, first, text_col)
@@ -106,25 +125,41 @@ def _read_jsonl(stream: BinaryIO, text_col: str, source_col: str) -> Iterator[Re
 
 
 def _read_csv(stream: BinaryIO, text_col: str, source_col: str) -> Iterator[Record]:
-    # Decode line by line ourselves so one bad byte costs one row, not the file.
+    # Decode line by line ourselves so one bad byte costs one row, not the file. The physical
+    # lines of the row being parsed are kept (``raw``) so a row the CSV reader refuses is
+    # still answered, as its raw lines; a row is at most the reader's field limit long.
+    raw: list[tuple[int, str]] = []
+
     def lines() -> Iterator[str]:
-        for n, raw in enumerate(stream, 1):
-            text, _ = _decode(raw, n)
+        for n, chunk in enumerate(stream, 1):
+            text, _ = _decode(chunk, n)
+            raw.append((n, text.rstrip("\r\n")))
             yield text
 
-    reader = csv.reader(lines())
+    # strict: a stray quote is an error, not a field silently merged with the next rows
+    reader = csv.reader(lines(), strict=True)
     try:
         header = next(reader)
     except StopIteration:
         return
+    except csv.Error as exc:
+        raise InputError(f"the CSV header cannot be read ({exc})", line=1) from exc
     cols = [h.strip() for h in header]
     if text_col not in cols:
         raise InputError(f"CSV header has no {text_col!r} column (columns: {', '.join(cols)})",
                          line=1)
     ti = cols.index(text_col)
     si = cols.index(source_col) if source_col in cols else None
-    for row in reader:
-        n = reader.line_num
+    while True:
+        raw.clear()
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield from _unreadable_csv_row(raw, str(exc))
+            continue
+        n = raw[0][0] if raw else reader.line_num  # the line the row starts on
         if not row:
             continue
         if ti >= len(row):
@@ -132,6 +167,21 @@ def _read_csv(stream: BinaryIO, text_col: str, source_col: str) -> Iterator[Reco
             continue
         src = row[si] if si is not None and si < len(row) else None
         yield Record(n, row[ti], src or None)
+
+
+def _unreadable_csv_row(raw: list[tuple[int, str]], why: str) -> Iterator[Record]:
+    """A row the CSV reader refused, as its raw lines (none lost), the first naming why."""
+    lines = [(n, text) for n, text in raw if text.strip()]
+    if not lines:
+        return
+    first, last = lines[0][0], raw[-1][0]
+    if why == "unexpected end of data":
+        why = "a quote opened in this row is never closed"
+    span = f"; lines {first}-{last} read as plain text" if last > first else ""
+    for i, (n, text) in enumerate(lines):
+        yield Record(n, text, None,
+                     f"not a valid CSV row ({why}){span}; classified as plain text"
+                     if i == 0 else None)
 
 
 class FollowedFile(io.RawIOBase):

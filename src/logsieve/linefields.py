@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["LineFields", "head_text", "problem_cue", "split_header"]
+__all__ = ["LineFields", "head_text", "not_log_text", "problem_cue", "split_header"]
 
 #: Level words as loggers print them, to one spelling. Single letters (Android's logcat,
 #: glog) count only in the position a level takes: after the header's placeholders and
@@ -214,3 +214,31 @@ def head_text(key: str) -> str:
     whole = split_header(key).message
     message = _LEADING_PLACEHOLDERS.sub("", whole) or whole
     return _SNAKE.sub(" ", _CAMEL.sub(" ", message))
+
+
+#: Share of a line's characters that may be control bytes or undecodable (U+FFFD) before it
+#: is not text at all (binary data, compressed bytes read as text). A log line with one bad
+#: byte in a user name is still a log line.
+JUNK_SHARE = 0.1
+
+
+def not_log_text(text: str) -> str | None:
+    """Why a line is not log text (empty, whitespace only, mostly binary), or None.
+
+    Cheap for ordinary lines (two scans in C): only a line with a control character or an
+    undecodable byte is counted.
+
+        >>> not_log_text("disk sda1 is 91% full") is None
+        True
+        >>> not_log_text("  \t ")
+        'the line is empty or whitespace only'
+    """
+    if text.isprintable() and "\ufffd" not in text:
+        return None if text and not text.isspace() else "the line is empty or whitespace only"
+    if not text.strip():
+        return "the line is empty or whitespace only"
+    junk = sum(1 for c in text if c == "\ufffd" or (c < " " and c != "\t") or c == "\x7f")
+    if junk > JUNK_SHARE * len(text):
+        return (f"the line looks binary, not text: {junk} of its {len(text)} characters are "
+                "control bytes or undecodable")
+    return None

@@ -77,6 +77,10 @@ class Settings(BaseSettings):
                             description="Templates kept in the in-process LRU (0 = off).")
     cache_path: Path | None = Field(None, validation_alias=_env("CACHE_PATH"),
                                     description="Load the cache from here at start, save on exit.")
+    cache_journal: bool = Field(True, validation_alias=_env("CACHE_JOURNAL"),
+                                description="With a cache path: append each new decision to "
+                                "the file after every batch, so a crash loses at most the last "
+                                "batch (false: saved on exit only).")
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"),
                                   description="Shared cache behind the local LRU (issue 7).")
     redis_username: str | None = Field(None, validation_alias=_env("REDIS_USERNAME"),

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .cache import Decision, DecisionCache
 from .degradation import StageProblem
 from .errors import StageError, StageFailed, StageUnavailable
-from .linefields import head_text
+from .linefields import head_text, not_log_text
 from .priors import PriorTracker
 from .result import PIPELINE_STAGE, Classifier, Result, StageName, Status, Step
 from .rules import RuleSet
@@ -263,6 +263,7 @@ class Sieve:
         out = [r for r in results if r is not None]
         assert len(out) == len(items), "a line was lost"  # invariant, never expected
         self._count(out)
+        self.cache.sync()  # the batch's new decisions to the journal, if one is kept
         return out
 
     def _count(self, results: list[Result]) -> None:
@@ -292,6 +293,10 @@ class Sieve:
         lookup = lookup or self.cache.get
         if len(text) > self.max_line_chars:
             text = text[: self.max_line_chars]
+        if not text.isprintable() or "\ufffd" in text or not text or text.isspace():
+            why = not_log_text(text)
+            if why is not None:
+                return self._not_text(text, source, why)
         t0 = time.perf_counter()
         match = self.rules.match(text, source)
         if match is not None:
@@ -354,6 +359,16 @@ class Sieve:
         label, name, stage, conf, classifier, recipe = entry
         return Result(text, label, name, stage, conf, classifier, None, regex_ms + cache_ms,
                       source, key, None, recipe, regex_ms, cache_ms)
+
+    def _not_text(self, text: str, source: str | None, why: str) -> Result:
+        """An honest fallback for a line that is not log text: no stage is asked (a model's
+        label for binary noise would be a guess stated with confidence), nothing is cached."""
+        detail = f"Not log text: {why}."
+        steps = [Step(StageName.REGEX, Status.SKIPPED, detail),
+                 Step(StageName.BERT, Status.SKIPPED, detail),
+                 Step(StageName.LLM, Status.SKIPPED, detail)]
+        return self._result(text, source, self.taxonomy.fallback, 0.0, Classifier.NONE, None,
+                            steps, None)
 
     # --- stages --------------------------------------------------------------------
     def _from_cache(self, p: _Pending,
@@ -717,4 +732,5 @@ class Sieve:
         """Stop the LLM workers and save the template cache where one was configured."""
         self._llm_pool.shutdown(wait=False, cancel_futures=True)
         if self.cache_path is not None:
-            self.cache.save(self.cache_path)
+            self.cache.save(self.cache_path)  # compacts the journal too
+        self.cache.close_journal()

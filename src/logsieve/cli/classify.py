@@ -24,6 +24,7 @@ from ..inputs import Record, open_records
 from ..result import Result
 from ..settings import Settings
 from .options import (
+    EXIT_DEGRADED,
     InputFormat,
     InputFormatOption,
     TextColumnOption,
@@ -85,7 +86,8 @@ def classify(
         "classified and written (a `tail -f` pipe gets answers as lines arrive).")] = 200.0,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Exit 3 before classifying when a stage cannot run (no encoder, "
-        "no head, LLM configured but unreachable) instead of warning and going on.")] = False,
+        "no head, LLM configured but unreachable) instead of warning and going on; exit 3 "
+        "at the end when the LLM left lines unanswered during the run.")] = False,
 ) -> None:
     """Classify log lines (text, CSV with source,log_message, or JSONL) into JSONL or CSV."""
     overrides = sieve_overrides(taxonomy, model, no_llm)
@@ -172,8 +174,21 @@ def classify(
         raise typer.Exit(1)
     if not quiet:
         summary.print(err, sieve.cache.stats(), missing_stages)
+    # Said even with -q: answers that are fallbacks because a stage failed during the run
+    # (an LLM killed or timing out after the start-up probe), and lines that were not text.
+    unanswered = summary.undecided - summary.not_text
+    if sieve.llm is not None and unanswered:
+        typer.echo(f"logsieve: warning: {unanswered:,} of {summary.lines:,} lines got no usable "
+                   "answer from the LLM (failed, timed out, refused by its breaker or out of "
+                   "the label set) and were given the routine default or the fallback label; "
+                   "each line's journey says why", err=True)
+    if summary.not_text:
+        typer.echo(f"logsieve: warning: {summary.not_text:,} lines are not log text (empty or "
+                   "binary) and were answered UNCLASSIFIED without asking a model", err=True)
     if problems:
         raise typer.Exit(1)
+    if strict and sieve.llm is not None and unanswered:
+        raise typer.Exit(EXIT_DEGRADED)
 
 
 def _classify_on_ray(inputs: list[str] | None, out: Path | None, overrides: dict[str, Any],
@@ -314,9 +329,15 @@ class _Summary:
         self.labels: Counter[str] = Counter()
         self.stages: Counter[str] = Counter()
         self.templates: set[int] = set()
+        self.undecided = 0  # answered by no stage (the fallback or the routine default)
+        self.not_text = 0  # of which: not log text (no template, no stage asked)
 
     def add(self, res: Result) -> None:
         self.lines += 1
+        if res.classifier == "none":
+            self.undecided += 1
+            if res.template is None:
+                self.not_text += 1
         self.labels[res.label_id] += 1
         self.stages[res.classifier] += 1
         if res.classifier != "regex":

@@ -1,7 +1,8 @@
 """How the HTTP face answers when something is wrong: always JSON (:class:`ErrorBody`).
 
-Malformed JSON is 400 (FastAPI would say 422); validation problems are 422 with each field's
-location; anything unexpected is logged and answered 500 without internals.
+Malformed JSON is 400 (FastAPI would say 422); a JSON route sent another content type is 415;
+validation problems are 422 with each field's location; anything unexpected is logged and
+answered 500 without internals.
 """
 
 from __future__ import annotations
@@ -57,6 +58,15 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     if any(p["type"] == "json_invalid" for p in problems):
         return error_json(400, "malformed_json", "The request body is not valid JSON.",
                           problems)
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if (not (media == "application/json" or media.endswith("+json"))
+            and any(p["loc"] == ["body"] for p in problems)):
+        # a JSON route sent something else: FastAPI did not parse it and says "Input should
+        # be a valid dictionary", which is true but not what is wrong
+        got = f"got {media!r}" if media else "no Content-Type was sent"
+        return error_json(415, "unsupported_media_type",
+                          f"The body must be JSON sent with Content-Type: application/json "
+                          f"({got}).", problems)
     where = ", ".join(".".join(p["loc"]) for p in problems[:3])
     return error_json(422, "validation_error", f"Invalid request: {where}.", problems)
 

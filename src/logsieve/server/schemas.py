@@ -7,9 +7,9 @@ models here carry only what never changes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 #: Longest ``source`` accepted (a service name, not a payload).
 MAX_SOURCE_CHARS = 256
@@ -19,13 +19,23 @@ MAX_GENERATE_COUNT = 100
 MAX_PROMPT_CHARS = 2000
 
 
+def _has_text(value: str) -> str:
+    if value.isspace():
+        raise ValueError("log_message is only whitespace: there is nothing to classify")
+    return value
+
+
+#: A log line: at least one character that is not whitespace (``""`` and ``"   "`` are 422).
+LogMessage = Annotated[str, AfterValidator(_has_text)]
+
+
 class ClassifyRequest(BaseModel):
     """``POST /api/classify`` (seed 000)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"log_message": "ERROR nova.compute.manager [req-1234-abcd] Service failed"}]})
 
-    log_message: str = Field(min_length=1, description="The log line to classify.")
+    log_message: LogMessage = Field(min_length=1, description="The log line to classify.")
     source: str | None = Field(None, max_length=MAX_SOURCE_CHARS,
                                description="The system that wrote the line (optional).")
 
@@ -62,7 +72,7 @@ class BatchItem(BaseModel):
         {"source": "app-server", "log_message": "User admin123 logged in."}]})
 
     source: str | None = Field(None, max_length=MAX_SOURCE_CHARS)
-    log_message: str = Field(min_length=1)
+    log_message: LogMessage = Field(min_length=1)
 
 
 class BatchResult(BaseModel):
@@ -102,6 +112,7 @@ _DESCRIPTIONS = {
     401: "Missing or wrong X-API-Key (only when API keys are configured).",
     404: "Not found.",
     413: "Body, batch or upload too large.",
+    415: "The body is not sent as application/json.",
     422: "A field is missing, of the wrong type, or over its limit.",
     429: "Rate limit for this key exceeded; see Retry-After.",
     503: "The service cannot classify (or generate) right now.",

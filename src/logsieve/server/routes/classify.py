@@ -53,7 +53,7 @@ def batch_response(result: Result) -> dict[str, Any]:
     CLASSIFY_PATH,
     response_model=ClassifyResponse,
     summary="Classify one log line",
-    responses=error_responses(400, 401, 413, 422, 429, 503),
+    responses=error_responses(400, 401, 413, 415, 422, 429, 503),
 )
 async def classify_one(body: ClassifyRequest, service: ReadyService) -> JSONResponse:
     """Seed 000's classification: the label, the deciding stage and the journey.
@@ -71,7 +71,7 @@ async def classify_one(body: ClassifyRequest, service: ReadyService) -> JSONResp
     "/classify",
     response_model=list[BatchResult],
     summary="Classify a batch of log lines",
-    responses=error_responses(400, 401, 413, 422, 429, 503),
+    responses=error_responses(400, 401, 413, 415, 422, 429, 503),
 )
 async def classify_batch(body: list[BatchItem], service: ReadyService) -> JSONResponse:
     """Seed 001's batch: one ``{label_id, label, source, confidence}`` per input, in order.

@@ -61,24 +61,36 @@ def _copy_and_check(upload: IO[bytes], max_message_chars: int) -> _CheckedUpload
     try:
         shutil.copyfileobj(upload, spool, 1 << 20)
         text = _text(spool)
-        reader = csv.reader(text)
+        # strict: a stray or unclosed quote is refused, not rows silently merged into a field
+        reader = csv.reader(text, strict=True)
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
             raise InputError("the file is empty; expected a header with log_message") from None
+        except csv.Error as exc:
+            raise InputError(f"the header is not valid CSV ({exc})", line=1) from exc
         if MESSAGE_COLUMN not in header:
             raise InputError(f"no {MESSAGE_COLUMN!r} column in the header {header}", line=1)
         msg = header.index(MESSAGE_COLUMN)
         rows = 0
-        for row in reader:
+        while True:
+            start = reader.line_num + 1  # the line the next row starts on
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                why = ("a quote opened in this row is never closed"
+                       if str(exc) == "unexpected end of data" else str(exc))
+                raise InputError(f"the row is not valid CSV: {why}", line=start) from exc
             if not row:
                 continue
             if len(row) <= msg:
                 raise InputError(f"the row has {len(row)} fields, no {MESSAGE_COLUMN}",
-                                 line=reader.line_num)
+                                 line=start)
             if len(row[msg]) > max_message_chars:
                 raise InputError(f"{MESSAGE_COLUMN} has {len(row[msg])} characters; the "
-                                 f"limit is {max_message_chars}", line=reader.line_num)
+                                 f"limit is {max_message_chars}", line=start)
             rows += 1
         text.detach()  # keep the spool open for the streaming pass
     except (csv.Error, UnicodeDecodeError) as exc:
@@ -93,7 +105,7 @@ def _copy_and_check(upload: IO[bytes], max_message_chars: int) -> _CheckedUpload
 
 
 def _chunks(checked: _CheckedUpload) -> Iterator[list[list[str]]]:
-    reader = csv.reader(_text(checked.spool))
+    reader = csv.reader(_text(checked.spool), strict=True)  # as checked
     next(reader)
     chunk: list[list[str]] = []
     for row in reader:

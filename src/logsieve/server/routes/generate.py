@@ -32,7 +32,7 @@ def load_generator() -> Generator | None:
     "/api/generate",
     response_model=GenerateResponse,
     summary="Generate synthetic log lines",
-    responses=error_responses(400, 401, 413, 422, 429, 503),
+    responses=error_responses(400, 401, 413, 415, 422, 429, 503),
 )
 async def generate(body: GenerateRequest, caller: AuthorizedCaller) -> JSONResponse:
     """A synthetic line for the prompt (a list of ``count`` lines when count > 1).
