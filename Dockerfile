@@ -35,4 +35,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 
 # Two workers for two cores; each loads the model once. The metrics directory is made fresh
 # at every start so counters from an earlier run never leak into this one.
-CMD ["sh", "-c", "rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\" && exec gunicorn 'logsieve.server.app:create_app()' -c python:logsieve.server.gunicorn_conf -k uvicorn_worker.UvicornWorker -w ${WEB_CONCURRENCY:-2} -b 0.0.0.0:${LOGSIEVE_PORT}"]
+CMD ["sh", "-c", "rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\" && exec gunicorn 'logsieve.server.app:create_app()' -c python:logsieve.server.gunicorn_conf -k logsieve.server.gunicorn_worker.GuardedUvicornWorker -w ${WEB_CONCURRENCY:-2} -b 0.0.0.0:${LOGSIEVE_PORT}"]

@@ -57,7 +57,7 @@ def free_port() -> int:
 
 
 DEFAULT_APP = "logsieve.server.app:create_app"
-PROTOCOL = "logsieve.server.protocol:NoDelayHTTPProtocol"
+PROTOCOL = "logsieve.server.protocol:GuardedHTTPProtocol"
 
 
 def start_server(port: int, workers: int, metrics_dir: str,

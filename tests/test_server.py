@@ -210,7 +210,7 @@ def test_unknown_path_is_json_404(client: httpx.Client) -> None:
 
 # --- auth and rate limit --------------------------------------------------------------
 def test_api_keys_are_required_when_configured(real_sieve: Any) -> None:  # noqa: F811
-    settings = Settings(api_keys=["first-key", "second-key"])
+    settings = Settings(api_keys=["first-key-0123456789", "second-key-0123456789"])
     with serve(settings, real_sieve) as srv, srv.client() as c:
         line = {"log_message": RULE_LINES[0]}
         r = c.post("/api/classify", json=line)
@@ -220,23 +220,62 @@ def test_api_keys_are_required_when_configured(real_sieve: Any) -> None:  # noqa
         assert c.post("/classify", json=[line],
                       headers={"X-API-Key": "nope"}).status_code == 401
         assert c.post("/api/classify", json=line,
-                      headers={"X-API-Key": "second-key"}).status_code == 200
+                      headers={"X-API-Key": "second-key-0123456789"}).status_code == 200
         assert c.get("/health").status_code == 200  # probes need no key
 
 
+KEY_A, KEY_B = "alpha-key-0123456789", "beta-key-0123456789"
+
+
 def test_rate_limit_per_key_gives_429(real_sieve: Any) -> None:  # noqa: F811
-    settings = Settings(api_keys=["alpha", "beta"], rate_limit_per_minute=3)
+    settings = Settings(api_keys=[KEY_A, KEY_B], rate_limit_per_minute=3)
     with serve(settings, real_sieve) as srv, srv.client() as c:
         line = {"log_message": RULE_LINES[1]}
-        codes = [c.post("/api/classify", json=line, headers={"X-API-Key": "alpha"}).status_code
+        codes = [c.post("/api/classify", json=line, headers={"X-API-Key": KEY_A}).status_code
                  for _ in range(4)]
         assert codes == [200, 200, 200, 429]
-        r = c.post("/api/classify", json=line, headers={"X-API-Key": "alpha"})
+        r = c.post("/api/classify", json=line, headers={"X-API-Key": KEY_A})
         assert r.status_code == 429 and r.json()["error"] == "rate_limited"
         assert int(r.headers["retry-after"]) >= 1
         # Another key has its own bucket.
         assert c.post("/api/classify", json=line,
-                      headers={"X-API-Key": "beta"}).status_code == 200
+                      headers={"X-API-Key": KEY_B}).status_code == 200
+
+
+def test_rate_limit_counts_lines_not_only_requests(real_sieve: Any) -> None:  # noqa: F811
+    settings = Settings(api_keys=[KEY_A], rate_limit_per_minute=100,
+                        rate_limit_lines_per_minute=50)
+    with serve(settings, real_sieve) as srv, srv.client() as c:
+        key = {"X-API-Key": KEY_A}
+        batch = [{"log_message": RULE_LINES[0]}] * 40
+        assert c.post("/classify", json=batch, headers=key).status_code == 200
+        r = c.post("/classify", json=batch, headers=key)  # 80 lines in a minute: over 50
+        assert r.status_code == 429 and "log lines" in r.json()["message"], r.text
+        assert int(r.headers["retry-after"]) >= 1
+        # a batch larger than the whole allowance is not refused for ever: it waits for a
+        # full bucket (here: about a minute), it is not 413
+        assert "lines_per_minute" not in r.text
+    assert Settings(rate_limit_per_minute=10).lines_per_minute == 500  # the default: 50 x
+
+
+def test_wrong_keys_are_throttled_per_address(real_sieve: Any) -> None:  # noqa: F811
+    settings = Settings(api_keys=[KEY_A], auth_failures_per_minute=5)
+    with serve(settings, real_sieve) as srv, srv.client() as c:
+        line = {"log_message": RULE_LINES[0]}
+        codes = [c.post("/api/classify", json=line,
+                        headers={"X-API-Key": f"guess-number-{i:08d}"}).status_code
+                 for i in range(8)]
+        assert codes == [401] * 5 + [429] * 3
+        r = c.post("/api/classify", json=line, headers={"X-API-Key": KEY_A})
+        assert r.status_code == 429 and "wrong X-API-Key" in r.json()["message"]
+        assert int(r.headers["retry-after"]) >= 1
+
+
+def test_short_api_keys_are_refused_at_start() -> None:
+    from pydantic import ValidationError
+    with pytest.raises(ValidationError, match="at least 16"):
+        Settings(api_keys=["short-key"])
+    assert Settings(_env_file=None).llm_calls_per_minute == 600  # the LLM has a cap
 
 
 def test_cors_allows_the_configured_origin(client: httpx.Client) -> None:

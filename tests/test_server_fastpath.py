@@ -203,17 +203,18 @@ def test_every_answer_is_the_routes_answer(sieve: Sieve) -> None:
 
 
 def test_keys_and_rate_limit_answer_as_the_route(sieve: Sieve) -> None:
-    settings = Settings(api_keys=["alpha"], rate_limit_per_minute=2)
+    settings = Settings(api_keys=["alpha-key-0123456789"], rate_limit_per_minute=2)
     body = json.dumps({"log_message": RULE_LINES[0]})
     with LiveServer(create_app(settings, sieve=sieve)) as fast_srv, \
             route_only(settings, sieve) as route_srv, \
             fast_srv.client() as fast, route_srv.client() as route:
-        for name, headers in (("no key", JSON), ("wrong key", {**JSON, "X-API-Key": "beta"}),
+        wrong = {**JSON, "X-API-Key": "beta-key-0123456789"}
+        for name, headers in (("no key", JSON), ("wrong key", wrong),
                               ("bad body, no key", JSON)):
             content = "{" if name.startswith("bad") else body
             _same(fast.post("/api/classify", content=content, headers=headers),
                   route.post("/api/classify", content=content, headers=headers), name)
-        keyed = {**JSON, "X-API-Key": "alpha"}
+        keyed = {**JSON, "X-API-Key": "alpha-key-0123456789"}
         answers = []
         for i in range(3):
             a = fast.post("/api/classify", content=body, headers=keyed)
@@ -306,7 +307,7 @@ def test_serve_writes_no_access_log_unless_asked(monkeypatch: pytest.MonkeyPatch
     assert result.exit_code == 0, result.output
     assert seen["access_log"] is logged
     assert seen["loop"] == "asyncio"
-    assert seen["http"] == "logsieve.server.protocol:NoDelayHTTPProtocol"  # httptools, no delay
+    assert seen["http"] == "logsieve.server.protocol:GuardedHTTPProtocol"  # httptools, no delay
 
 
 class DictBackend:

@@ -8,7 +8,7 @@ import socket
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-from logsieve.server.protocol import PROTOCOL, NoDelayHTTPProtocol
+from logsieve.server.protocol import PROTOCOL, GuardedHTTPProtocol
 
 
 async def _nodelay_after_accept(protocol_class: type[asyncio.Protocol]) -> int:
@@ -37,4 +37,4 @@ async def _nodelay_after_accept(protocol_class: type[asyncio.Protocol]) -> int:
 def test_our_protocol_sets_nodelay_where_asyncio_does_not() -> None:
     # (with uvicorn's own protocol the option stays 0 here: every response then waited
     # 44 ms for the client's delayed ACK under `logsieve serve --workers 2`)
-    assert asyncio.run(_nodelay_after_accept(NoDelayHTTPProtocol)) != 0
+    assert asyncio.run(_nodelay_after_accept(GuardedHTTPProtocol)) != 0

@@ -48,7 +48,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
-API_KEY = "ui-test-key"
+API_KEY = "ui-test-key-0123456789"
 #: The screenshots docs/ui.md shows.
 DOC_SCREENS = ("classify-cache-hit-laptop.png", "classify-one-phone.png",
                "file-table-laptop.png", "file-table-phone.png", "generate-laptop.png",

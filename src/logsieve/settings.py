@@ -18,6 +18,9 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: Shortest API key accepted: a shorter one can be guessed (16 random characters: 96 bits).
+MIN_API_KEY_CHARS = 16
+
 #: Names seed 000 reads without a prefix; everything else is ``LOGSIEVE_<NAME>`` only, so a
 #: generic variable of the environment (HOST, PORT, TAXONOMY…) is never picked up by accident.
 SEED_NAMES = frozenset({"GROQ_API_KEY", "LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL",
@@ -115,8 +118,9 @@ class Settings(BaseSettings):
     llm_backoff_s: float = Field(0.1, ge=0, validation_alias=_env("LLM_BACKOFF_S"))
     llm_breaker_failures: int = Field(3, ge=1, validation_alias=_env("LLM_BREAKER_FAILURES"))
     llm_breaker_reset_s: float = Field(5.0, gt=0, validation_alias=_env("LLM_BREAKER_RESET_S"))
-    llm_calls_per_minute: int = Field(0, ge=0, validation_alias=_env("LLM_CALLS_PER_MINUTE"),
-                                      description="Cap on LLM calls per minute (0 = no cap).")
+    llm_calls_per_minute: int = Field(600, ge=0, validation_alias=_env("LLM_CALLS_PER_MINUTE"),
+                                      description="Cap on LLM calls per minute (0 = no cap); "
+                                      "past it a line gets its answer without the LLM.")
     llm_max_chars: int = Field(400, ge=16, validation_alias=_env("LLM_MAX_CHARS"))
     llm_redact_patterns: list[str] = Field(default_factory=list,
                                            validation_alias=_env("LLM_REDACT_PATTERNS"))
@@ -140,14 +144,59 @@ class Settings(BaseSettings):
     api_keys: list[SecretStr] = Field(default_factory=list, validation_alias=_env("API_KEYS"),
                                       description="If set, X-API-Key must be one of these.")
     rate_limit_per_minute: int = Field(0, ge=0, validation_alias=_env("RATE_LIMIT_PER_MINUTE"))
+    rate_limit_lines_per_minute: int | None = Field(
+        None, ge=0, validation_alias=_env("RATE_LIMIT_LINES_PER_MINUTE"),
+        description="Log lines a minute per caller (a batch of 1,000 counts 1,000); default "
+        "50 x RATE_LIMIT_PER_MINUTE, 0 = no line limit.")
+    auth_failures_per_minute: int = Field(
+        10, ge=0, validation_alias=_env("AUTH_FAILURES_PER_MINUTE"),
+        description="Wrong or missing API keys a minute per client address before that "
+        "address gets 429 (0 = not throttled).")
     max_batch_lines: int = Field(1000, ge=1, validation_alias=_env("MAX_BATCH_LINES"))
     max_message_chars: int = Field(65536, ge=1, validation_alias=_env("MAX_MESSAGE_CHARS"))
     max_body_bytes: int = Field(10 * 1024 * 1024, ge=1024, validation_alias=_env("MAX_BODY_BYTES"))
     max_upload_bytes: int = Field(256 * 1024 * 1024, ge=1024,
                                   validation_alias=_env("MAX_UPLOAD_BYTES"),
                                   description="Largest CSV upload accepted.")
+    # slow and oversized clients (logsieve.server.protocol), as NGINX and Envoy limit them
+    http_header_timeout_s: float = Field(
+        10.0, gt=0, validation_alias=_env("HTTP_HEADER_TIMEOUT_S"),
+        description="A connection must send a request's whole head (request line and "
+        "headers) within this; else 408 and closed (idle new connections too).")
+    http_body_timeout_s: float = Field(
+        30.0, gt=0, validation_alias=_env("HTTP_BODY_TIMEOUT_S"),
+        description="Longest wait between two parts of a request body (a Content-Length "
+        "larger than what is sent); else 408 and closed.")
+    http_max_header_bytes: int = Field(
+        32 * 1024, ge=1024, validation_alias=_env("HTTP_MAX_HEADER_BYTES"),
+        description="Request line plus headers larger than this: 431.")
+    http_max_headers: int = Field(100, ge=8, validation_alias=_env("HTTP_MAX_HEADERS"),
+                                  description="More request headers than this: 431.")
+    http_max_connections: int = Field(
+        1024, ge=1, validation_alias=_env("HTTP_MAX_CONNECTIONS"),
+        description="Open connections per worker; a connection beyond is answered 503 and "
+        "closed.")
     microbatch_window_ms: float = Field(2.0, ge=0, validation_alias=_env("MICROBATCH_WINDOW_MS"))
     microbatch_max_lines: int = Field(256, ge=1, validation_alias=_env("MICROBATCH_MAX_LINES"))
+
+    @model_validator(mode="after")
+    def _api_keys_long_enough(self) -> Settings:
+        short = [len(k.get_secret_value()) for k in self.api_keys
+                 if len(k.get_secret_value()) < MIN_API_KEY_CHARS]
+        if short:
+            raise ValueError(
+                f"LOGSIEVE_API_KEYS: a key of {short[0]} characters; use at least "
+                f"{MIN_API_KEY_CHARS} (for example: python -c \"import secrets; "
+                f"print(secrets.token_urlsafe(24))\")")
+        return self
+
+    @property
+    def lines_per_minute(self) -> int:
+        """The line limit in force (``rate_limit_lines_per_minute``, else 50 x the request
+        limit; 0 = none)."""
+        if self.rate_limit_lines_per_minute is not None:
+            return self.rate_limit_lines_per_minute
+        return 50 * self.rate_limit_per_minute
 
     @model_validator(mode="after")
     def _taxonomy_of_model_dir(self) -> Settings:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -55,4 +56,14 @@ app.command("patterns")(patterns)
 
 
 def main() -> None:
-    app()
+    from pydantic import ValidationError
+
+    try:
+        app()
+    except ValidationError as exc:
+        # settings from the environment or .env that do not validate: say which, not a
+        # traceback (a flag's own bad value is typer's usage error, also exit 2)
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ())) or exc.title
+            sys.stderr.write(f"logsieve: configuration: {where}: {err.get('msg', '')}\n")
+        raise SystemExit(2) from None

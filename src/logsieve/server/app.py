@@ -74,6 +74,8 @@ def create_app(settings: Settings | None = None, *, sieve: SieveLike | None = No
     state = ServerState(settings=settings, metrics=ServerMetrics(),
                         api_keys=ApiKeys(settings.api_keys),
                         rate_limiter=RateLimiter(settings.rate_limit_per_minute),
+                        line_limiter=RateLimiter(settings.lines_per_minute),
+                        auth_failures=RateLimiter(settings.auth_failures_per_minute),
                         generator=generate.load_generator())
 
     @asynccontextmanager

@@ -39,21 +39,42 @@ def _check_caller(request: Request, state: ServerState, api_key: str | None) -> 
 
 
 def check_caller(state: ServerState, api_key: str | None, client_host: str | None) -> str:
-    """The caller's name (its key's, or its address on an open API); 401 or 429 otherwise."""
+    """The caller's name (its key's, or its address on an open API); 401 or 429 otherwise.
+    Takes one request and one line from the caller's limits (a batch takes the rest of its
+    lines with :func:`charge_lines`)."""
+    address = "addr:" + ("unknown" if client_host is None else client_host)
     if state.api_keys.required:
+        blocked = state.auth_failures.wait(address)
+        if blocked > 0:  # this address has guessed wrong too often: no more guesses for now
+            raise ApiError(429, "rate_limited",
+                           f"Too many requests with a wrong {API_KEY_HEADER} from this "
+                           "address.", headers={"Retry-After": retry_after_header(blocked)})
         caller = state.api_keys.identify(api_key)
         if caller is None:
+            state.auth_failures.acquire(address)
             raise ApiError(401, "unauthorized",
                            f"Missing or invalid {API_KEY_HEADER} header.",
                            headers={"WWW-Authenticate": "APIKey"})
     else:
-        caller = "addr:" + ("unknown" if client_host is None else client_host)
+        caller = address
     wait = state.rate_limiter.acquire(caller)
     if wait > 0:
         raise ApiError(429, "rate_limited",
                        f"Rate limit of {state.rate_limiter.per_minute} requests a minute "
                        "exceeded.", headers={"Retry-After": retry_after_header(wait)})
+    charge_lines(state, caller, 1)
     return caller
+
+
+def charge_lines(state: ServerState, caller: str, lines: int) -> None:
+    """Take ``lines`` log lines from the caller's line limit; 429 over it."""
+    if lines <= 0:
+        return
+    wait = state.line_limiter.acquire(caller, cost=lines)
+    if wait > 0:
+        raise ApiError(429, "rate_limited",
+                       f"Rate limit of {state.line_limiter.per_minute} log lines a minute "
+                       "exceeded.", headers={"Retry-After": retry_after_header(wait)})
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from typing import Any
 from logsieve.server.metrics import mark_process_dead
 
 # uvicorn-worker (pip install uvicorn-worker): uvicorn.workers is deprecated upstream.
-worker_class = "uvicorn_worker.UvicornWorker"
+worker_class = "logsieve.server.gunicorn_worker.GuardedUvicornWorker"
 # The model is loaded in each worker after fork (the app factory runs there), never shared.
 preload_app = False
 graceful_timeout = 30

@@ -1,10 +1,15 @@
-"""Optional API keys (``X-API-Key``) and an optional per-key rate limit.
+"""Optional API keys (``X-API-Key``) and optional per-key rate limits.
 
-Keys come from settings (``LOGSIEVE_API_KEYS``); with none configured the API is open. Keys
-are compared with :func:`hmac.compare_digest` against every configured key, so neither the
-answer nor its timing tells how much of a guess was right. The rate limit is a token bucket
-per key (per client address when the API is open), kept in this process: with N worker
-processes a client can get up to N times the limit; put a shared limiter in front for more.
+Keys come from settings (``LOGSIEVE_API_KEYS``, at least 16 characters each); with none
+configured the API is open. Keys are compared with :func:`hmac.compare_digest` against every
+configured key, so neither the answer nor its timing tells how much of a guess was right.
+Wrong keys are throttled per client address (``LOGSIEVE_AUTH_FAILURES_PER_MINUTE``): past
+the limit the address gets 429 whatever it sends, so keys cannot be guessed at line rate.
+
+The rate limits are token buckets per key (per client address when the API is open): one
+for requests, one for log lines (a 1,000-line batch takes 1,000), kept in this process: with
+N worker processes a client can get up to N times the limit; put a shared limiter in front
+for more.
 """
 
 from __future__ import annotations
@@ -55,7 +60,9 @@ class _Bucket:
 
 
 class RateLimiter:
-    """A token bucket per caller: ``per_minute`` requests a minute, bursts up to the same."""
+    """A token bucket per caller: ``per_minute`` units a minute (requests, lines or failed
+    keys), bursts up to the same. A cost over the whole bucket needs a full bucket and
+    empties it (one such batch a minute), so no request is refused for ever."""
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
@@ -67,11 +74,19 @@ class RateLimiter:
     def enabled(self) -> bool:
         return self.per_minute > 0
 
-    def acquire(self, caller: str, now: float | None = None) -> float:
-        """Take one token: 0.0 if allowed, else the seconds until one is free."""
+    def acquire(self, caller: str, now: float | None = None, cost: float = 1.0) -> float:
+        """Take ``cost`` tokens: 0.0 if allowed, else the seconds until they are free."""
+        return self._take(caller, now, cost, take=True)
+
+    def wait(self, caller: str, now: float | None = None) -> float:
+        """The seconds until one token is free (0.0: now), taking nothing."""
+        return self._take(caller, now, 1.0, take=False)
+
+    def _take(self, caller: str, now: float | None, cost: float, *, take: bool) -> float:
         if not self.enabled:
             return 0.0
         now = time.monotonic() if now is None else now
+        need = min(float(cost), float(self.per_minute))
         with self._lock:
             bucket = self._buckets.get(caller)
             if bucket is None:
@@ -81,10 +96,11 @@ class RateLimiter:
             bucket.tokens = min(float(self.per_minute),
                                 bucket.tokens + (now - bucket.updated) * self._rate)
             bucket.updated = now
-            if bucket.tokens >= 1.0:
-                bucket.tokens -= 1.0
+            if bucket.tokens >= need:
+                if take:
+                    bucket.tokens -= need
                 return 0.0
-            return (1.0 - bucket.tokens) / self._rate
+            return (need - bucket.tokens) / self._rate
 
     def _drop_full(self, now: float) -> None:
         """Forget callers whose bucket has refilled: they lose nothing by it."""

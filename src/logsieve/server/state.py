@@ -72,6 +72,10 @@ class ServerState:
     metrics: ServerMetrics
     api_keys: ApiKeys
     rate_limiter: RateLimiter
+    #: log lines a minute per caller (a batch takes one per line)
+    line_limiter: RateLimiter
+    #: wrong API keys a minute per client address
+    auth_failures: RateLimiter
     sieve: SieveLike | None = None
     batcher: MicroBatcher | None = None
     #: why the sieve could not be built, for /health

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from logsieve.result import Result
 from logsieve.settings import Settings
 
-from ..deps import ReadyService
+from ..deps import ReadyService, charge_lines
 from ..errors import ApiError
 from ..schemas import BatchItem, BatchResult, ClassifyRequest, ClassifyResponse, error_responses
 
@@ -86,5 +86,6 @@ async def classify_batch(body: list[BatchItem], service: ReadyService) -> JSONRe
                        detail=[{"loc": ["body"], "msg": "too many items",
                                 "type": "too_long"}])
     check_message_lengths([item.log_message for item in body], settings, batch=True)
+    charge_lines(service.state, service.name, len(body) - 1)  # the first came with the request
     results = await service.batcher.classify_many([(i.log_message, i.source) for i in body])
     return JSONResponse([batch_response(r) for r in results])

@@ -25,7 +25,7 @@ from fastapi.responses import StreamingResponse
 from logsieve.errors import InputError
 
 from ..batcher import MicroBatcher
-from ..deps import ReadyService
+from ..deps import ReadyService, charge_lines
 from ..errors import ApiError
 from ..schemas import error_responses
 
@@ -178,6 +178,11 @@ async def classify_csv(
         raise ApiError(422, "invalid_csv", str(exc),
                        detail=[{"loc": ["body", "file"], "msg": str(exc),
                                 "type": "invalid_csv", "line": exc.line}]) from exc
+    try:
+        charge_lines(service.state, service.name, checked.rows - 1)
+    except ApiError:
+        checked.spool.close()
+        raise
     name = (file.filename or "logs.csv").rsplit("/", 1)[-1]
     stem = name[:-4] if name.lower().endswith(".csv") else name
     return StreamingResponse(
