@@ -229,3 +229,30 @@ def test_redis_tls_setting_selects_a_tls_connection(tmp_path: Path) -> None:
     assert pool.connection_kwargs["ssl_ca_certs"] == str(tmp_path / "ca.pem")
     with pytest.raises(ValueError, match="not TLS"):
         RedisBackend("redis://127.0.0.1:6380/0", "ns", tls_ca_file="ca.pem")
+
+
+# --- rate limits shared through Redis (issue 17, item 6) -----------------------------------
+def test_rate_limit_is_shared_by_servers_on_one_redis(server: RedisServer) -> None:
+    limited = settings(redis_url=server.url, rate_limit_per_minute=4,
+                       api_keys=["shared-key-0123456789"])
+    key = {"X-API-Key": "shared-key-0123456789"}
+    line = {"log_message": "User alice logged in."}
+    with LiveServer(create_app(limited)) as a, LiveServer(create_app(limited)) as b, \
+            a.client() as ca, b.client() as cb:
+        codes = [c.post("/api/classify", json=line, headers=key).status_code
+                 for c in (ca, cb, ca, cb, ca, cb)]
+        # one limit of 4 for the key, wherever its requests land (two workers used to give 8)
+        assert codes == [200, 200, 200, 200, 429, 429], codes
+        r = cb.post("/api/classify", json=line, headers=key)
+        assert int(r.headers["retry-after"]) >= 1
+
+
+def test_rate_limit_falls_back_to_the_process_when_redis_is_down() -> None:
+    with RedisServer() as gone:
+        url = gone.url
+    limited = settings(redis_url=url, rate_limit_per_minute=2)
+    with LiveServer(create_app(limited)) as srv, srv.client() as c:
+        codes = [c.post("/api/classify", json={"log_message": "User alice logged in."}
+                        ).status_code for _ in range(3)]
+        assert codes == [200, 200, 429]  # still limited, by this process, and no 5xx
+        assert srv.app.state.logsieve.rate_limiter.store_errors >= 1

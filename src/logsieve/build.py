@@ -191,10 +191,16 @@ def _embed_breaker(settings: Settings) -> Any:
 
 
 def _cache_backend(settings: Settings, fingerprint: dict[str, str]) -> Any | None:
-    if not settings.redis_url:
-        return None
     # Replicas share decisions only when they would have made the same ones.
     namespace = hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()[:16]
+    return redis_store(settings, namespace)
+
+
+def redis_store(settings: Settings, namespace: str) -> Any | None:
+    """A ``RedisBackend`` under ``namespace`` with the configured URL, credentials and TLS,
+    or None when no Redis is configured (or its client is not installed)."""
+    if not settings.redis_url:
+        return None
     try:
         from .cache_redis import RedisBackend
     except ImportError:

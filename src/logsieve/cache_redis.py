@@ -38,6 +38,23 @@ __all__ = ["RedisBackend", "RedisUnavailable", "redis_key"]
 
 KEY_PREFIX = "logsieve"
 
+#: Take ARGV[1] of ARGV[2] from the window's counter KEYS[1] (if ARGV[4] is 1): 0, or the
+#: milliseconds until the window ends when there is not enough left.
+_TAKE_TOKENS = """
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local need = tonumber(ARGV[1])
+if used + need > tonumber(ARGV[2]) then
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl < 0 then ttl = tonumber(ARGV[3]) end
+  return ttl
+end
+if ARGV[4] == '1' then
+  redis.call('INCRBYFLOAT', KEYS[1], need)
+  if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+end
+return 0
+"""
+
 
 class RedisUnavailable(ConnectionError):
     """Raised without a network call while the backend waits out a recent failure."""
@@ -114,6 +131,7 @@ class RedisBackend:
             # redis-py retries 3 times by default; one short try is the whole budget here.
             retry=Retry(NoBackoff(), 0), retry_on_timeout=False, health_check_interval=0,
             **extra)
+        self._take_script = self._client.register_script(_TAKE_TOKENS)
         self._lock = threading.Lock()
         self._failed_at = -float("inf")  # monotonic time of the last network failure
         self.last_error: str | None = None
@@ -154,6 +172,21 @@ class RedisBackend:
         self._call(self._client.set, redis_key(self.namespace, key), payload, px=px)
         with self._lock:
             self.puts += 1
+
+    # --- rate limits shared by every worker and replica ---------------------------------
+    def take_tokens(self, bucket: str, cost: float, limit: int, window_s: float = 60.0,
+                    *, take: bool = True) -> float:
+        """A fixed-window counter under ``bucket`` (this minute's window): take ``cost`` of
+        ``limit`` (a cost over the limit needs an empty window) and return 0.0, or the
+        seconds until the window ends. Atomic in Redis (one script), so N processes share
+        one limit. Raises when Redis is unreachable (the caller falls back to its own)."""
+        window = int(time.time() // window_s)
+        key = f"{KEY_PREFIX}:{self.namespace}:{bucket}:{window}"
+        ttl_ms = int((window + 1) * window_s * 1000 - time.time() * 1000) + 1
+        wait_ms = self._call(self._take_script, keys=[key],
+                             args=[min(float(cost), float(limit)), limit, max(ttl_ms, 1),
+                                   1 if take else 0])
+        return max(0.0, float(wait_ms) / 1000.0)
 
     # --- observability -----------------------------------------------------------------
     def health(self) -> dict[str, Any]:

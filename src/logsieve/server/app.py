@@ -28,7 +28,7 @@ from .metrics import ServerMetrics
 from .middleware import BodySizeLimit, HttpMetrics
 from .openapi import document_settings
 from .routes import classify, csv, docs, generate, health, metrics, ui
-from .security import ApiKeys, RateLimiter
+from .security import ApiKeys, limiters
 from .state import ServerState, SieveLike
 
 log = logging.getLogger(__name__)
@@ -70,12 +70,15 @@ def _batch_threads() -> int:
 
 def create_app(settings: Settings | None = None, *, sieve: SieveLike | None = None) -> FastAPI:
     """Build the app. ``sieve`` lets tests share one loaded model between apps."""
+    from logsieve.build import redis_store
+
     settings = settings or Settings()
+    requests, lines, auth_failures = limiters(
+        settings.rate_limit_per_minute, settings.lines_per_minute,
+        settings.auth_failures_per_minute, redis_store(settings, "limits"))
     state = ServerState(settings=settings, metrics=ServerMetrics(),
                         api_keys=ApiKeys(settings.api_keys),
-                        rate_limiter=RateLimiter(settings.rate_limit_per_minute),
-                        line_limiter=RateLimiter(settings.lines_per_minute),
-                        auth_failures=RateLimiter(settings.auth_failures_per_minute),
+                        rate_limiter=requests, line_limiter=lines, auth_failures=auth_failures,
                         generator=generate.load_generator())
 
     @asynccontextmanager

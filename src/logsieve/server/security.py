@@ -9,7 +9,8 @@ the limit the address gets 429 whatever it sends, so keys cannot be guessed at l
 The rate limits are token buckets per key (per client address when the API is open): one
 for requests, one for log lines (a 1,000-line batch takes 1,000), kept in this process: with
 N worker processes a client can get up to N times the limit; put a shared limiter in front
-for more.
+for more, or configure Redis (``LOGSIEVE_REDIS_URL``): the limits are then counted there,
+one per minute window shared by every worker and replica (:class:`SharedRateLimiter`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from pydantic import SecretStr
 
@@ -117,3 +119,42 @@ class RateLimiter:
 def retry_after_header(seconds: float) -> str:
     """Retry-After wants whole seconds, at least 1."""
     return str(max(1, math.ceil(seconds)))
+
+
+class TokenStore(Protocol):
+    """Where a shared limit is counted (``cache_redis.RedisBackend.take_tokens``)."""
+
+    def take_tokens(self, bucket: str, cost: float, limit: int, window_s: float = 60.0,
+                    *, take: bool = True) -> float: ...
+
+
+class SharedRateLimiter(RateLimiter):
+    """A limit counted in a store every worker and replica shares (a window a minute), so N
+    workers do not give a client N times the limit. The store being unreachable never fails
+    a request: the local bucket decides meanwhile, and ``store_errors`` counts it."""
+
+    def __init__(self, per_minute: int, store: TokenStore, kind: str) -> None:
+        super().__init__(per_minute)
+        self._store = store
+        self._kind = kind
+        self.store_errors = 0
+
+    def _take(self, caller: str, now: float | None, cost: float, *, take: bool) -> float:
+        if not self.enabled:
+            return 0.0
+        try:
+            return self._store.take_tokens(f"{self._kind}:{caller}", cost, self.per_minute,
+                                           take=take)
+        except Exception:  # Redis down: this process's own bucket meanwhile
+            self.store_errors += 1
+            return super()._take(caller, now, cost, take=take)
+
+
+def limiters(per_minute: int, lines: int, auth_failures: int,
+             store: Any | None) -> tuple[RateLimiter, RateLimiter, RateLimiter]:
+    """The request, line and failed-key limiters: shared through ``store`` when given."""
+    if store is None:
+        return RateLimiter(per_minute), RateLimiter(lines), RateLimiter(auth_failures)
+    return (SharedRateLimiter(per_minute, store, "requests"),
+            SharedRateLimiter(lines, store, "lines"),
+            SharedRateLimiter(auth_failures, store, "auth-failures"))
