@@ -179,6 +179,24 @@ def test_stdin_lines_are_answered_as_they_arrive() -> None:
     assert out.empty()
 
 
+def test_ctrl_c_ends_a_stream_whose_input_is_still_open() -> None:
+    # The input stays open (tail -f): the main thread waits on the reader's queue. Ctrl-C must
+    # end the run, whichever thread the kernel would have handed the signal to.
+    for _ in range(3):
+        proc, out = spawn_reading("-q", "--flush-ms", "50", "-", stdin=subprocess.PIPE)
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(b"User alice logged in.\n")
+            proc.stdin.flush()
+            assert json.loads(out.get(timeout=120))["label_id"] == "USER_ACTION"
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=30)  # ended (interrupted), not left waiting for input
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.stdin.close()
+
+
 def test_timed_chunks_keep_order_and_size() -> None:
     from logsieve.cli.classify import _timed_chunks
     from logsieve.inputs import Record

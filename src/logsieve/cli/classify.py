@@ -254,6 +254,9 @@ def _timed_chunks(records: Iterator[Record], size: int, wait_s: float,
                 continue
 
     def read() -> None:
+        # SIGINT must reach the main thread: one the kernel hands to this thread would not
+        # wake the main thread's wait on the queue, and Ctrl-C would go unanswered.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             for rec in records:
                 inbox.put(rec)

@@ -14,8 +14,8 @@ none of them for httptools, so 900 idle or half-sent connections stayed open, a 
 ``Content-Length`` exceeds its body was held forever and a 100 KB header got 200:
 
 - a request's head (request line and headers) must arrive within ``http_header_timeout_s``
-  of the connection opening or of the previous response (an idle new connection is closed
-  at that time too): else ``408``;
+  of the connection opening or of its first byte (an idle new connection is closed at that
+  time too; an idle kept-alive one by uvicorn's keep-alive timeout): else ``408``;
 - a body may pause at most ``http_body_timeout_s`` between two parts: else ``408``;
 - a head over ``http_max_header_bytes`` or with more than ``http_max_headers`` headers:
   ``431``;
@@ -91,6 +91,7 @@ class GuardedHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._head_count = 0
         self._refused = False
         self._in_head = False
+        self._body_at = 0.0  # loop time of the last part of the body
 
     # --- connection --------------------------------------------------------------------
     def connection_made(self, transport: asyncio.Transport) -> None:
@@ -121,10 +122,10 @@ class GuardedHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._refuse(400, "Bad Request", "bad_request", msg)
 
     def on_response_complete(self) -> None:
+        # A kept-alive connection is then idle: uvicorn's keep-alive timeout closes it, and
+        # the next request's head gets its deadline when its first byte arrives.
         super().on_response_complete()
         self._head_bytes, self._head_count = 0, 0
-        if not self.transport.is_closing():  # keep-alive: the next head has its deadline
-            self._arm(self._limits.header_timeout_s, self._head_timed_out)
 
     # --- the parser's callbacks (httptools) -----------------------------------------------
     def on_message_begin(self) -> None:
@@ -143,11 +144,12 @@ class GuardedHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        self._body_at = self.loop.time()
         self._arm(self._limits.body_timeout_s, self._body_timed_out)
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
-        self._arm(self._limits.body_timeout_s, self._body_timed_out)  # it moved: wait again
+        self._body_at = self.loop.time()  # it moved (the timer reads this; no re-arm per part)
         super().on_body(body)
 
     def on_message_complete(self) -> None:
@@ -177,6 +179,10 @@ class GuardedHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
 
     def _body_timed_out(self) -> None:
         self._deadline = None
+        quiet = self.loop.time() - self._body_at
+        if quiet < self._limits.body_timeout_s:  # a part came meanwhile: wait the rest
+            self._arm(self._limits.body_timeout_s - quiet, self._body_timed_out)
+            return
         cycle = self.cycle
         if cycle is None or cycle.response_started:
             self.transport.close()
