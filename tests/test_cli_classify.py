@@ -190,7 +190,7 @@ def test_ctrl_c_ends_a_stream_whose_input_is_still_open() -> None:
             proc.stdin.flush()
             assert json.loads(out.get(timeout=120))["label_id"] == "USER_ACTION"
             proc.send_signal(signal.SIGINT)
-            proc.wait(timeout=30)  # ended (interrupted), not left waiting for input
+            assert proc.wait(timeout=30) == 130  # interrupted, not left waiting for input
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -74,3 +74,57 @@ def test_dpkg_log_comes_down_to_a_few_patterns() -> None:
     covered = sum(p["count"] for p in report["patterns"]) / report["lines"]
     assert covered >= 0.95, (covered, report["templates"])
     assert any(p["template"].endswith("status unpacked <ID>") for p in report["patterns"])
+
+
+# --- the user's masking rules (issue 18, item 2) -------------------------------------------
+DPKG_MASKING = """masking:
+  - name: dpkg-version
+    # the version after a package and its architecture (libc6:amd64 2.36-9+deb12u4)
+    pattern: ':(?:all|amd64|arm64|armhf|i386) (?P<value>(?:\\d+:)?\\d[\\w.+~-]*)'
+    placeholder: '<VER>'
+"""
+VERSIONS = ["2.36-9+deb12u4", "1.2.3", "1:2.1-1~bpo12", "20230311-1", "5.2.15-2+b2", "0.9"]
+
+
+def synthetic_dpkg(path: Path) -> None:
+    lines = []
+    for i, v in enumerate(VERSIONS * 5):
+        pkg = f"pkg{i}:{'all' if i % 2 else 'amd64'}"
+        lines += [f"2024-05-0{1 + i % 9} 10:1{i % 10}:0{i % 10} status unpacked {pkg} {v}",
+                  f"2024-05-0{1 + i % 9} 10:1{i % 10}:0{i % 10} configure {pkg} {v} <none>"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_masking_file_folds_version_shapes_into_one_template(tmp_path: Path) -> None:
+    log, rules = tmp_path / "dpkg.log", tmp_path / "masking.yaml"
+    synthetic_dpkg(log)
+    rules.write_text(DPKG_MASKING, encoding="utf-8")
+    without = json.loads(run(str(log), "-f", "json").stdout)
+    with_rules = json.loads(run(str(log), "-f", "json", "--masking", str(rules)).stdout)
+    assert without["templates"] > 2  # the built-in masker tells version shapes apart
+    assert with_rules["templates"] == 2, [p["template"] for p in with_rules["patterns"]]
+    assert {p["template"] for p in with_rules["patterns"]} == {
+        "<TS> status unpacked <ID> <VER>", "<TS> configure <ID> <VER> <none>"}
+
+
+@pytest.mark.parametrize(("doc", "words"), [
+    ("masking:\n  - {pattern: '(a', placeholder: '<X>'}\n", "does not compile under RE2"),
+    ("masking:\n  - {pattern: 'a', placeholder: 'lower'}\n", "placeholder must look like"),
+    ("masking:\n  - {pattern: '(?=a)b', placeholder: '<X>'}\n", "does not compile under RE2"),
+    ("rules: []\n", "no 'masking:' list"),
+])
+def test_bad_masking_file_is_exit_2_naming_the_rule(tmp_path: Path, doc: str, words: str) -> None:
+    rules = tmp_path / "masking.yaml"
+    rules.write_text(doc, encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "logsieve", "patterns", "--masking", str(rules),
+                        "-"], input="x\n", capture_output=True, text=True, timeout=120,
+                       check=False)
+    assert p.returncode == 2 and words in p.stderr, p.stderr
+
+
+@pytest.mark.skipif(not DPKG_LOG.is_file(), reason="no /var/log/dpkg.log on this machine")
+def test_real_dpkg_log_is_at_most_20_templates_with_one_masking_rule(tmp_path: Path) -> None:
+    rules = tmp_path / "masking.yaml"
+    rules.write_text(DPKG_MASKING, encoding="utf-8")
+    report = json.loads(run(str(DPKG_LOG), "-f", "json", "--masking", str(rules)).stdout)
+    assert report["templates"] <= 20, [p["template"] for p in report["patterns"]]

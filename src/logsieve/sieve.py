@@ -34,7 +34,7 @@ from .priors import PriorTracker
 from .result import PIPELINE_STAGE, Classifier, Result, StageName, Status, Step
 from .rules import RuleSet
 from .taxonomy import Taxonomy
-from .templates import template_key
+from .templates import TemplateMasker, template_key
 from .verdict import EmbeddingJudge, routine_answer
 
 if TYPE_CHECKING:  # the seams themselves; the sieve never imports their implementations
@@ -185,6 +185,9 @@ class Sieve:
         self._problems = list(problems)
         self._llm_problem: StageProblem | None = None
         self._n_classes = len(taxonomy.classifiable)
+        # the template key: the shared built-in masker, or one with the taxonomy's own rules
+        self._key: Callable[[str], str] = (TemplateMasker(rules=taxonomy.masking).key
+                                           if taxonomy.masking else template_key)
         self._llm_pool = ThreadPoolExecutor(max_workers=llm_concurrency,
                                             thread_name_prefix="logsieve-llm")
         self._inflight: dict[str, Future[tuple[Decision | StageError, float]]] = {}
@@ -307,13 +310,13 @@ class Sieve:
                           source, None, None, self._rule_journeys[match.index], ms)
         if source is not None and source in self.taxonomy.routing.llm_sources:
             ms = (time.perf_counter() - t0) * 1000
-            p = _Pending(index, text, source, f"source:{source}|{template_key(text)}",
+            p = _Pending(index, text, source, f"source:{source}|{self._key(text)}",
                          [Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, ms),
                           Step(StageName.BERT, Status.SKIPPED,
                                f"Source {source!r} is routed straight to the LLM.")])
             where = self._from_cache(p, lookup)
             return where if isinstance(where, Result) else p
-        key = template_key(text)
+        key = self._key(text)
         t1 = time.perf_counter()
         decision = lookup(key)
         t2 = time.perf_counter()

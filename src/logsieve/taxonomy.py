@@ -33,6 +33,7 @@ import re2
 import yaml
 
 from .errors import TaxonomyError
+from .templates import PLACEHOLDER_SHAPE, MaskingRule
 
 BUILTIN = ("standard", "openstack")
 DEFAULT_RULE_CONFIDENCE = 0.95
@@ -100,6 +101,8 @@ class Taxonomy:
     #: The label of a line the classifier is unsure of that shows no problem cue, when no LLM
     #: decides it (``INFO`` for ``standard``); None: such lines get the fallback.
     routine_default: str | None = None
+    #: The user's masking rules (``masking:``), applied before the built-in masker.
+    masking: tuple[MaskingRule, ...] = ()
     _by_id: dict[str, Label] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -143,6 +146,9 @@ class Taxonomy:
                if self.routine_default or any(lb.prior for lb in self.labels) else {}),
             "rules": [[r.pattern, r.label, r.confidence, r.ignore_case,
                        sorted(r.sources) if r.sources else None] for r in self.rules],
+            # (only when set: the template keys, and so the cache, depend on them)
+            **({"masking": [[m.pattern, m.placeholder] for m in self.masking]}
+               if self.masking else {}),
         }
         raw = json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(raw).hexdigest()[:16]
@@ -317,7 +323,53 @@ def parse_taxonomy(doc: Any, origin: str = "<taxonomy>") -> Taxonomy:
         description=str(doc.get("description") or ""),
         path=origin,
         routine_default=routine_default,
+        masking=parse_masking(doc.get("masking"), fail),
     )
+
+
+def load_masking(path: str | Path) -> tuple[MaskingRule, ...]:
+    """The ``masking:`` list of a YAML file (a taxonomy file or one with only that list)."""
+    try:
+        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise TaxonomyError(f"{path}: cannot read masking rules: {exc}") from exc
+    if not isinstance(doc, dict) or "masking" not in doc:
+        raise TaxonomyError(f"{path}: no 'masking:' list")
+
+    def fail(msg: str) -> TaxonomyError:
+        return TaxonomyError(f"{path}: {msg}")
+
+    return parse_masking(doc["masking"], fail)
+
+
+def parse_masking(items: Any, fail: Any = TaxonomyError) -> tuple[MaskingRule, ...]:
+    """A ``masking:`` list: each ``{pattern, placeholder, name?}``, the pattern RE2, the
+    placeholder ``<UPPER_CASE>``. ``fail(message)`` makes the exception raised."""
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        raise fail("masking: must be a list of {pattern, placeholder} mappings")
+    out = []
+    for i, item in enumerate(items):
+        where = f"masking[{i}]"
+        if isinstance(item, dict) and item.get("name"):
+            where += f" ({item['name']})"
+        if not isinstance(item, dict):
+            raise fail(f"{where}: must be a mapping with 'pattern' and 'placeholder'")
+        pattern, placeholder = item.get("pattern"), item.get("placeholder")
+        if not isinstance(pattern, str) or not pattern:
+            raise fail(f"{where}: needs a non-empty string 'pattern'")
+        if not isinstance(placeholder, str) or not PLACEHOLDER_SHAPE.fullmatch(placeholder):
+            raise fail(f"{where}: placeholder must look like <NAME> (capitals, digits, _), "
+                       f"got {placeholder!r}")
+        rule = MaskingRule(pattern, placeholder, str(item.get("name") or ""))
+        try:
+            rule.compiled()
+        except re2.error as exc:
+            raise fail(f"{where}: pattern {pattern!r} does not compile under RE2: {exc}"
+                       ) from None
+        out.append(rule)
+    return tuple(out)
 
 
 def _resolve_in(labels: list[Label], key: str) -> Label:

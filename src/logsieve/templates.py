@@ -59,7 +59,9 @@ Example:
 from __future__ import annotations
 
 import re
-from typing import Final
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
 
 __all__ = ["DEFAULT_MAX_CHARS", "PLACEHOLDERS", "TemplateMasker", "template_key"]
 
@@ -270,24 +272,68 @@ def _mask_token(token: str) -> str:
     return _MASTER.sub(_placeholder, token)
 
 
+#: What a user placeholder may look like: ``<VER>``, ``<TENANT_ID>``.
+PLACEHOLDER_SHAPE: Final = re.compile(r"<[A-Z][A-Z0-9_]{0,31}>")
+
+
+@dataclass(frozen=True, slots=True)
+class MaskingRule:
+    """A user's masking rule: every match of ``pattern`` (RE2) becomes ``placeholder``.
+
+    Given in a taxonomy's ``masking:`` list (or a file for ``logsieve patterns --masking``),
+    applied in order before the built-in masker, so a user can mask what it does not know
+    (a tenant id, a version scheme) or keep apart what it would merge. A pattern with a
+    group named ``value`` (``(?P<value>...)``) replaces only that group, so the context
+    that finds the value stays in the line."""
+
+    pattern: str
+    placeholder: str
+    name: str = ""
+
+    def compiled(self) -> Any:
+        """The RE2 pattern; ``re2.error`` if it does not compile (RE2: linear time)."""
+        import re2
+
+        return re2.compile(self.pattern)
+
+
+def _replacement(rule: MaskingRule) -> Any:
+    """What ``re2.sub`` puts for a match: the placeholder, or the match with only its
+    ``value`` group replaced."""
+    compiled = rule.compiled()
+    group = getattr(compiled, "groupindex", {}).get("value")
+    if group is None:
+        return rule.placeholder.replace("\\", "\\\\")  # a literal, not a template
+    placeholder = rule.placeholder
+
+    def keep_context(m: Any) -> str:
+        start, end, whole = m.start(group) - m.start(), m.end(group) - m.start(), m.group(0)
+        return f"{whole[:start]}{placeholder}{whole[end:]}"
+
+    return keep_context
+
+
 class TemplateMasker:
     """Turns raw log lines into template keys.
 
     Args:
         max_chars: only this many leading characters are masked (and kept) per line.
+        rules: the user's masking rules, applied in order before the built-in masks.
 
     Example:
         >>> TemplateMasker(max_chars=50).key("took 12ms for user 42")
         'took <NUM>ms for user <USER>'
     """
 
-    __slots__ = ("_exact", "_memo", "max_chars", "memo_size")
+    __slots__ = ("_exact", "_memo", "_rules", "max_chars", "memo_size")
 
-    def __init__(self, max_chars: int = DEFAULT_MAX_CHARS, memo_size: int = 65536) -> None:
+    def __init__(self, max_chars: int = DEFAULT_MAX_CHARS, memo_size: int = 65536,
+                 rules: Sequence[MaskingRule] = ()) -> None:
         if max_chars <= 0:
             raise ValueError(f"max_chars must be positive, got {max_chars}")
         self.max_chars = max_chars
         self.memo_size = memo_size
+        self._rules = tuple((rule.compiled(), _replacement(rule)) for rule in rules)
         # Token shape -> masked token. Whole lines rarely repeat, but their words do (constant
         # words, hosts, and numbers once their digit values are ignored), so most tokens are
         # a dict hit and only new shapes pay for the regexes. The few tokens whose mask keeps
@@ -299,6 +345,8 @@ class TemplateMasker:
     def key(self, line: str) -> str:
         """Return the template key of one line."""
         s = line[: self.max_chars]
+        for pattern, placeholder in self._rules:
+            s = pattern.sub(placeholder, s)
         # Constructs that span whitespace are masked on the whole line first; each pass is
         # guarded by a substring test (done in C) so most lines skip it.
         if '="' in s or "='" in s or ': "' in s:

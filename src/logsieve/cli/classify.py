@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import queue
 import signal
 import sys
@@ -104,7 +105,6 @@ def classify(
         typer.echo("logsieve: --follow follows one file: logsieve classify --follow FILE",
                    err=True)
         raise typer.Exit(2)
-    err = sys.stderr
     try:
         settings = Settings(**overrides)
         sieve = build_sieve(settings)
@@ -126,7 +126,7 @@ def classify(
     # KeyboardInterrupt raised anywhere (inside a lock the sieve holds while it classifies)
     # could leave that lock taken, and the save on the way out would then wait forever. A
     # second Ctrl-C interrupts as usual.
-    stop = _Stop() if follow else None
+    stop = _Stop() if follow or not inputs or "-" in inputs else None
     try:
         for name in inputs or ["-"]:
             try:
@@ -134,7 +134,7 @@ def classify(
                                        follow=follow)
                 streaming = name == "-" or follow
                 chunks = (_timed_chunks(records, batch_size, flush_ms / 1000,
-                                        stop if follow else None) if streaming
+                                        stop) if streaming
                           else _chunks(records, batch_size))
                 for chunk in chunks:
                     for rec in chunk:
@@ -160,6 +160,8 @@ def classify(
             except (LogsieveError, OSError) as exc:
                 problems += 1
                 report_input_problem(name, exc)
+            if stop is not None and stop.asked:
+                break
     finally:
         if stop is not None:
             stop.restore()
@@ -168,6 +170,28 @@ def classify(
         if out:
             sink.close()
         sieve.close()  # saves the template cache when --cache is given
+    try:
+        _report(summary, problems, quiet, strict, sieve, missing_stages)
+        status = 0
+    except typer.Exit as exc:
+        status = exc.exit_code
+    if status == 0 and stop is not None and stop.asked and not follow:
+        status = 130  # an interrupted stream, as a shell reports one
+    if any(t.name == _READER and t.is_alive() for t in threading.enumerate()):
+        # Ctrl-C on a stream whose input is still open: the reader thread is blocked in a
+        # read holding stdin's lock, and the interpreter's shutdown would wait on it.
+        # Everything is written and saved by now, so end here.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    if status:
+        raise typer.Exit(status)
+
+
+def _report(summary: _Summary, problems: int, quiet: bool, strict: bool, sieve: Any,
+            missing_stages: list[StageProblem]) -> None:
+    """The summary and warnings on stderr; typer.Exit with the run's exit status."""
+    err = sys.stderr
     if summary.lines == 0:
         if not problems:
             typer.echo("logsieve: no log lines to classify (empty input)", err=True)
@@ -217,6 +241,10 @@ def _classify_on_ray(inputs: list[str] | None, out: Path | None, overrides: dict
         raise typer.Exit(1)
 
 
+#: The name of the thread that reads a streamed input.
+_READER = "logsieve-stdin"
+
+
 class _Stop:
     """SIGINT as a flag (see ``classify``): the first Ctrl-C asks to stop, a second one
     interrupts; ``restore`` puts the previous handler back."""
@@ -264,7 +292,7 @@ def _timed_chunks(records: Iterator[Record], size: int, wait_s: float,
             inbox.put(exc)
         inbox.put(end)
 
-    threading.Thread(target=read, name="logsieve-stdin", daemon=True).start()
+    threading.Thread(target=read, name=_READER, daemon=True).start()
     while True:
         item = first()
         chunk: list[Record] = []

@@ -6,6 +6,7 @@ import csv
 import json
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -13,6 +14,8 @@ import typer
 from ..errors import LogsieveError
 from ..inputs import open_records
 from ..patterns import PatternCounter
+from ..taxonomy import load_masking
+from ..templates import MaskingRule, TemplateMasker
 from .options import InputFormat, InputFormatOption, TextColumnOption, report_input_problem
 
 
@@ -34,10 +37,20 @@ def patterns(
     max_templates: Annotated[int, typer.Option(
         min=1, help="Distinct templates kept; lines of later new ones count as other.")]
     = 100_000,
+    masking: Annotated[Path | None, typer.Option(
+        "--masking", help="A YAML file with a 'masking:' list of {pattern, placeholder} "
+        "(RE2; a taxonomy file works too), applied before the built-in masks.")] = None,
 ) -> None:
     """The top templates of the input: count, share, first/last line, an example, and the
     kinds of value that vary. Needs no model: logsieve patterns /var/log/dpkg.log"""
-    counter = PatternCounter(max_templates=max_templates)
+    rules: tuple[MaskingRule, ...] = ()
+    if masking is not None:
+        try:
+            rules = load_masking(masking)
+        except LogsieveError as exc:
+            typer.echo(f"logsieve: {exc}", err=True)
+            raise typer.Exit(2) from exc
+    counter = PatternCounter(max_templates=max_templates, masker=TemplateMasker(rules=rules))
     problems = 0
     for name in inputs or ["-"]:
         try:
