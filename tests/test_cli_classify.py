@@ -248,3 +248,11 @@ def test_follow_reads_appended_lines_across_rotation(tmp_path: Path) -> None:
 def test_follow_needs_exactly_one_file() -> None:
     p = run("--follow", stdin=b"x\n")
     assert p.returncode == 2 and "--follow follows one file" in p.stderr.decode()
+
+
+def test_flag_help_shows_no_value_for_flags() -> None:
+    # typer's rich help printed every flag as "--no-llm <bool>", as if it took a value
+    p = subprocess.run([sys.executable, "-m", "logsieve", "classify", "--help"],
+                       capture_output=True, text=True, timeout=120, check=True)
+    assert "--no-llm" in p.stdout and "<bool>" not in p.stdout
+    assert "--out <path>" in p.stdout  # options that take a value still say which

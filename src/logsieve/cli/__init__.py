@@ -27,6 +27,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain help: typer's rich help shows every flag as "--no-llm <bool>"
+    rich_markup_mode=None,
 )
 
 
