@@ -7,9 +7,12 @@ built per test session and shared by the apps that need different limits.
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
@@ -22,6 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from logsieve.build import build_sieve
 from logsieve.server import create_app
 from logsieve.settings import Settings
+from redis_server import free_port
 
 #: Lines the standard taxonomy's rules decide, with different labels (order checks need them).
 RULE_LINES = (
@@ -98,3 +102,35 @@ def real_sieve() -> Iterator[Any]:
 def serve(settings: Settings | None = None, sieve: Any | None = None) -> LiveServer:
     """A live server for these settings (sharing ``sieve`` when given)."""
     return LiveServer(create_app(settings or Settings(), sieve=sieve))
+
+
+@contextmanager
+def serve_subprocess(*args: str, env: dict[str, str] | None = None
+                     ) -> Iterator[tuple[str, int]]:
+    """``logsieve serve ARGS`` in a subprocess on a free 127.0.0.1 port, once it answers
+    ``GET /``: (url, port); terminated on exit."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "logsieve", "serve", "--host", "127.0.0.1",
+                             "--port", str(port), *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode()[-2000:] if proc.stderr else ""
+                raise RuntimeError(f"server died: {err}")
+            try:
+                httpx.get(url + "/", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("server did not start") from None
+                time.sleep(0.2)
+        yield url, port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -6,55 +6,25 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from conftest_server import serve_subprocess
+
 LIMITS = {"LOGSIEVE_HTTP_HEADER_TIMEOUT_S": "1", "LOGSIEVE_HTTP_BODY_TIMEOUT_S": "1",
           "LOGSIEVE_HTTP_MAX_HEADER_BYTES": "8192", "LOGSIEVE_HTTP_MAX_HEADERS": "40",
           "LOGSIEVE_HTTP_MAX_CONNECTIONS": "20"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, int]]:
-    port = _free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("LOGSIEVE_", "LLM_"))},
            **LIMITS, "LOGSIEVE_EMBEDDING_ENABLED": "false", "LOGSIEVE_LLM_ENABLED": "false"}
-    proc = subprocess.Popen([sys.executable, "-m", "logsieve", "serve", "--host", "127.0.0.1",
-                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                assert proc.stderr is not None
-                raise RuntimeError(f"server died: {proc.stderr.read().decode()[-2000:]}")
-            try:
-                httpx.get(url + "/", timeout=2)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        yield url, port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with serve_subprocess(env=env) as running:
+        yield running
 
 
 def connect(port: int) -> socket.socket:

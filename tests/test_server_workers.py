@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,51 +12,27 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest_server import RULE_LINES, metric_value
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from conftest_server import RULE_LINES, metric_value, serve_subprocess
 
 
 @pytest.fixture(scope="module")
 def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     metrics_dir = tmp_path_factory.mktemp("prom")
-    port = _free_port()
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
-    cmd = [sys.executable, "-c", "from logsieve.cli import main; main()", "serve",
-           "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server died: {proc.stderr.read().decode()[-2000:]}"
-                                   if proc.stderr else "server died")
-            try:
-                if httpx.get(url + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.2)
-        # Both workers must be up before we count on traffic reaching both.
-        deadline = time.monotonic() + 60
-        while len(list(Path(metrics_dir).glob("*.db"))) < 2 and time.monotonic() < deadline:
-            httpx.get(url + "/", timeout=2)
-            time.sleep(0.2)
-        yield url, Path(metrics_dir)
+        with serve_subprocess("--workers", "2", env=env) as (url, _):
+            deadline = time.monotonic() + 60  # the sieve loaded (health 200), as before
+            while (httpx.get(url + "/health", timeout=5).status_code != 200
+                   and time.monotonic() < deadline):
+                time.sleep(0.2)
+            # Both workers must be up before we count on traffic reaching both.
+            deadline = time.monotonic() + 60
+            while (len(list(Path(metrics_dir).glob("*.db"))) < 2
+                   and time.monotonic() < deadline):
+                httpx.get(url + "/", timeout=2)
+                time.sleep(0.2)
+            yield url, Path(metrics_dir)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
         shutil.rmtree(metrics_dir, ignore_errors=True)
 
 

@@ -157,7 +157,7 @@ def _read_csv(stream: BinaryIO, text_col: str, source_col: str) -> Iterator[Reco
         except StopIteration:
             return
         except csv.Error as exc:
-            yield from _unreadable_csv_row(raw, str(exc))
+            yield from _unreadable_csv_row(raw, csv_error_reason(exc))
             continue
         n = raw[0][0] if raw else reader.line_num  # the line the row starts on
         if not row:
@@ -169,14 +169,19 @@ def _read_csv(stream: BinaryIO, text_col: str, source_col: str) -> Iterator[Reco
         yield Record(n, row[ti], src or None)
 
 
+def csv_error_reason(exc: csv.Error) -> str:
+    """The csv module's complaint about a row, in words a user can act on."""
+    if str(exc) == "unexpected end of data":  # the file ended inside a quoted field
+        return "a quote opened in this row is never closed"
+    return str(exc)
+
+
 def _unreadable_csv_row(raw: list[tuple[int, str]], why: str) -> Iterator[Record]:
     """A row the CSV reader refused, as its raw lines (none lost), the first naming why."""
     lines = [(n, text) for n, text in raw if text.strip()]
     if not lines:
         return
     first, last = lines[0][0], raw[-1][0]
-    if why == "unexpected end of data":
-        why = "a quote opened in this row is never closed"
     span = f"; lines {first}-{last} read as plain text" if last > first else ""
     for i, (n, text) in enumerate(lines):
         yield Record(n, text, None,

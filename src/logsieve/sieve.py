@@ -296,6 +296,7 @@ class Sieve:
         lookup = lookup or self.cache.get
         if len(text) > self.max_line_chars:
             text = text[: self.max_line_chars]
+        # (not_log_text's own first test, inlined: a call per line costs more than it)
         if not text.isprintable() or "\ufffd" in text or not text or text.isspace():
             why = not_log_text(text)
             if why is not None:

@@ -282,14 +282,8 @@ def parse_taxonomy(doc: Any, origin: str = "<taxonomy>") -> Taxonomy:
 
     rules: list[Rule] = []
     for i, item in enumerate(doc.get("rules") or [], 1):
-        where = f"rule {i}"
-        if isinstance(item, dict) and item.get("name"):
-            where += f" ({item['name']})"
-        if not isinstance(item, dict):
-            raise fail(f"{where}: must be a mapping with 'pattern' and 'label'")
-        pattern, label = item.get("pattern"), item.get("label")
-        if not isinstance(pattern, str) or not pattern:
-            raise fail(f"{where}: needs a non-empty string 'pattern'")
+        where, pattern = _pattern_item(item, f"rule {i}", "label", fail)
+        label = item.get("label")
         if not isinstance(label, str):
             raise fail(f"{where}: needs a 'label'")
         try:
@@ -351,14 +345,8 @@ def parse_masking(items: Any, fail: Any = TaxonomyError) -> tuple[MaskingRule, .
         raise fail("masking: must be a list of {pattern, placeholder} mappings")
     out = []
     for i, item in enumerate(items):
-        where = f"masking[{i}]"
-        if isinstance(item, dict) and item.get("name"):
-            where += f" ({item['name']})"
-        if not isinstance(item, dict):
-            raise fail(f"{where}: must be a mapping with 'pattern' and 'placeholder'")
-        pattern, placeholder = item.get("pattern"), item.get("placeholder")
-        if not isinstance(pattern, str) or not pattern:
-            raise fail(f"{where}: needs a non-empty string 'pattern'")
+        where, pattern = _pattern_item(item, f"masking[{i}]", "placeholder", fail)
+        placeholder = item.get("placeholder")
         if not isinstance(placeholder, str) or not PLACEHOLDER_SHAPE.fullmatch(placeholder):
             raise fail(f"{where}: placeholder must look like <NAME> (capitals, digits, _), "
                        f"got {placeholder!r}")
@@ -370,6 +358,19 @@ def parse_masking(items: Any, fail: Any = TaxonomyError) -> tuple[MaskingRule, .
                        ) from None
         out.append(rule)
     return tuple(out)
+
+
+def _pattern_item(item: Any, where: str, other: str, fail: Any) -> tuple[str, str]:
+    """A rule or masking entry's name for messages (``rule 3 (declined)``) and its pattern,
+    after checking it is a mapping with a non-empty string ``pattern``."""
+    if isinstance(item, dict) and item.get("name"):
+        where += f" ({item['name']})"
+    if not isinstance(item, dict):
+        raise fail(f"{where}: must be a mapping with 'pattern' and '{other}'")
+    pattern = item.get("pattern")
+    if not isinstance(pattern, str) or not pattern:
+        raise fail(f"{where}: needs a non-empty string 'pattern'")
+    return where, pattern
 
 
 def _resolve_in(labels: list[Label], key: str) -> Label:

@@ -50,11 +50,13 @@ PROTOCOL = "logsieve.server.protocol:GuardedHTTPProtocol"
 
 @dataclass(frozen=True, slots=True)
 class HttpLimits:
-    header_timeout_s: float = 10.0
-    body_timeout_s: float = 30.0
-    max_header_bytes: int = 32 * 1024
-    max_headers: int = 100
-    max_connections: int = 1024
+    """The limits in force (their defaults and meaning: ``Settings.http_*``)."""
+
+    header_timeout_s: float
+    body_timeout_s: float
+    max_header_bytes: int
+    max_headers: int
+    max_connections: int
 
 
 @functools.lru_cache(maxsize=1)
@@ -81,11 +83,9 @@ class GuardedHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     """httptools' protocol (h11's when httptools is absent) on a no-delay socket, with the
     limits above."""
 
-    limits: HttpLimits | None = None  #: set on the class by tests; else from the settings
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._limits = self.limits or limits()
+        self._limits = limits()
         self._deadline: TimerHandle | None = None
         self._head_bytes = 0
         self._head_count = 0
@@ -121,14 +121,10 @@ class GuardedHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
             return
         self._refuse(400, "Bad Request", "bad_request", msg)
 
-    def on_response_complete(self) -> None:
-        # A kept-alive connection is then idle: uvicorn's keep-alive timeout closes it, and
-        # the next request's head gets its deadline when its first byte arrives.
-        super().on_response_complete()
-        self._head_bytes, self._head_count = 0, 0
-
     # --- the parser's callbacks (httptools) -----------------------------------------------
     def on_message_begin(self) -> None:
+        # (after a response a kept-alive connection is idle: uvicorn's keep-alive timeout
+        # closes it; the next head gets its deadline here, when its first byte arrives)
         self._head_bytes, self._head_count, self._in_head = 0, 0, True
         if self._deadline is None:
             self._arm(self._limits.header_timeout_s, self._head_timed_out)
@@ -169,10 +165,8 @@ class GuardedHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
 
     def _head_timed_out(self) -> None:
         self._deadline = None
-        if not self._in_head and self.cycle is not None and not self.cycle.response_complete:
-            return  # a request is being answered: its own time, not the client's
-        if not self._in_head and self._head_bytes == 0:
-            self.transport.close()  # idle: nothing was asked, nothing to answer
+        if not self._in_head:  # armed at connection_made: nothing was asked, nothing to answer
+            self.transport.close()
             return
         self._refuse(408, "Request Timeout", "request_timeout",
                      f"The request head did not arrive within {self._limits.header_timeout_s:g} s.")

@@ -23,6 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from logsieve.errors import InputError
+from logsieve.inputs import csv_error_reason
 
 from ..batcher import MicroBatcher
 from ..deps import ReadyService, charge_lines
@@ -80,9 +81,8 @@ def _copy_and_check(upload: IO[bytes], max_message_chars: int) -> _CheckedUpload
             except StopIteration:
                 break
             except csv.Error as exc:
-                why = ("a quote opened in this row is never closed"
-                       if str(exc) == "unexpected end of data" else str(exc))
-                raise InputError(f"the row is not valid CSV: {why}", line=start) from exc
+                raise InputError(f"the row is not valid CSV: {csv_error_reason(exc)}",
+                                 line=start) from exc
             if not row:
                 continue
             if len(row) <= msg:
