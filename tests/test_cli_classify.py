@@ -256,3 +256,58 @@ def test_flag_help_shows_no_value_for_flags() -> None:
                        capture_output=True, text=True, timeout=120, check=True)
     assert "--no-llm" in p.stdout and "<bool>" not in p.stdout
     assert "--out <path>" in p.stdout  # options that take a value still say which
+
+
+def _stderr_on_a_terminal(args: list[str], stdout: Path) -> tuple[int, str]:
+    """Run ``logsieve classify ARGS`` with stderr on a pseudo-terminal (where the progress bar
+    is drawn) and stdout to a file: (exit status, what the terminal showed)."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    with stdout.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "logsieve", "classify", *args],
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=slave)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the other end closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    return proc.wait(timeout=300), shown.decode("utf-8", "replace")
+
+
+def test_progress_on_a_terminal_has_a_total_and_an_eta(tmp_path: Path) -> None:
+    log = tmp_path / "big.log"
+    log.write_text("".join(f"Connection {i} to db-{i % 5} took {i % 97} ms\n"
+                           for i in range(60_000)))
+    status, shown = _stderr_on_a_terminal([str(log), "--no-llm"], tmp_path / "out.jsonl")
+    assert status == 0
+    assert "ETA" in shown and "%" in shown
+    size_mb = f"/{log.stat().st_size / 1e6:.1f} MB"  # rich's decimal units
+    assert size_mb in shown
+    assert "60,000 lines in" in shown  # the summary, after the bar
+    # the bar is on stderr only: stdout holds the records and nothing else
+    records = (tmp_path / "out.jsonl").read_text().splitlines()
+    assert len(records) == 60_000 and all(r.startswith("{") for r in records)
+
+
+def test_progress_of_a_stream_counts_lines_with_no_total(tmp_path: Path) -> None:
+    log = tmp_path / "a.log"
+    log.write_text("".join(f"Worker {i} done in {i} s\n" for i in range(60_000)))
+    fifo = tmp_path / "pipe"
+    import os
+
+    os.mkfifo(fifo)
+    feeder = threading.Thread(target=lambda: fifo.write_bytes(log.read_bytes()))
+    feeder.start()
+    status, shown = _stderr_on_a_terminal([str(fifo), "--no-llm"], tmp_path / "out.jsonl")
+    feeder.join()
+    assert status == 0
+    assert "lines" in shown and "ETA" not in shown  # a pipe has no size to read against
+    assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 60_000

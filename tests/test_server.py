@@ -93,7 +93,7 @@ def test_single_classification_has_seed_000_shape(client: httpx.Client,
     r = client.post("/api/classify", json={"log_message": line, "source": "app-server"})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == SEED_000_FIELDS | {"label_id", "label", "classifier"}
+    assert set(body) == SEED_000_FIELDS | {"label_id", "label", "classifier", "new_template"}
     expected = real_sieve.classify(line, "app-server")
     assert body["log_analyzed"] == line
     assert body["final_category"] == body["label_id"] == expected.label_id

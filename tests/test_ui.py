@@ -538,6 +538,12 @@ def test_dashboard_follows_what_is_classified(server: LiveServer,
         expect(breaker).to_have_attribute("data-state", state)
     templates = page.locator("#templates tbody td.msg").all_inner_texts()
     assert templates == [t["template"] for t in truth["top_templates"]]
+    # Each template's lines over the last hour, drawn as a sparkline of the API's series.
+    sparks = page.locator("#templates tbody svg.spark")
+    assert [int(sparks.nth(i).get_attribute("data-total") or -1)
+            for i in range(sparks.count())] == [sum(t["series"])
+                                                 for t in truth["top_templates"]]
+    assert sum(sum(t["series"]) for t in truth["top_templates"]) >= 1
     # The new lines show up as bars in both charts.
     assert page.locator("#chart-stage rect").count() >= 1
     assert page.locator("#chart-label rect").count() >= 1

@@ -168,6 +168,35 @@ def build_sieve(settings: Settings | None = None, *, taxonomy: Taxonomy | None =
                  problems=problems, cache_path=settings.cache_path)
 
 
+def build_sieves(settings: Settings | None = None) -> dict[str, Sieve]:
+    """The sieves a server answers with, by taxonomy name, the default one first: the one
+    ``settings`` describe, then one per ``settings.extra_taxonomies`` with that taxonomy's
+    shipped head, sharing the default's encoder; each has its own cache (a cache file gets
+    the taxonomy's name before its suffix). A taxonomy that cannot be loaded stops the build,
+    naming it, as the default's does."""
+    settings = settings or Settings()
+    first = build_sieve(settings)
+    sieves = {first.taxonomy.name: first}
+    try:
+        for ref in settings.extra_taxonomies:
+            taxonomy = load_taxonomy(ref)
+            if taxonomy.name in sieves:
+                continue
+            cache_path = settings.cache_path
+            if cache_path is not None:
+                cache_path = cache_path.with_name(
+                    f"{cache_path.stem}.{taxonomy.name}{cache_path.suffix}")
+            extra = settings.model_copy(update={"taxonomy": ref, "model_dir": None,
+                                                "cache_path": cache_path})
+            sieves[taxonomy.name] = build_sieve(extra, taxonomy=taxonomy,
+                                                encoder=first.encoder)
+    except Exception:
+        for built in sieves.values():
+            built.close()
+        raise
+    return sieves
+
+
 def _load_llm(settings: Settings, taxonomy: Taxonomy) -> tuple[Any | None, str | None]:
     try:
         from .llm import build_llm_stage

@@ -88,8 +88,8 @@ class Result:
     """
 
     __slots__ = ("_first_ms", "_journey", "_recipe", "_second_ms", "classifier", "decided_by",
-                 "final_confidence", "label", "label_id", "log_analyzed", "pipeline_stage",
-                 "processing_time_ms", "source", "template")
+                 "final_confidence", "label", "label_id", "log_analyzed", "new_template",
+                 "pipeline_stage", "processing_time_ms", "source", "template")
 
     def __init__(self, log_analyzed: str, label_id: str, label: str, pipeline_stage: str,
                  final_confidence: float, classifier: str, journey: list[Step] | None = None,
@@ -112,6 +112,9 @@ class Result:
         self._recipe = recipe
         self._first_ms = first_ms
         self._second_ms = second_ms
+        #: True for the first line of a template this sieve had never seen (nor its cache,
+        #: file or shared store): Loki's and Datadog's "new pattern"
+        self.new_template = False
 
     @property
     def journey(self) -> list[Step]:
@@ -145,6 +148,7 @@ class Result:
             "classifier": self.classifier,
             "decided_by": self.decided_by,
             "template": self.template,
+            "new_template": self.new_template,
         }
 
     def __eq__(self, other: object) -> bool:

@@ -176,6 +176,16 @@ class Settings(BaseSettings):
         1024, ge=1, validation_alias=_env("HTTP_MAX_CONNECTIONS"),
         description="Open connections per worker; a connection beyond is answered 503 and "
         "closed.")
+    serve_taxonomies: str | None = Field(
+        None, validation_alias=_env("SERVE_TAXONOMIES"),
+        description="Taxonomies the server answers besides the default one, comma-separated "
+        "(built-in names or YAML paths; a request picks one with \"taxonomy\" or the "
+        "X-Logsieve-Taxonomy header). Default: every built-in taxonomy; empty: only the "
+        "default.")
+    metrics_top_templates: int = Field(
+        0, ge=0, le=100, validation_alias=_env("METRICS_TOP_TEMPLATES"),
+        description="Export lines per template in /metrics for the N commonest templates "
+        "(0 = off: a label per template is unbounded in general, so this is opt-in).")
     microbatch_window_ms: float = Field(2.0, ge=0, validation_alias=_env("MICROBATCH_WINDOW_MS"))
     microbatch_max_lines: int = Field(256, ge=1, validation_alias=_env("MICROBATCH_MAX_LINES"))
 
@@ -189,6 +199,18 @@ class Settings(BaseSettings):
                 f"{MIN_API_KEY_CHARS} (for example: python -c \"import secrets; "
                 f"print(secrets.token_urlsafe(24))\")")
         return self
+
+    @property
+    def extra_taxonomies(self) -> list[str]:
+        """What ``serve_taxonomies`` names (every built-in when unset), in order, without
+        repeats; the default taxonomy is left to the caller to drop (its name is known only
+        once it is loaded)."""
+        from .taxonomy import BUILTIN
+
+        if self.serve_taxonomies is None:
+            return list(BUILTIN)
+        names = [n.strip() for n in self.serve_taxonomies.split(",") if n.strip()]
+        return list(dict.fromkeys(names))
 
     @property
     def lines_per_minute(self) -> int:

@@ -200,6 +200,10 @@ class Sieve:
             "server).")
         self.counts: dict[str, int] = {}
         self._counts_lock = threading.Lock()
+        # template keys flagged new_template (insertion-ordered, oldest dropped first)
+        self._seen: dict[str, None] = {}
+        self._seen_lock = threading.Lock()
+        self._seen_max = self.cache.maxsize if self.cache.maxsize > 0 else 100_000
         # How the head's probabilities become answers (priors, unfamiliarity, problem cues),
         # and what it reads of a key: heads since text_view "message-v1" read the message.
         self._judge = (EmbeddingJudge(taxonomy, list(head.classes_), self.threshold,
@@ -263,11 +267,33 @@ class Sieve:
             to_llm.extend(self._embedding_stage(to_embed, results))
         if to_llm:
             self._llm_stage(to_llm, results)
+        if to_embed:
+            self._flag_new(to_embed, results)
         out = [r for r in results if r is not None]
         assert len(out) == len(items), "a line was lost"  # invariant, never expected
         self._count(out)
         self.cache.sync()  # the batch's new decisions to the journal, if one is kept
         return out
+
+    def _flag_new(self, groups: dict[str, list[_Pending]],
+                  results: list[Result | None]) -> None:
+        """Mark the first line of each template never seen before ``new_template``.
+
+        A template the cache had no decision for is new unless it was flagged already (its
+        lines may come back undecided: no head, no LLM answer, a full cache); the memory of
+        flagged keys is bounded like the cache, so a long-evicted template may be new again.
+        """
+        with self._seen_lock:
+            seen = self._seen
+            for key, members in groups.items():
+                if key in seen:
+                    continue
+                seen[key] = None
+                first = results[members[0].index]
+                if first is not None:
+                    first.new_template = True
+            while len(seen) > self._seen_max:
+                del seen[next(iter(seen))]
 
     def _count(self, results: list[Result]) -> None:
         tally = Counter(r.classifier for r in results)

@@ -24,7 +24,9 @@ language model can read:
              ``<ID>[<NUM>]:``), a thread in brackets after a level (``INFO [main]`` ->
              ``INFO [<ID>]``), a Windows program (``chrome.exe *64``), and a reverse-DNS app
              id (``com.apple.CacheDelete.daily``, ``com.tencent.mm/.ui.LauncherUI``); a package
-             with its architecture (``libc6:amd64``, ``liberror-perl:all``) and a package
+             with its architecture (``libc6:amd64``, ``liberror-perl:all``) with the one or
+             two versions after it, whatever their shape (``libc6:amd64 2.36-9+deb12u4``,
+             ``media-types:all 10.0.0``, ``tzdata:all 2025b-0+deb12u1``), and a package
              version with a revision or suffix, whole (``2.36-9+deb12u4``, ``1:2.1-1~bpo12``)
     <STR>    a quoted value of a key (``tag="View Lock"`` -> ``tag=<STR>``)
     <USER>   the user name in ``for user X`` / ``invalid user X`` / ``password for X``
@@ -222,6 +224,23 @@ _PACKAGE_ARCH = re.compile(
 _VERSION = re.compile(
     r"(?:[0-9]{1,5}+:)?+[0-9]++(?:\.[0-9A-Za-z]++)++(?:[-+~][0-9A-Za-z.]++)++"
     r"|(?:[0-9]{1,5}+:)?+[0-9]++(?:\.[0-9A-Za-z]++)*+[+~][0-9A-Za-z.+~-]++")
+#: What a package with its architecture masks to until the line is joined: its versions after
+#: it (dpkg: ``status installed libc6:amd64 2.36-9``, ``install pkg:all <none> 43-1``,
+#: ``upgrade pkg:all 1.0 1.1``) then become ``<ID>`` whatever their shape, and it ``<ID>``
+#: too, so a package's lines share one template however its versions are written.
+_PACKAGE: Final = "<PKG>"
+#: A package and up to two versions after it (``<none>``: dpkg's "no version").
+_PACKAGE_VERSIONS = re.compile(r"<PKG>((?: (?:<none>|<(?:NUM|HEX|ID|TS)>[^ ]*)){0,2})")
+
+
+def _package_versions(match: re.Match[str]) -> str:
+    versions = match.group(1)
+    if not versions:
+        return "<ID>"
+    return "<ID>" + "".join(" " + ("<none>" if v == "<none>" else "<ID>")
+                            for v in versions[1:].split(" "))
+
+
 # A token's shape for the memo (see TemplateMasker.key): digits 2-9 written as 1.
 _SHAPE: Final = str.maketrans("23456789", "11111111")
 _SHAPE_BYTES: Final = bytes.maketrans(b"23456789", b"11111111")
@@ -265,7 +284,9 @@ def _mask_token(token: str) -> str:
             token = _BUNDLE.sub("<ID>", token)
     if ":" in token or "-" in token or "+" in token or "~" in token:
         core = token.strip("()[],;")  # apt prints "Setting up vim (2:9.0.1378-2) ..."
-        if _PACKAGE_ARCH.fullmatch(core) or _VERSION.fullmatch(core):
+        if _PACKAGE_ARCH.fullmatch(core):
+            return token.replace(core, _PACKAGE, 1)
+        if _VERSION.fullmatch(core):
             return token.replace(core, "<ID>", 1)
     if _DIGIT.search(token) is None and "." not in token and ":" not in token:
         return _LETTER_HEX.sub("<HEX>", token) if len(token) >= 8 else token
@@ -423,6 +444,8 @@ class TemplateMasker:
                 k = _SIZE_RESTATED.sub("", k)
         if " *<NUM> " in k:
             k = _EXE_BITS.sub("", k)
+        if "<PKG>" in k:
+            k = _PACKAGE_VERSIONS.sub(_package_versions, k)
         if "> <" in k or ">,<" in k or ">, <" in k or "> @<" in k or ">; <" in k:
             k = _RUN.sub(_first_group, k)
         return k

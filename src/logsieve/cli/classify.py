@@ -7,11 +7,13 @@ import json
 import os
 import queue
 import signal
+import stat
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TextIO
@@ -21,7 +23,7 @@ import typer
 from ..build import build_sieve
 from ..degradation import StageProblem
 from ..errors import LogsieveError
-from ..inputs import Record, open_records
+from ..inputs import Record, open_records, read_records
 from ..result import Result
 from ..settings import Settings
 from .options import (
@@ -121,18 +123,31 @@ def classify(
     writer = _Writer(sink, fmt)
     summary = _Summary()
     problems = 0
-    progress = _progress(quiet)
+    # A bar with a total and an ETA when every input is a file of known size (bytes read, so
+    # a gzip file counts its compressed bytes); a count of lines otherwise (a stream).
+    sizes = _input_sizes(inputs) if not follow else None
+    progress = _progress(quiet, sum(sizes.values()) if sizes else None)
+    read_before = 0  # bytes of the inputs already finished
     # A followed file ends with Ctrl-C. The signal only raises a flag, read between chunks: a
     # KeyboardInterrupt raised anywhere (inside a lock the sieve holds while it classifies)
     # could leave that lock taken, and the save on the way out would then wait forever. A
     # second Ctrl-C interrupts as usual.
     stop = _Stop() if follow or not inputs or "-" in inputs else None
+    stack = ExitStack()  # the input file being read (closed after each)
     try:
         for name in inputs or ["-"]:
             try:
-                records = open_records(name, input_format.value, text_col, source_col,
-                                       follow=follow)
                 streaming = name == "-" or follow
+                position: Callable[[], int] | None = None
+                if streaming:
+                    records = open_records(name, input_format.value, text_col, source_col,
+                                           follow=follow)
+                else:
+                    opened = stack.enter_context(open(name, "rb"))  # noqa: SIM115
+                    if sizes:  # regular files only: a FIFO named as an input cannot tell()
+                        position = opened.tell
+                    records = read_records(opened, input_format.value, name, text_col,
+                                           source_col)
                 chunks = (_timed_chunks(records, batch_size, flush_ms / 1000,
                                         stop) if streaming
                           else _chunks(records, batch_size))
@@ -152,7 +167,10 @@ def classify(
                         summary.add(res)
                     if streaming:
                         writer.flush()
-                    progress(summary.lines)
+                    progress(summary.lines,
+                             read_before + position() if position is not None else None)
+                if sizes:
+                    read_before += sizes.get(name, 0)
             except KeyboardInterrupt:
                 if not follow:
                     raise
@@ -160,9 +178,11 @@ def classify(
             except (LogsieveError, OSError) as exc:
                 problems += 1
                 report_input_problem(name, exc)
+            stack.close()
             if stop is not None and stop.asked:
                 break
     finally:
+        stack.close()
         if stop is not None:
             stop.restore()
         progress(None)
@@ -398,21 +418,60 @@ class _Summary:
             print(f"degraded: {problem.message()}", file=err)
 
 
-def _progress(quiet: bool) -> Any:
-    """A progress line on a terminal (stderr), nothing otherwise."""
-    if quiet or not sys.stderr.isatty():
-        return lambda n: None
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+def _input_sizes(inputs: list[str] | None) -> dict[str, int] | None:
+    """Each input's size in bytes, or None when any is a stream (stdin, a pipe, a FIFO):
+    then a run has no total to show."""
+    if not inputs or "-" in inputs:
+        return None
+    sizes: dict[str, int] = {}
+    for name in inputs:
+        try:
+            st = os.stat(name)
+        except OSError:
+            continue  # said when it is opened; it adds nothing to read
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        sizes[name] = st.st_size
+    return sizes
 
-    bar = Progress(SpinnerColumn(), TextColumn("{task.completed:,} lines"),
-                   TimeElapsedColumn(), transient=True)
-    task = bar.add_task("classify", total=None)
+
+#: ``update(lines, bytes_read)``; ``update(None)`` ends it
+Progress = Callable[..., None]
+
+
+def _progress(quiet: bool, total_bytes: int | None = None) -> Progress:
+    """A progress line on a terminal (stderr), nothing otherwise: with ``total_bytes`` a bar,
+    the share read, the lines so far, the time taken and an ETA; without, a spinner and the
+    lines so far."""
+    if quiet or not sys.stderr.isatty():
+        return lambda *_: None
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    lines = TextColumn("{task.fields[lines]:,} lines")
+    columns = ((BarColumn(), TaskProgressColumn(), lines, DownloadColumn(),
+                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+               if total_bytes else (SpinnerColumn(), lines, TimeElapsedColumn()))
+    # (on stderr: rich's default console is stdout, which holds the results)
+    bar = Progress(*columns, transient=True, console=Console(stderr=True))
+    task = bar.add_task("classify", total=total_bytes or None, lines=0)
     bar.start()
 
-    def update(n: int | None) -> None:
+    def update(n: int | None, read: int | None = None) -> None:
         if n is None:
             bar.stop()
+        elif read is not None and total_bytes:
+            bar.update(task, completed=min(read, total_bytes), lines=n)
         else:
-            bar.update(task, completed=n)
+            bar.update(task, lines=n)
 
     return update

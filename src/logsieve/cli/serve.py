@@ -40,6 +40,9 @@ def serve(
     = None,
     model: Annotated[Path | None, typer.Option(
         "--model", help="Directory of a trained head (default: the shipped one).")] = None,
+    also_serve: Annotated[str | None, typer.Option(
+        "--also-serve", help="Other taxonomies a request may name, comma-separated (default: "
+                             "every built-in one; '' for none).")] = None,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")]
     = False,
     access_log: Annotated[bool, typer.Option(help="Log every request (uvicorn's access log); "
@@ -60,6 +63,8 @@ def serve(
         os.environ["LOGSIEVE_TAXONOMY"] = taxonomy
     if model is not None:
         os.environ["LOGSIEVE_MODEL_DIR"] = str(model.resolve())
+    if also_serve is not None:
+        os.environ["LOGSIEVE_SERVE_TAXONOMIES"] = also_serve
     settings = Settings()
     if (workers > 1 or reload) and not os.environ.get(MULTIPROC_ENV):
         # Must be set before any worker imports prometheus_client, so do it here.

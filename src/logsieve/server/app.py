@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -27,7 +27,7 @@ from .fastpath import ClassifyFastPath
 from .metrics import ServerMetrics
 from .middleware import BodySizeLimit, HttpMetrics
 from .openapi import document_settings
-from .routes import classify, csv, docs, generate, health, metrics, ui
+from .routes import classify, csv, docs, generate, health, metrics, patterns, ui
 from .security import ApiKeys, limiters
 from .state import ServerState, SieveLike
 
@@ -37,24 +37,26 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 
 
-def _build(settings: Settings) -> SieveLike:
-    from logsieve.build import build_sieve  # the slow part: model files, ONNX session
+def _build(settings: Settings) -> list[SieveLike]:
+    from logsieve.build import build_sieves  # the slow part: model files, ONNX session
 
-    built = build_sieve(settings)
-    built.check_llm()  # one quick request: a configured LLM that is down is said at start
-    _announce(built)
-    return built
+    built = list(build_sieves(settings).values())
+    for each in built:
+        each.check_llm()  # one quick request: a configured LLM that is down is said at start
+        _announce(each, default=each is built[0])
+    return list[SieveLike](built)
 
 
-def _announce(sieve: Any) -> None:
+def _announce(sieve: Any, *, default: bool = True) -> None:
     """What this server runs with, once at start, in the server's own log (uvicorn's or
     gunicorn's): taxonomy, head, encoder, LLM, and every stage that cannot run."""
     h = sieve.health()
     out = logging.getLogger("uvicorn.error")
     llm = h["llm"]
-    out.info("logsieve: taxonomy %s (%d labels, %d rules); head %s; encoder %s; LLM %s; "
-             "page /ui, API docs /docs, metrics /metrics",
-             h["taxonomy"]["name"], h["taxonomy"]["labels"], h["rules"],
+    out.info("logsieve: %s %s (%d labels, %d rules)%s; head %s; encoder %s; LLM %s" +
+             ("; page /ui, API docs /docs, metrics /metrics" if default else ""),
+             "taxonomy" if default else "also taxonomy", h["taxonomy"]["name"],
+             h["taxonomy"]["labels"], h["rules"], "" if default else " for requests naming it",
              "loaded" if h["head"]["loaded"] else "none",
              h["encoder"]["name"] or "none",
              (llm.get("model") or llm.get("name") or "configured") if llm["configured"]
@@ -68,8 +70,10 @@ def _batch_threads() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def create_app(settings: Settings | None = None, *, sieve: SieveLike | None = None) -> FastAPI:
-    """Build the app. ``sieve`` lets tests share one loaded model between apps."""
+def create_app(settings: Settings | None = None, *, sieve: SieveLike | None = None,
+               sieves: Sequence[SieveLike] = ()) -> FastAPI:
+    """Build the app. ``sieve`` (or ``sieves``, the default first) lets tests share loaded
+    models between apps; else the sieves are built at start from ``settings``."""
     from logsieve.build import redis_store
 
     settings = settings or Settings()
@@ -81,25 +85,34 @@ def create_app(settings: Settings | None = None, *, sieve: SieveLike | None = No
                         rate_limiter=requests, line_limiter=lines, auth_failures=auth_failures,
                         generator=generate.load_generator())
 
+    given = [sieve] if sieve is not None else list(sieves)
+
+    if settings.metrics_top_templates:
+        state.metrics.watch_templates(
+            lambda: [(name, s.activity) for name, s in state.services.items()],
+            settings.metrics_top_templates)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        built = sieve
-        if built is None:
+        built = given
+        if not built:
             try:
                 built = await run_in_threadpool(_build, settings)
             except Exception as exc:  # keep serving /health so the failure is visible
                 log.exception("could not build the sieve")
                 state.load_error = f"{type(exc).__name__}: {exc}"
-        if built is not None:
-            state.attach(built, threads=_batch_threads())
+        for each in built:
+            state.attach(each, threads=_batch_threads())
         try:
             yield
         finally:
-            if state.batcher is not None:
-                state.batcher.close()
-            close = getattr(built, "close", None)
-            if sieve is None and callable(close):  # ours to close; a shared one is not
-                close()
+            for service in state.services.values():
+                service.batcher.close()
+            state.services.clear()
+            for each in built:
+                close = getattr(each, "close", None)
+                if not given and callable(close):  # ours to close; a shared one is not
+                    close()
 
     # (docs_url/redoc_url off: FastAPI's pages load their scripts from a CDN; routes.docs
     # serves the same pages with assets from an installed package, so /docs works offline)
@@ -109,7 +122,7 @@ def create_app(settings: Settings | None = None, *, sieve: SieveLike | None = No
                   "head, LLM. Every answer carries its journey.")
     app.state.logsieve = state
     install_error_handlers(app)
-    for module in (health, classify, csv, generate, metrics, ui):
+    for module in (health, classify, csv, generate, patterns, metrics, ui):
         app.include_router(module.router)
     docs.install(app)
 

@@ -12,15 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Header, Query, Request, Security
 from fastapi.security import APIKeyHeader
 
 from logsieve.settings import Settings
 
 from .batcher import MicroBatcher
 from .errors import ApiError
+from .schemas import MAX_TAXONOMY_CHARS, TAXONOMY_HEADER
 from .security import API_KEY_HEADER, retry_after_header
-from .state import ServerState, SieveLike
+from .state import ServerState, TaxonomyService
 
 _api_key_header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False,
                                description="Needed only when the server has API keys set.")
@@ -89,11 +90,50 @@ class AuthorizedRequest:
         return self.state.settings
 
 
+def choose_taxonomy(state: ServerState, named: str | None, header: str | None = None
+                    ) -> TaxonomyService:
+    """The service for the taxonomy a request names (in its body, or the
+    ``X-Logsieve-Taxonomy`` header; neither: the default). 422 for a name this server does
+    not serve, or a body and a header that name two; 503 before the sieves are loaded."""
+    if named is not None and header is not None and named != header:
+        raise ApiError(422, "taxonomy_conflict",
+                       f"The body names taxonomy {named!r} and the {TAXONOMY_HEADER} header "
+                       f"{header!r}; name one.",
+                       detail=[{"loc": ["body", "taxonomy"], "msg": "differs from the header",
+                                "type": "taxonomy_conflict"}])
+    name = named if named is not None else header
+    service = state.find(name)
+    if service is None:
+        if not state.services:
+            why = state.load_error or "the classifier is not loaded"
+            raise ApiError(503, "unavailable", f"Cannot classify: {why}.")
+        served = ", ".join(state.services)
+        where = ["body", "taxonomy"] if named is not None else ["header", TAXONOMY_HEADER]
+        raise ApiError(422, "unknown_taxonomy",
+                       f"This server does not serve taxonomy {name!r}; it serves: {served}.",
+                       detail=[{"loc": where, "msg": f"one of: {served}",
+                                "type": "unknown_taxonomy"}])
+    return service
+
+
 @dataclass(frozen=True, slots=True)
 class Service(AuthorizedRequest):
-    """An authorized caller of a server that can classify."""
+    """An authorized caller of a server that can classify, and the taxonomy its
+    ``X-Logsieve-Taxonomy`` header names (else the default)."""
 
-    batcher: MicroBatcher
+    taxonomy: TaxonomyService
+    header: str | None = None
+
+    @property
+    def batcher(self) -> MicroBatcher:
+        return self.taxonomy.batcher
+
+    def pick(self, named: str | None) -> TaxonomyService:
+        """The service for a taxonomy the body names (None: the header's, else the
+        default's); 422 as :func:`choose_taxonomy`."""
+        if named is None:
+            return self.taxonomy
+        return choose_taxonomy(self.state, named, self.header)
 
 
 async def authorized(request: Request,
@@ -105,15 +145,17 @@ async def authorized(request: Request,
 
 
 async def ready_service(request: Request,
-                        api_key: Annotated[str | None, Security(_api_key_header)] = None
-                        ) -> Service:
-    """Like :func:`authorized`, and 503 when the sieve is not loaded."""
+                        api_key: Annotated[str | None, Security(_api_key_header)] = None,
+                        taxonomy: Annotated[str | None, Header(
+                            alias=TAXONOMY_HEADER, max_length=MAX_TAXONOMY_CHARS,
+                            description="The taxonomy to answer with (default: the "
+                            "server's default; a body's \"taxonomy\" may name it too).")]
+                        = None) -> Service:
+    """Like :func:`authorized`, 503 when the sieve is not loaded, 422 for a taxonomy the
+    header names and this server does not serve."""
     state: ServerState = request.app.state.logsieve
     name = _check_caller(request, state, api_key)
-    if state.batcher is None:
-        why = state.load_error or "the classifier is not loaded"
-        raise ApiError(503, "unavailable", f"Cannot classify: {why}.")
-    return Service(name, state, state.batcher)
+    return Service(name, state, choose_taxonomy(state, None, taxonomy), taxonomy)
 
 
 async def caller_name(request: Request,
@@ -122,13 +164,13 @@ async def caller_name(request: Request,
     return _check_caller(request, request.app.state.logsieve, api_key)
 
 
-async def get_sieve(request: Request) -> SieveLike:
-    """The loaded sieve, or 503."""
-    state: ServerState = request.app.state.logsieve
-    if state.sieve is None:
-        why = state.load_error or "the classifier is not loaded"
-        raise ApiError(503, "unavailable", f"Cannot classify: {why}.")
-    return state.sieve
+async def get_taxonomy(request: Request,
+                       taxonomy: Annotated[str | None, Query(
+                           max_length=MAX_TAXONOMY_CHARS,
+                           description="Which taxonomy (default: the server's default).")]
+                       = None) -> TaxonomyService:
+    """The loaded service of the taxonomy the query names (or the default); 503, 422."""
+    return choose_taxonomy(request.app.state.logsieve, taxonomy)
 
 
 #: the whole authorized request (routes that need state too)
@@ -137,5 +179,5 @@ AuthorizedCaller = Annotated[AuthorizedRequest, Depends(authorized)]
 ReadyService = Annotated[Service, Depends(ready_service)]
 #: just the caller's name (a route that only needs the checks done)
 Caller = Annotated[str, Depends(caller_name)]
-#: the loaded sieve, or 503
-ReadySieve = Annotated[SieveLike, Depends(get_sieve)]
+#: the loaded service of ``?taxonomy=`` (or the default), 503 or 422
+ReadyTaxonomy = Annotated[TaxonomyService, Depends(get_taxonomy)]

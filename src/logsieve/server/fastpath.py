@@ -8,7 +8,8 @@ run) and answers the plain case directly:
 
 * a POST to exactly ``/api/classify`` with ``Content-Type: application/json``,
 * whose body parses and validates as :class:`~logsieve.server.schemas.ClassifyRequest`,
-  with a message within ``max_message_chars``, on a server whose sieve is loaded.
+  with a message within ``max_message_chars``, on a server whose sieve is loaded, naming
+  (in the body or the ``X-Logsieve-Taxonomy`` header) no taxonomy or one it serves.
 
 Anything else (malformed JSON, a field problem, a long message, another content type, a body
 cut short) goes on to the FastAPI route with the body it sent, so every error answer stays
@@ -33,15 +34,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .batcher import MicroBatcher
 from .deps import check_caller
 from .errors import ApiError, api_error_json
 from .routes import classify as classify_routes
 from .routes.classify import CLASSIFY_PATH, single_response
-from .schemas import ClassifyRequest
+from .schemas import MAX_TAXONOMY_CHARS, TAXONOMY_HEADER, ClassifyRequest
 from .security import API_KEY_HEADER
 from .state import ServerState
 
 _API_KEY_HEADER = API_KEY_HEADER.lower().encode("latin-1")
+_TAXONOMY_HEADER = TAXONOMY_HEADER.lower().encode("latin-1")
 #: an exception handler as Starlette keeps them (ours are all ``async def``)
 Handler = Callable[[Request, Exception], Any]
 
@@ -82,11 +85,14 @@ class ClassifyFastPath:
             return
         api_key: str | None = None
         content_type: bytes | None = None
+        taxonomy: str | None = None
         for name, value in scope["headers"]:  # the first of each, as Starlette's Headers
             if name == b"content-type" and content_type is None:
                 content_type = value
             elif name == _API_KEY_HEADER and api_key is None:
                 api_key = value.decode("latin-1")
+            elif name == _TAXONOMY_HEADER and taxonomy is None:
+                taxonomy = value.decode("latin-1")
         if (content_type is None
                 or content_type.split(b";", 1)[0].strip().lower() != b"application/json"):
             await self.app(scope, receive, send)
@@ -107,10 +113,22 @@ class ClassifyFastPath:
             await self.app(scope, _Replay(messages, exc, receive), send)
             return
         request = self._parse(messages, chunks)
-        if request is None:
+        batcher = self._batcher(request, taxonomy) if request is not None else None
+        if request is None or batcher is None:
             await self.app(scope, _Replay(messages, None, receive), send)
             return
-        await self._answer(scope, receive, send, request, api_key)
+        await self._answer(scope, receive, send, request, api_key, batcher)
+
+    def _batcher(self, request: ClassifyRequest, header: str | None) -> MicroBatcher | None:
+        """The batcher of the taxonomy the request names; None (the route's 422) for one this
+        server does not serve, or a body and a header that disagree."""
+        named = request.taxonomy
+        if named is not None and header is not None and named != header:
+            return None
+        if header is not None and len(header) > MAX_TAXONOMY_CHARS:
+            return None
+        service = self.state.find(named if named is not None else header)
+        return service.batcher if service is not None else None
 
     def _parse(self, messages: list[Message], chunks: list[bytes]) -> ClassifyRequest | None:
         """The request, if it is the plain case; None sends it to the route."""
@@ -129,13 +147,12 @@ class ClassifyFastPath:
         return request
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send,
-                      request: ClassifyRequest, api_key: str | None) -> None:
+                      request: ClassifyRequest, api_key: str | None,
+                      batcher: MicroBatcher) -> None:
         # Label the request with the route, as the router would (HttpMetrics reads it).
         scope["route"] = self._classify_route()
         self.answered += 1
         state = self.state
-        batcher = state.batcher
-        assert batcher is not None  # checked on the way in; never unset while serving
         client = scope.get("client")
         response: Response
         try:

@@ -10,7 +10,7 @@ sums them over all workers, so whichever worker answers a scrape reports the who
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from prometheus_client import (
@@ -19,9 +19,12 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    Metric,
     generate_latest,
 )
 from prometheus_client import multiprocess as prom_multiprocess
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from logsieve.result import Classifier, Result, StageName, Status
 
@@ -93,6 +96,17 @@ class ServerMetrics:
         self.llm_calls = Counter(
             "log_classifier_llm_calls", "Calls to the LLM stage, by outcome.", ["outcome"],
             registry=r)
+        self.new_templates = Counter(
+            "log_classifier_new_templates",
+            "Templates seen for the first time (a new pattern in the stream).", registry=r)
+        self._templates: TopTemplates | None = None
+
+    def watch_templates(self, activities: Callable[[], Iterable[tuple[str, Any]]],
+                        top: int) -> None:
+        """Export lines per template for the ``top`` commonest of each taxonomy
+        (``activities()`` gives ``(taxonomy, TemplateActivity)`` pairs), read at each scrape."""
+        self._templates = TopTemplates(activities, top)
+        self.registry.register(self._templates)
 
     # --- classification -------------------------------------------------------------
     def observe_results(self, results: Iterable[Result]) -> None:
@@ -106,6 +120,8 @@ class ServerMetrics:
         self._child(self.classifications, classifier, res.label_id).inc()
         self._child(self.classification_duration, classifier).observe(
             res.processing_time_ms / 1000.0)
+        if res.new_template:
+            self.new_templates.inc()
         if classifier == Classifier.CACHE:
             self.cache_hits.inc()
         elif classifier != Classifier.REGEX:
@@ -160,8 +176,40 @@ class ServerMetrics:
         if multiprocess_enabled():
             registry = CollectorRegistry()
             prom_multiprocess.MultiProcessCollector(registry)
+            if self._templates is not None:  # (this worker's: templates live per process)
+                registry.register(self._templates)
             return generate_latest(registry)
         return generate_latest(self.registry)
+
+
+class TopTemplates(Collector):
+    """``log_classifier_template_lines{taxonomy, template, label}``: lines per template since
+    start, for the ``top`` commonest of each taxonomy only, so the number of series stays
+    bounded whatever the logs hold (a label per template would not be). Opt-in
+    (``LOGSIEVE_METRICS_TOP_TEMPLATES``): template text in labels is unusual for Prometheus,
+    and a template that drops out of the top N leaves its series (Prometheus marks it stale).
+    """
+
+    #: Longest template text in a label value.
+    MAX_LABEL_CHARS = 200
+
+    def __init__(self, activities: Callable[[], Iterable[tuple[str, Any]]], top: int) -> None:
+        self._activities = activities
+        self._top = top
+
+    def collect(self) -> Iterable[Metric]:
+        family = GaugeMetricFamily(
+            "log_classifier_template_lines",
+            "Lines per template since start, for the commonest templates only "
+            "(LOGSIEVE_METRICS_TOP_TEMPLATES).", labels=["taxonomy", "template", "label"])
+        for taxonomy, activity in self._activities():
+            for row in activity.top(self._top):
+                family.add_metric([taxonomy, row["template"][:self.MAX_LABEL_CHARS],
+                                   row["label_id"]], row["count"])
+        yield family
+
+    def describe(self) -> Iterable[Metric]:
+        return []  # (no describe-time collect: the activities may not exist yet)
 
 
 def mark_process_dead(pid: int) -> None:

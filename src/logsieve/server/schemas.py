@@ -17,6 +17,13 @@ MAX_SOURCE_CHARS = 256
 MAX_GENERATE_COUNT = 100
 #: Longest generation prompt.
 MAX_PROMPT_CHARS = 2000
+#: Longest taxonomy name a request may give.
+MAX_TAXONOMY_CHARS = 128
+#: The header a request may name its taxonomy with (when its body does not).
+TAXONOMY_HEADER = "X-Logsieve-Taxonomy"
+
+_TAXONOMY_DOC = ("Which taxonomy to answer with, of those the server serves (/health lists "
+                 "them); default: the server's default.")
 
 
 def _has_text(value: str) -> str:
@@ -38,6 +45,7 @@ class ClassifyRequest(BaseModel):
     log_message: LogMessage = Field(min_length=1, description="The log line to classify.")
     source: str | None = Field(None, max_length=MAX_SOURCE_CHARS,
                                description="The system that wrote the line (optional).")
+    taxonomy: str | None = Field(None, max_length=MAX_TAXONOMY_CHARS, description=_TAXONOMY_DOC)
 
 
 class JourneyStep(BaseModel):
@@ -63,6 +71,8 @@ class ClassifyResponse(BaseModel):
     label_id: str
     label: str
     classifier: str = Field(description="Who decided: regex, bert, llm, cache or none.")
+    new_template: bool = Field(False, description="True for the first line of a template "
+                               "this server had never seen (a new pattern).")
 
 
 class BatchItem(BaseModel):
@@ -73,6 +83,7 @@ class BatchItem(BaseModel):
 
     source: str | None = Field(None, max_length=MAX_SOURCE_CHARS)
     log_message: LogMessage = Field(min_length=1)
+    taxonomy: str | None = Field(None, max_length=MAX_TAXONOMY_CHARS, description=_TAXONOMY_DOC)
 
 
 class BatchResult(BaseModel):
@@ -89,6 +100,9 @@ class GenerateRequest(BaseModel):
 
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
     count: int = Field(1, ge=1, le=MAX_GENERATE_COUNT)
+    taxonomy: str | None = Field(None, max_length=MAX_TAXONOMY_CHARS,
+                                 description="Write lines of this taxonomy's categories "
+                                 "(default: the server's default).")
 
 
 class GenerateResponse(BaseModel):

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from logsieve.patterns import TemplateActivity
 from logsieve.result import Result
 from logsieve.settings import Settings
 
@@ -39,9 +40,11 @@ class BatchMetrics:
     #: breaker states are read from sieve.health() at most this often
     BREAKER_POLL_S = 1.0
 
-    def __init__(self, metrics: ServerMetrics, sieve: SieveLike) -> None:
+    def __init__(self, metrics: ServerMetrics, sieve: SieveLike,
+                 activity: TemplateActivity | None = None) -> None:
         self._metrics = metrics
         self._sieve = sieve
+        self._activity = activity
         self._breakers_read_at = 0.0
 
     def started(self) -> None:
@@ -50,6 +53,8 @@ class BatchMetrics:
     def finished(self, results: list[Result]) -> None:
         self._metrics.active_workers.dec()
         self._metrics.observe_results(results)
+        if self._activity is not None:
+            self._activity.observe(results)
         now = time.monotonic()
         if now - self._breakers_read_at >= self.BREAKER_POLL_S:
             self._breakers_read_at = now
@@ -62,6 +67,19 @@ class BatchMetrics:
     def answered_inline(self, result: Result) -> None:
         # No worker thread ran and no breaker can have moved: only the line is counted.
         self._metrics.observe_result(result)
+        if self._activity is not None:
+            self._activity.observe((result,))
+
+
+@dataclass
+class TaxonomyService:
+    """One taxonomy the server answers with: its sieve, the batcher in front of it, and the
+    template activity its answers feed (``/api/patterns``, the dashboard, ``/metrics``)."""
+
+    name: str
+    sieve: SieveLike
+    batcher: MicroBatcher
+    activity: TemplateActivity
 
 
 @dataclass
@@ -76,23 +94,56 @@ class ServerState:
     line_limiter: RateLimiter
     #: wrong API keys a minute per client address
     auth_failures: RateLimiter
-    sieve: SieveLike | None = None
-    batcher: MicroBatcher | None = None
+    #: by taxonomy name, the default first (empty until the sieves are built)
+    services: dict[str, TaxonomyService] = field(default_factory=dict)
     #: why the sieve could not be built, for /health
     load_error: str | None = None
     generator: Generator | None = None
 
+    @property
+    def default(self) -> TaxonomyService | None:
+        """The service of a request that names no taxonomy."""
+        return next(iter(self.services.values()), None)
+
+    @property
+    def sieve(self) -> SieveLike | None:
+        default = self.default
+        return default.sieve if default is not None else None
+
+    @property
+    def batcher(self) -> MicroBatcher | None:
+        default = self.default
+        return default.batcher if default is not None else None
+
+    def find(self, name: str | None) -> TaxonomyService | None:
+        """The service for a taxonomy name (None: the default), or None if it is not served."""
+        return self.default if name is None else self.services.get(name)
+
     def attach(self, sieve: SieveLike, *, threads: int) -> None:
-        """Put a built sieve in service behind a fresh micro-batcher."""
-        self.sieve = sieve
-        self.batcher = MicroBatcher(
-            sieve.classify_batch,
-            window_s=self.settings.microbatch_window_ms / 1000.0,
-            max_lines=self.settings.microbatch_max_lines,
-            threads=threads,
-            observer=BatchMetrics(self.metrics, sieve),
-            known=_inline_lookup(sieve),
-        )
+        """Put a built sieve in service behind a fresh micro-batcher (after any already
+        attached: the first is the default)."""
+        activity = TemplateActivity(scrub=_scrubber(self.settings))
+        self.services[sieve.taxonomy.name] = TaxonomyService(
+            sieve.taxonomy.name, sieve,
+            MicroBatcher(
+                sieve.classify_batch,
+                window_s=self.settings.microbatch_window_ms / 1000.0,
+                max_lines=self.settings.microbatch_max_lines,
+                threads=threads,
+                observer=BatchMetrics(self.metrics, sieve, activity),
+                known=_inline_lookup(sieve),
+            ),
+            activity)
+
+
+def _scrubber(settings: Settings) -> Callable[[str], str] | None:
+    """The LLM stage's secret redaction, for the example lines the patterns view shows to
+    any caller (a line one caller sent may hold a token another should not read)."""
+    try:
+        from logsieve.llm.redact import Redactor
+    except ImportError:
+        return None
+    return Redactor(settings.llm_redact_patterns).redact
 
 
 def _inline_lookup(sieve: SieveLike) -> KnownAnswer | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +12,7 @@ from fastapi.responses import JSONResponse
 from logsieve.result import Result
 from logsieve.settings import Settings
 
+from ..batcher import MicroBatcher
 from ..deps import ReadyService, charge_lines
 from ..errors import ApiError
 from ..schemas import BatchItem, BatchResult, ClassifyRequest, ClassifyResponse, error_responses
@@ -62,7 +64,8 @@ async def classify_one(body: ClassifyRequest, service: ReadyService) -> JSONResp
     gathered into one sieve batch (the micro-batcher)."""
     # Plain requests never get here: ClassifyFastPath answers them with the same parts.
     check_message_lengths([body.log_message], service.settings, batch=False)
-    result = await service.batcher.classify(body.log_message, body.source)
+    batcher = service.pick(body.taxonomy).batcher
+    result = await batcher.classify(body.log_message, body.source)
     # A Response skips response_model re-validation: the shape is built right here.
     return JSONResponse(single_response(result))
 
@@ -77,7 +80,8 @@ async def classify_batch(body: list[BatchItem], service: ReadyService) -> JSONRe
     """Seed 001's batch: one ``{label_id, label, source, confidence}`` per input, in order.
 
     ``source`` in the answer is the deciding classifier (regex, bert, llm, cache, none).
-    The whole batch is checked before any line is classified."""
+    An item may name its ``taxonomy`` (else the ``X-Logsieve-Taxonomy`` header's, else the
+    default). The whole batch is checked before any line is classified."""
     settings = service.settings
     if len(body) > settings.max_batch_lines:
         raise ApiError(413, "batch_too_large",
@@ -86,6 +90,22 @@ async def classify_batch(body: list[BatchItem], service: ReadyService) -> JSONRe
                        detail=[{"loc": ["body"], "msg": "too many items",
                                 "type": "too_long"}])
     check_message_lengths([item.log_message for item in body], settings, batch=True)
+    # Items may name their taxonomies (else the header's, else the default): one sieve call
+    # per taxonomy named, the answers put back in input order.
+    groups: dict[str, tuple[MicroBatcher, list[int]]] = {}
+    for i, item in enumerate(body):
+        chosen = service.pick(item.taxonomy)
+        groups.setdefault(chosen.name, (chosen.batcher, []))[1].append(i)
     charge_lines(service.state, service.name, len(body) - 1)  # the first came with the request
-    results = await service.batcher.classify_many([(i.log_message, i.source) for i in body])
-    return JSONResponse([batch_response(r) for r in results])
+    if len(groups) == 1:
+        batcher = next(iter(groups.values()))[0]
+        results = await batcher.classify_many([(i.log_message, i.source) for i in body])
+        return JSONResponse([batch_response(r) for r in results])
+    answers: list[Result | None] = [None] * len(body)
+    parts = await asyncio.gather(*(
+        batcher.classify_many([(body[i].log_message, body[i].source) for i in indexes])
+        for batcher, indexes in groups.values()))
+    for (_, indexes), part in zip(groups.values(), parts, strict=True):
+        for i, res in zip(indexes, part, strict=True):
+            answers[i] = res
+    return JSONResponse([batch_response(r) for r in answers if r is not None])

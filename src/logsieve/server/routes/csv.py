@@ -167,7 +167,8 @@ async def classify_csv(
                                                  "(and optionally source).")],
     service: ReadyService,
 ) -> StreamingResponse:
-    """The same CSV back, with ``target_label`` (a label id) added or overwritten.
+    """The same CSV back, with ``target_label`` (a label id) added or overwritten; the
+    ``X-Logsieve-Taxonomy`` header picks the taxonomy (default: the server's default).
 
     Streamed in chunks of rows, in input order; a file that cannot be read is refused (422,
     naming the line) before anything is classified."""

@@ -24,6 +24,7 @@ async def root(state: State) -> dict[str, Any]:
         "version": _version,
         "status": "healthy" if sieve is not None else "unhealthy",
         "taxonomy": sieve.taxonomy.name if sieve is not None else state.settings.taxonomy,
+        "taxonomies": list(state.services),
         "docs": "/docs",
     }
 
@@ -35,7 +36,8 @@ async def root(state: State) -> dict[str, Any]:
                **error_responses(503)},
 )
 async def health(state: State) -> JSONResponse:
-    """Rules, encoder, head (and its taxonomy), LLM and breakers, cache size and hit rate.
+    """Rules, encoder, head (and its taxonomy), LLM and breakers, cache size and hit rate
+    of the default taxonomy, and ``taxonomies``: each one served, with its own status.
 
     ``status`` is ``healthy`` or ``degraded`` (``degraded`` lists each stage that cannot run,
     the reason and the fix). 200 when lines can be classified, 503 when only the rules can
@@ -47,9 +49,21 @@ async def health(state: State) -> JSONResponse:
     components = state.sieve.health()
     state.metrics.set_breakers(components.get("breakers", {}))
     ok = bool(components.get("can_classify"))
+    served: dict[str, Any] = {}
+    for name, service in state.services.items():
+        each = components if service.sieve is state.sieve else service.sieve.health()
+        served[name] = {"default": service.sieve is state.sieve,
+                        "labels": each["taxonomy"]["labels"], "hash": each["taxonomy"]["hash"],
+                        "rules": each["rules"], "head": each["head"]["loaded"],
+                        "cache": {k: each["cache"].get(k) for k in ("size", "hit_rate")},
+                        "status": each["status"], "can_classify": each["can_classify"],
+                        "degraded": each["degraded"]}
     # status: "healthy", or "degraded" (a stage meant to run cannot; `degraded` says which,
     # why and the fix). 200 while a line the rules miss can still get a real answer.
     body = dict(components)
+    # every taxonomy a request may name ("taxonomy" or X-Logsieve-Taxonomy); the rest of
+    # the body is the default's
+    body["taxonomies"] = served
     if not ok:
         why = "; ".join(p["reason"] for p in components.get("degraded", [])) or "no stage loaded"
         body.update(error="unavailable",

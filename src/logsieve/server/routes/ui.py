@@ -23,7 +23,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from prometheus_client import CollectorRegistry, Metric
 from prometheus_client import multiprocess as prom_multiprocess
 
-from ..deps import Caller, ReadySieve, State
+from ..deps import Caller, ReadyTaxonomy, State
 from ..errors import ApiError
 from ..metrics import ServerMetrics, multiprocess_enabled
 from ..schemas import error_responses
@@ -127,15 +127,18 @@ def _counter_totals(metrics: ServerMetrics) -> dict[str, Any]:
     summary="Live counts for the dashboard",
     responses=error_responses(401, 422, 429, 503),
 )
-async def dashboard(state: State, sieve: ReadySieve, _caller: Caller,
+async def dashboard(state: State, service: ReadyTaxonomy, _caller: Caller,
                     top: int = Query(10, ge=0, le=MAX_TOP_TEMPLATES,
                                      description="How many top templates to list.")
                     ) -> JSONResponse:
     """Lines per label and per deciding stage since start-up, cache and LLM figures, breaker
-    states and the most frequent templates with their labels.
+    states and the most frequent templates with their labels and, in ``series``, their lines
+    per minute over the last hour (as ``/api/patterns``). ``?taxonomy=`` picks one of the
+    served taxonomies for the templates, cache and head; the line counts are the server's.
 
     Counts are cumulative; a client plotting them over time takes differences between polls.
     """
+    sieve = service.sieve
     totals = _counter_totals(state.metrics)
     health = sieve.health()
     taxonomy = sieve.taxonomy
@@ -143,10 +146,17 @@ async def dashboard(state: State, sieve: ReadySieve, _caller: Caller,
     hits, misses = totals["cache_lines"]["hits"], totals["cache_lines"]["misses"]
     templates = [{**t, "label": names.get(t.get("label_id", ""), t.get("label_id"))}
                  for t in sieve.top_templates(top)] if top else []
+    if templates:  # lines per minute of each, when this process has answered it
+        series = {p["template"]: p["series"] for p in service.activity.top(MAX_TOP_TEMPLATES)}
+        window = service.activity.window
+        for t in templates:
+            t["series"] = series.get(t["template"], [0] * window)
     llm = health.get("llm", {})
     encoder, head = health.get("encoder", {}), health.get("head", {})
     return JSONResponse({
         "time": time.time(),
+        "taxonomies": list(state.services),
+        "series_bucket_seconds": service.activity.bucket_s,
         "taxonomy": {"name": taxonomy.name, "fallback": taxonomy.fallback,
                      "labels": [{"id": label.id, "name": label.name}
                                 for label in taxonomy.labels]},

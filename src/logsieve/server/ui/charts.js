@@ -75,3 +75,21 @@ export function stackedBars(svg, { buckets, keys, colorOf, nameOf, windowMs, slo
       "No lines classified since this page opened"));
   }
 }
+
+/**
+ * A small line of `series` (counts per bucket, oldest first) as an inline SVG, with a title
+ * saying what it shows; flat at the bottom when every count is 0.
+ */
+export function sparkline(series, { width = 120, height = 24, bucketSeconds = 60 } = {}) {
+  const svg = svgEl("svg", { class: "spark", width, height, viewBox: `0 0 ${width} ${height}`, role: "img" });
+  const n = series.length;
+  const max = Math.max(1, ...series);
+  const step = n > 1 ? width / (n - 1) : width;
+  const points = series.map((v, i) => `${(i * step).toFixed(1)},${(height - 2 - (v / max) * (height - 4)).toFixed(1)}`);
+  svg.append(svgEl("polyline", { points: points.join(" "), fill: "none", stroke: "currentColor", "stroke-width": 1.5 }));
+  const total = series.reduce((a, b) => a + b, 0);
+  const minutes = Math.round((n * bucketSeconds) / 60);
+  svg.append(svgEl("title", {}, `${total.toLocaleString()} lines in the last ${minutes} min (peak ${Math.max(0, ...series).toLocaleString()} per ${bucketSeconds} s)`));
+  svg.dataset.total = String(total);
+  return svg;
+}

@@ -3,7 +3,7 @@
 // It polls while the page is visible, whichever tab is open, so the charts have a history.
 
 import { ApiError, describeError, getJSON, onKeyChange } from "./api.js";
-import { stackedBars } from "./charts.js";
+import { sparkline, stackedBars } from "./charts.js";
 import { CLASSIFIERS, CLASSIFIER_COLORS, el, fmtConf, fmtInt, fmtPct, knownLabels, labelColor, labelName, setLabels } from "./format.js";
 
 const SLOTS = 60; // bars kept per chart
@@ -81,8 +81,9 @@ export function setupDashboard({ pollMs }) {
       el("td", { class: "num", "data-th": "Lines" }, fmtInt(t.count)),
       el("td", { "data-th": "Label" }, el("span", { class: "label-badge", style: `--label:${labelColor(t.label_id)}`, title: t.label_id }, t.label)),
       el("td", { "data-th": "Decided by" }, (CLASSIFIERS[t.stage] || t.stage) + (t.accepted ? "" : " (below threshold)")),
-      el("td", { class: "num", "data-th": "Confidence" }, fmtConf(t.confidence))))
-      : [el("tr", {}, el("td", { colspan: 5, class: "muted" }, "No templates cached yet: lines decided by the rules are not cached."))]));
+      el("td", { class: "num", "data-th": "Confidence" }, fmtConf(t.confidence)),
+      el("td", { class: "spark-cell", "data-th": "Last hour" }, sparkline(t.series || [], { bucketSeconds: d.series_bucket_seconds || 60 }))))
+      : [el("tr", {}, el("td", { colspan: 6, class: "muted" }, "No templates cached yet: lines decided by the rules are not cached."))]));
 
     // Counts are cumulative: each poll adds one bar of what changed since the last one.
     const now = Date.now();
