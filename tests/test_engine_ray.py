@@ -21,6 +21,7 @@ from logsieve.build import build_sieve  # noqa: E402
 from logsieve.embedding import MiniLMEncoder  # noqa: E402
 from logsieve.engines.ray import RESULT_COLUMNS, classify_dataset, classify_files  # noqa: E402
 from logsieve.inputs import read_records  # noqa: E402
+from logsieve.records import RECORD_FIELDS  # noqa: E402
 from logsieve.settings import Settings  # noqa: E402
 from tiny_head import train_tiny_head  # noqa: E402
 
@@ -86,11 +87,27 @@ def write_inputs(d: Path) -> dict[str, list[tuple[str, str | None]]]:
     return expected
 
 
-def read_output(out: Path) -> Any:
+def read_records_out(out: Path) -> list[dict[str, Any]]:
+    """The JSON records of a Ray JSONL output directory (or file)."""
+    files = sorted(f for f in out.glob("*.json*") if f.is_file()) if out.is_dir() else [out]
+    return [json.loads(x) for f in files for x in f.read_text(encoding="utf-8").splitlines()]
+
+
+def read_output(out: Path, names: list[str]) -> Any:
+    """Parquet's columns; JSON records (the CLI's fields, checked here) as the same columns."""
     if out.name.endswith(".parquet"):
         return pd.read_parquet(out)
-    frames = [pd.read_json(p, lines=True, dtype=False) for p in sorted(out.glob("*.jsonl"))]
-    return pd.concat(frames, ignore_index=True)
+    rows = read_records_out(out)
+    for r in rows:
+        assert list(r) == [f for f in RECORD_FIELDS if f != "error" or "error" in r]
+    return pd.DataFrame({
+        "file_index": [names.index(Path(r["path"]).name) for r in rows],
+        "path": [r["path"] for r in rows], "line": [r["line"] for r in rows],
+        "source": [r["source"] for r in rows],
+        "log_message": [r["log_analyzed"] for r in rows],
+        "input_error": [r.get("error") for r in rows],
+        **{c: [json.dumps(r["journey"]) if c == "journey" else r[c] for r in rows]
+           for c in RESULT_COLUMNS}})
 
 
 @pytest.mark.parametrize("out_name", ["out.parquet", "out.jsonl"])
@@ -107,7 +124,7 @@ def test_files_of_every_format_come_back_whole_in_order_and_as_local(
     assert sum(summary["stages"].values()) == n_lines
     assert summary["input_errors"] == 1  # the line of c.jsonl that is not JSON
 
-    df = read_output(out)
+    df = read_output(out, names)
     assert len(df) == n_lines
     for col in ("file_index", "path", "line", *RESULT_COLUMNS):
         assert col in df.columns
@@ -195,13 +212,27 @@ def test_cli_engine_ray_writes_every_line(tmp_path: Path) -> None:
                         "--workers", "1", str(src), "-o", str(out)],
                        capture_output=True, timeout=600, check=False)
     assert p.returncode == 0, p.stderr.decode()[-2000:]
-    rows = [json.loads(x) for f in sorted(out.glob("*.json*")) if f.is_file()
-            for x in f.read_text(encoding="utf-8").splitlines()] if out.is_dir() else [
-        json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    rows = read_records_out(out)
     rows.sort(key=lambda r: r["line"])
     assert [r["line"] for r in rows] == [1, 2, 3]
     assert [r["label_id"] for r in rows[:2]] == ["USER_ACTION", "BACKUP"]
     assert '"lines": 3' in p.stderr.decode()
+    # The same records as without Ray: the same fields, in the same order, the same answers.
+    plain = subprocess.run([sys.executable, "-m", "logsieve", "classify", "--no-llm",
+                            "--format", "jsonl", str(src)],
+                           capture_output=True, timeout=600, check=False)
+    assert plain.returncode == 0, plain.stderr.decode()[-2000:]
+    local = [json.loads(x) for x in plain.stdout.decode().splitlines()]
+    assert [list(r) for r in rows] == [list(r) for r in local]
+
+    def answer(r: dict[str, Any]) -> dict[str, Any]:  # all but where and how long
+        kept = {k: v for k, v in r.items() if k not in ("path", "processing_time_ms")}
+        kept["journey"] = [{k: v for k, v in st.items() if k != "duration_ms"}
+                           for st in r["journey"]]
+        return kept
+
+    assert [answer(r) for r in rows] == [answer(r) for r in local]
+    assert Path(rows[0]["path"]).resolve() == Path(local[0]["path"]).resolve() == src
 
 
 def test_cli_engine_ray_needs_out() -> None:

@@ -103,6 +103,47 @@ def test_single_classification_has_seed_000_shape(client: httpx.Client,
     assert all({"stage", "status", "details"} <= set(s) for s in body["journey"])
 
 
+class _Counted:
+    """Counts the calls of a function and passes them on."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.calls = inner, 0
+
+    def __call__(self, *args: Any) -> Any:
+        self.calls += 1
+        return self.inner(*args)
+
+
+class _CountedRules:
+    """A sieve's rules, counting how often a line is matched against them."""
+
+    def __init__(self, rules: Any) -> None:
+        self.rules, self.match = rules, _Counted(rules.match)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+
+def test_a_new_line_runs_the_rules_and_the_masker_once(
+        client: httpx.Client, real_sieve: Any,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    counted = _CountedRules(real_sieve.rules)
+    rules, key = counted.match, _Counted(real_sieve._key)
+    monkeypatch.setattr(real_sieve, "rules", counted)
+    monkeypatch.setattr(real_sieve, "_key", key)
+    line = "Shard 14 of the ledger index rebuilt in 5 s after a checksum gap"
+    first = client.post("/api/classify", json={"log_message": line})
+    assert first.status_code == 200 and first.json()["classifier"] in ("bert", "none", "llm")
+    assert (rules.calls, key.calls) == (1, 1)  # begin's, carried on by classify_batch
+    again = client.post("/api/classify", json={"log_message": line.replace("14", "15")})
+    assert again.json()["classifier"] == "cache"
+    assert (rules.calls, key.calls) == (2, 2)
+    batch = client.post("/classify", json=[{"log_message": line.replace("14", "16")},
+                                           {"log_message": RULE_LINES[0]}])
+    assert batch.status_code == 200
+    assert (rules.calls, key.calls) == (4, 3)  # a rule line needs no template key
+
+
 def test_batch_answers_one_result_per_line_in_order(client: httpx.Client,
                                                     real_sieve: Any) -> None:  # noqa: F811
     lines = [RULE_LINES[i % len(RULE_LINES)] if i % 3 else OTHER_LINES[i % len(OTHER_LINES)]
@@ -395,3 +436,10 @@ def test_metrics_count_rejected_requests_by_status(client: httpx.Client) -> None
     labels = {"endpoint": "/api/classify", "method": "POST", "status": "422"}
     assert (metric_value(after, "log_classifier_http_requests_total", **labels)
             - metric_value(before, "log_classifier_http_requests_total", **labels)) == 1
+
+
+def test_the_single_answer_is_the_documented_schema() -> None:
+    from logsieve.records import SINGLE_FIELDS
+    from logsieve.server.schemas import ClassifyResponse
+
+    assert tuple(ClassifyResponse.model_fields) == SINGLE_FIELDS

@@ -16,6 +16,7 @@ from conftest_server import RULE_LINES, LiveServer, metric_value
 from logsieve.cache import Decision, DecisionCache
 from logsieve.embedding import MiniLMEncoder
 from logsieve.errors import InputError, StageUnavailable
+from logsieve.result import Result
 from logsieve.server import create_app
 from logsieve.server.batcher import MicroBatcher
 from logsieve.server.fastpath import ClassifyFastPath
@@ -96,8 +97,8 @@ def test_a_cached_line_is_answered_inline(sieve: Sieve, encoder: CountingEncoder
         assert body["label_id"] == body["final_category"] == first.json()["label_id"]
         assert "cache" in json.dumps(body["journey"]).lower()
         # The same answer the sieve gives for the line (the body is seed 000's shape).
-        expected = sieve.classify_known(DB_LINE, "db01")
-        assert expected is not None
+        expected = sieve.begin(DB_LINE, "db01")
+        assert isinstance(expected, Result)
         assert without_timings(body) == without_timings(
             {k: expected.to_dict()[k] for k in body})
 
@@ -277,14 +278,14 @@ def test_the_batcher_asks_known_first_and_falls_back_to_a_batch(sieve: Sieve) ->
         raise RuntimeError("the look-up failed")
 
     async def run(known: Any) -> list[Any]:
-        batcher = MicroBatcher(classify_batch, window_s=0.01, max_lines=64, known=known)
+        batcher = MicroBatcher(classify_batch, window_s=0.01, max_lines=64, begin=known)
         try:
             lines = [RULE_LINES[0], "Quarantine of tenant 9 mailbox began after a sweep"]
             return await asyncio.gather(*(batcher.classify(t) for t in lines))
         finally:
             batcher.close()
 
-    results = asyncio.run(run(sieve.classify_known))
+    results = asyncio.run(run(sieve.begin))
     assert calls == [1]  # the rule line never reached a batch
     assert results[0].classifier == "regex"
     calls.clear()

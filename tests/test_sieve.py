@@ -15,7 +15,7 @@ from logsieve.cache import DecisionCache
 from logsieve.embedding import LinearHead, MiniLMEncoder
 from logsieve.errors import StageFailed, StageUnavailable
 from logsieve.lexical import LexicalSpec
-from logsieve.result import Status
+from logsieve.result import Result, Status
 from logsieve.sieve import Sieve
 from logsieve.taxonomy import load_taxonomy
 from logsieve.templates import template_key
@@ -242,17 +242,18 @@ def test_cache_fingerprint_persistence(tmp_path: Any, encoder: MiniLMEncoder,
     assert r.classifier == "cache" and enc.calls == []
 
 
-def test_classify_known_answers_rules_and_cache_hits_only_and_counts_once(
+def test_begin_answers_rules_and_cache_hits_only_and_counts_once(
         encoder: MiniLMEncoder, head: LinearHead) -> None:
     sieve = make(CountingEncoder(encoder), head, threshold=0.4)
     new = "Bad credentials for invalid user bob at 192.168.1.7 port 4242 ssh2"
-    rule = sieve.classify_known("User User123 logged in.")
-    assert rule is not None and rule.classifier == "regex"
-    assert sieve.classify_known(new) is None  # a new template needs the encoder
+    rule = sieve.begin("User User123 logged in.")
+    assert isinstance(rule, Result) and rule.classifier == "regex"
+    assert not isinstance(sieve.begin(new), Result)  # a new template needs the encoder
     assert sieve.cache.stats()["misses"] == 0 and sieve.counts == {"regex": 1}
     batch = sieve.classify_batch([new])[0]  # counts its one miss
-    known = sieve.classify_known(new.replace("bob", "eve").replace("4242", "77"))
-    assert known is not None and known.classifier == "cache" and known.decided_by == "bert"
+    known = sieve.begin(new.replace("bob", "eve").replace("4242", "77"))
+    assert isinstance(known, Result)
+    assert known.classifier == "cache" and known.decided_by == "bert"
     assert known.label_id == batch.label_id
     assert [(s.stage, s.status) for s in known.journey] == [
         ("Regex Engine", "Skipped"), ("BERT Model", "Cache Hit"), ("LLM Fallback", "Skipped")]
@@ -260,22 +261,23 @@ def test_classify_known_answers_rules_and_cache_hits_only_and_counts_once(
     assert sieve.counts == {"regex": 1, "bert": 1, "cache": 1}
 
 
-def test_classify_known_finishes_an_unsure_template_only_without_an_llm(
+def test_begin_finishes_an_unsure_template_only_without_an_llm(
         encoder: MiniLMEncoder, head: LinearHead) -> None:
     line = "the quarterly report was printed on the third floor"
     alone = make(encoder, head, threshold=0.99)
     first = alone.classify_batch([line])[0]
     assert first.classifier == "none"  # unsure, and no LLM
-    again = alone.classify_known(line)  # the same fallback, at once
+    again = alone.begin(line)  # the same fallback, at once
     # no problem cue in it: the routine default, not the fallback
-    assert again is not None and again.label_id == first.label_id == STD.routine_default
+    assert isinstance(again, Result)
+    assert again.label_id == first.label_id == STD.routine_default
     assert [s.status for s in again.journey] == [s.status for s in first.journey]
 
     llm = ScriptedLLM(StageUnavailable("provider down"))  # so the template stays unsure
     with_llm = make(encoder, head, threshold=0.99, llm=llm)
     assert with_llm.classify_batch([line])[0].classifier == "none"
     hits = with_llm.cache.stats()["hits"]
-    assert with_llm.classify_known(line) is None  # the LLM's turn again: not on this path
+    assert not isinstance(with_llm.begin(line), Result)  # the LLM's turn: not on this path
     assert with_llm.cache.stats()["hits"] == hits  # and nothing counted for it
 
 

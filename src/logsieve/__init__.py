@@ -6,6 +6,8 @@
     'USER_ACTION'
 """
 
+from importlib import metadata as _metadata
+
 from .build import build_sieve
 from .cache import Decision, DecisionCache
 from .errors import (
@@ -23,7 +25,10 @@ from .sieve import Sieve
 from .taxonomy import Label, Rule, Taxonomy, load_taxonomy
 from .templates import template_key
 
-__version__ = "0.1.0"
+try:  # one place for the version: pyproject.toml, through the installed package's metadata
+    __version__ = _metadata.version("logsieve")
+except _metadata.PackageNotFoundError:  # a source tree on sys.path, not installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "Decision",

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from .errors import ModelError
+from .errors import BadDecision, ModelError
 
 FORMAT = "logsieve-template-cache"
 VERSION = 1
@@ -52,10 +52,6 @@ class Decision:
     stage: str  # "bert" or "llm" (result.Classifier values)
     accepted: bool = True  # False: an embedding answer below the threshold
     details: str = ""
-
-
-class BadDecision(ValueError):
-    """A decision read back from a file or a store that fails the checks."""
 
 
 def check_decision(d: Any, labels: frozenset[str] | None = None) -> Decision:

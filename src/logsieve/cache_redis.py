@@ -32,7 +32,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from .cache import BadDecision, Decision, decision_from_record
+from .cache import Decision, decision_from_record
+from .errors import BadDecision, RedisUnavailable
 
 __all__ = ["RedisBackend", "RedisUnavailable", "redis_key"]
 
@@ -54,10 +55,6 @@ if ARGV[4] == '1' then
 end
 return 0
 """
-
-
-class RedisUnavailable(ConnectionError):
-    """Raised without a network call while the backend waits out a recent failure."""
 
 
 def redis_key(namespace: str, template_key: str) -> str:

@@ -324,9 +324,10 @@ class LinearHead:
     ``encoder``).
     Build one with ``from_sklearn`` after training; ``save``/``load`` a directory.
 
-        >>> from sklearn.linear_model import LogisticRegression               # doctest: +SKIP
-        >>> head = LinearHead.from_sklearn(LogisticRegression().fit(X, y), {"taxonomy": "x"})
-        >>> head.save(Path("heads/x")); LinearHead.load(Path("heads/x")).predict(X[:2])
+        >>> from sklearn.linear_model import LogisticRegression  # doctest: +SKIP
+        >>> head = LinearHead.from_sklearn(LogisticRegression().fit(X, y),  # doctest: +SKIP
+        ...                                {"taxonomy": "x"})
+        >>> head.save(Path("heads/x"))  # doctest: +SKIP
     """
 
     def __init__(self, classes: Sequence[str], coef: np.ndarray, intercept: np.ndarray,

@@ -29,37 +29,16 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from logsieve.errors import StageFailed, StageUnavailable
+from logsieve.errors import (
+    BreakerOpen,
+    CapExceeded,
+    DeadlineExceeded,
+    StageUnavailable,
+    TransientError,
+)
 
 T = TypeVar("T")
 Clock = Callable[[], float]
-
-
-class TransientError(StageFailed):
-    """A failure that may go away on its own; the retry policy retries these only.
-
-    ``retry_after_s``: how long the downstream asked us to wait (HTTP ``Retry-After``).
-    """
-
-    retry_after_s: float | None = None
-
-
-class DeadlineExceeded(TransientError):
-    """A call did not finish within its timeout."""
-
-
-class BreakerOpen(StageUnavailable):
-    """The breaker refuses calls; ``retry_after_s`` says when it will let a probe through."""
-
-    def __init__(self, name: str, retry_after_s: float, detail: str = "") -> None:
-        self.breaker = name
-        self.retry_after_s = retry_after_s
-        msg = detail or f"circuit breaker '{name}' is open; next try in {retry_after_s:.1f}s"
-        super().__init__(msg)
-
-
-class CapExceeded(StageUnavailable):
-    """The per-minute call cap is spent."""
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -1,10 +1,13 @@
 """The sieve: rules → template cache → embedding head → LLM, cheapest first.
 
 Each line stops at the first stage that is confident; every answer carries its journey.
-``classify_batch`` is the one entry point: it runs the rules line by line, looks each
+``classify_batch`` is the one way through: it runs the rules line by line, looks each
 template up in the cache, sends every *new* template once (not every line) through one
 batched encoder call, and asks the LLM once per template that is still undecided.
-Results come back one per input, in input order, always.
+Results come back one per input, in input order, always. ``begin`` is its first half for a
+server: a line the rules or the in-process cache know is answered at once, any other is
+handed back as a :class:`PendingLine` for a later ``classify_batch``, which carries on where
+``begin`` stopped.
 
     >>> from logsieve.build import build_sieve
     >>> from logsieve.settings import Settings
@@ -142,8 +145,12 @@ class BreakerLike(Protocol):
 
 
 @dataclass(slots=True)
-class _Pending:
-    """A line that got past the rules, on its way through the expensive stages."""
+class PendingLine:
+    """A line that got past the rules, on its way through the expensive stages.
+
+    :meth:`Sieve.begin` hands one back for a line it cannot finish at once; passed to
+    :meth:`Sieve.classify_batch` it carries on from there (its rules and template key are
+    not computed again)."""
 
     index: int
     text: str
@@ -224,39 +231,48 @@ class Sieve:
         """Classify one line."""
         return self.classify_batch([(text, source)])[0]
 
-    def classify_known(self, text: str, source: str | None = None) -> Result | None:
-        """The answer if the rules or the template cache have it, else None.
+    def begin(self, text: str, source: str | None = None) -> Result | PendingLine:
+        """The answer if the rules or the template cache have it, else the line as far as it
+        got (rules tried, template key made), to finish in :meth:`classify_batch`.
 
         Microseconds and never blocking (no encoder, no LLM, no shared cache backend: only
-        the in-process LRU), so a server can answer such lines inline and send only the
-        others to ``classify_batch``. The Result, and what it counts, are exactly what
-        ``classify_batch`` would give for the line; a None costs no count, so the line still
-        counts once when ``classify_batch`` takes it.
+        the in-process LRU), so a server can answer such lines inline and gather only the
+        others into batches. A Result, and what it counts, are exactly what
+        ``classify_batch`` would give for the line; a PendingLine costs no count, so the
+        line counts once, when ``classify_batch`` finishes it.
         """
         found = self._cheap(0, text, source, lookup=self._known_lookup)
-        if isinstance(found, _Pending) and self.llm is None:
+        if isinstance(found, tuple):
+            return found[1]  # a new template, or the cache's turn in classify_batch
+        if found.__class__ is PendingLine:
+            if self.llm is not None:
+                return found  # routed to the LLM by its source
             # a line routed to the LLM, and no LLM to ask: the fallback, at once
             results: list[Result | None] = [None]
             self._llm_stage([found], results)
             found = results[0]  # type: ignore[assignment]
-        if not isinstance(found, Result):
-            return None
+        assert isinstance(found, Result)
         self._count([found])
         return found
 
-    def classify_batch(self, items: Sequence[LineInput]) -> list[Result]:
-        """Classify many lines; one Result per input, in input order."""
+    def classify_batch(self, items: Sequence[LineInput | PendingLine]) -> list[Result]:
+        """Classify many lines (texts, ``(text, source)`` pairs, or what :meth:`begin` handed
+        back); one Result per input, in input order."""
         results: list[Result | None] = [None] * len(items)
-        to_embed: dict[str, list[_Pending]] = {}
-        to_llm: list[_Pending] = []
+        to_embed: dict[str, list[PendingLine]] = {}
+        to_llm: list[PendingLine] = []
         cheap = self._cheap
 
         for i, item in enumerate(items):
-            text, source = (item, None) if isinstance(item, str) else item
-            found = cheap(i, text, source)
+            found: Result | PendingLine | tuple[str, PendingLine]
+            if isinstance(item, PendingLine):
+                found = self._resume(i, item)
+            else:
+                text, source = (item, None) if isinstance(item, str) else item
+                found = cheap(i, text, source)
             if isinstance(found, Result):
                 results[i] = found
-            elif isinstance(found, _Pending):
+            elif isinstance(found, PendingLine):
                 # routed to the LLM, or the embedding was not confident: a low-confidence step
                 # is already in the journey
                 to_llm.append(found)
@@ -275,7 +291,7 @@ class Sieve:
         self.cache.sync()  # the batch's new decisions to the journal, if one is kept
         return out
 
-    def _flag_new(self, groups: dict[str, list[_Pending]],
+    def _flag_new(self, groups: dict[str, list[PendingLine]],
                   results: list[Result | None]) -> None:
         """Mark the first line of each template never seen before ``new_template``.
 
@@ -303,7 +319,7 @@ class Sieve:
 
     # --- the cheap stages: rules and the template cache ----------------------------
     def _known_lookup(self, key: str) -> Decision | None:
-        """The cache lookup of ``classify_known``: the in-process LRU only, and only decisions
+        """The cache lookup of ``begin``: the in-process LRU only, and only decisions
         it can finish with (an unsure one needs the LLM, if there is one). Counts a hit only
         when it answers, so a line passed on to ``classify_batch`` is counted there, once."""
         d = self.cache.peek(key)
@@ -313,8 +329,8 @@ class Sieve:
 
     def _cheap(self, index: int, text: str, source: str | None,
                lookup: Callable[[str], Decision | None] | None = None
-               ) -> Result | _Pending | tuple[str, _Pending]:
-        """Rules, then the cache: a Result, a _Pending bound for the LLM, or ("new", p).
+               ) -> Result | PendingLine | tuple[str, PendingLine]:
+        """Rules, then the cache: a Result, a PendingLine bound for the LLM, or ("new", p).
 
         The hot path of a warm cache (most lines of most logs): kept to a few dict lookups
         and two small objects per line. ``lookup`` replaces the cache's ``get``.
@@ -337,7 +353,7 @@ class Sieve:
                           source, None, None, self._rule_journeys[match.index], ms)
         if source is not None and source in self.taxonomy.routing.llm_sources:
             ms = (time.perf_counter() - t0) * 1000
-            p = _Pending(index, text, source, f"source:{source}|{self._key(text)}",
+            p = PendingLine(index, text, source, f"source:{source}|{self._key(text)}",
                          [Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, ms),
                           Step(StageName.BERT, Status.SKIPPED,
                                f"Source {source!r} is routed straight to the LLM.")])
@@ -347,7 +363,27 @@ class Sieve:
         t1 = time.perf_counter()
         decision = lookup(key)
         t2 = time.perf_counter()
-        regex_ms, cache_ms = (t1 - t0) * 1000, (t2 - t1) * 1000
+        return self._looked_up(index, text, source, key, decision, (t1 - t0) * 1000,
+                               (t2 - t1) * 1000)
+
+    def _resume(self, index: int,
+                p: PendingLine) -> Result | PendingLine | tuple[str, PendingLine]:
+        """What ``_cheap`` gives for a line :meth:`begin` left pending: the rest of it, the
+        look-up in the whole cache (the shared store too); its rules and key are not redone."""
+        p.index = index
+        if p.key.startswith("source:"):
+            where = self._from_cache(p, self.cache.get)
+            return where if isinstance(where, Result) else p
+        t0 = time.perf_counter()
+        decision = self.cache.get(p.key)
+        cache_ms = (time.perf_counter() - t0) * 1000
+        return self._looked_up(index, p.text, p.source, p.key, decision,
+                               p.steps[0].duration_ms, cache_ms)
+
+    def _looked_up(self, index: int, text: str, source: str | None, key: str,
+                   decision: Decision | None, regex_ms: float, cache_ms: float
+                   ) -> Result | PendingLine | tuple[str, PendingLine]:
+        """``_cheap`` once the template's decision (or None) is known."""
         if decision is not None and decision.accepted and decision.stage == Classifier.BERT:
             # the commonest answer of all, its journey written only if it is read
             label_id = decision.label_id
@@ -362,8 +398,7 @@ class Sieve:
             # unsure, and no LLM to ask: the fallback, here and now (a warm cache's second
             # commonest answer, so its journey too is written only if it is read)
             return self._unsure_cached(text, source, key, decision, regex_ms, cache_ms)
-        p = _Pending(index, text, source, key,
-                     [Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, regex_ms)])
+        p = PendingLine(index, text, source, key, [regex_step])
         if decision is None:
             return ("new", p)
         p.steps.append(self._low_confidence_step(decision, cache_ms))
@@ -401,7 +436,7 @@ class Sieve:
                             steps, None)
 
     # --- stages --------------------------------------------------------------------
-    def _from_cache(self, p: _Pending,
+    def _from_cache(self, p: PendingLine,
                     lookup: Callable[[str], Decision | None]) -> Result | Decision | None:
         """A Result from the cache; the Decision if it is an unsure one (its step is added to
         the journey); None if the cache has nothing."""
@@ -421,10 +456,10 @@ class Sieve:
                     _low_confidence_detail(d.confidence, self.threshold),
                     d.label_id, d.confidence, ms)
 
-    def _embedding_stage(self, groups: dict[str, list[_Pending]],
-                         results: list[Result | None]) -> list[_Pending]:
+    def _embedding_stage(self, groups: dict[str, list[PendingLine]],
+                         results: list[Result | None]) -> list[PendingLine]:
         """Encode each new template once; accept above the threshold, else pass on."""
-        onward: list[_Pending] = []
+        onward: list[PendingLine] = []
         if self.encoder is None or self.head is None:
             why = self._why.get("bert") or ("No trained head for taxonomy "
                                            f"{self.taxonomy.name!r}." if self.head is None
@@ -498,9 +533,9 @@ class Sieve:
             self.embed_breaker.call(run) if self.embed_breaker is not None else run())
         return result
 
-    def _llm_stage(self, pending: list[_Pending], results: list[Result | None]) -> None:
+    def _llm_stage(self, pending: list[PendingLine], results: list[Result | None]) -> None:
         """Ask the LLM once per template (shared with concurrent callers); else fallback."""
-        groups: dict[str, list[_Pending]] = {}
+        groups: dict[str, list[PendingLine]] = {}
         for p in pending:
             groups.setdefault(p.key, []).append(p)
         if self.llm is None:
@@ -526,7 +561,7 @@ class Sieve:
                     p.steps.append(Step(StageName.LLM, status, str(outcome), duration_ms=ms))
                     results[p.index] = self._fallback(p)
 
-    def _llm_future(self, key: str, p: _Pending) -> Future[tuple[Decision | StageError, float]]:
+    def _llm_future(self, key: str, p: PendingLine) -> Future[tuple[Decision | StageError, float]]:
         with self._inflight_lock:
             fut = self._inflight.get(key)
             if fut is not None:  # another request is already asking about this template
@@ -612,7 +647,7 @@ class Sieve:
         return self._result(text, source, d.label_id, d.confidence, Classifier.CACHE,
                             d.stage, steps, key)
 
-    def _fallback(self, p: _Pending) -> Result:
+    def _fallback(self, p: PendingLine) -> Result:
         """Nobody was sure and no LLM answered: the head's own label when it is a fair guess
         (``EmbeddingJudge.best_guess``: sure enough for ``routing.no_llm_threshold``); else
         the routine default if the line shows no problem cue, else the fallback

@@ -24,6 +24,7 @@ from ..build import build_sieve
 from ..degradation import StageProblem
 from ..errors import LogsieveError
 from ..inputs import Record, open_records, read_records
+from ..records import CSV_COLUMNS, csv_row, json_line, record
 from ..result import Result
 from ..settings import Settings
 from .options import (
@@ -35,10 +36,6 @@ from .options import (
     report_input_problem,
     sieve_overrides,
 )
-
-CSV_COLUMNS = ("line", "source", "log_message", "label_id", "label", "final_confidence",
-               "pipeline_stage", "classifier", "decided_by", "template", "processing_time_ms",
-               "error")
 
 
 class OutputFormat(StrEnum):
@@ -163,7 +160,7 @@ def classify(
                                        f"{settings.max_line_chars:,}", err=True)
                     results = sieve.classify_batch([(r.text, r.source) for r in chunk])
                     for rec, res in zip(chunk, results, strict=True):
-                        writer.write(rec, res)
+                        writer.write(name, rec, res)
                         summary.add(res)
                     if streaming:
                         writer.flush()
@@ -354,17 +351,12 @@ class _Writer:
         if self.csv is not None:
             self.csv.writerow(CSV_COLUMNS)
 
-    def write(self, rec: Record, res: Result) -> None:
+    def write(self, path: str, rec: Record, res: Result) -> None:
         if self.csv is not None:
-            self.csv.writerow([rec.line, res.source or "", res.log_analyzed, res.label_id,
-                               res.label, round(res.final_confidence, 4), res.pipeline_stage,
-                               res.classifier, res.decided_by or "", res.template or "",
-                               round(res.processing_time_ms, 3), rec.error or ""])
+            self.csv.writerow(csv_row(res, line=rec.line, error=rec.error))
         else:
-            d = {"line": rec.line, **res.to_dict()}
-            if rec.error:
-                d["error"] = rec.error
-            self.sink.write(json.dumps(d, ensure_ascii=False) + "\n")
+            self.sink.write(json_line(record(res, path=path, line=rec.line, error=rec.error))
+                            + "\n")
 
     def flush(self) -> None:
         self.sink.flush()

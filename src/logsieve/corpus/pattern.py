@@ -22,14 +22,11 @@ import random
 import re
 from collections.abc import Callable
 
+from ..errors import PatternError
 from .fields import FIELD_MAKERS
 
 Renderer = Callable[[random.Random], str]
 _FIELD = re.compile(r"^([a-z_][a-z0-9_]*)(?::(.*))?$")
-
-
-class PatternError(ValueError):
-    """A message template that does not parse (unbalanced brace, unknown field)."""
 
 
 def compile_pattern(pattern: str) -> Renderer:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import os
 import time
 from collections import Counter
@@ -38,9 +37,11 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import ray
 import ray.data
-from ray.data.datasource import FilenameProvider
+from ray.data.block import BlockAccessor
+from ray.data.datasource import BlockBasedFileDatasink, FilenameProvider
 
 from ..errors import InputError, StageUnavailable
+from ..records import arrow_columns, json_line, record
 from ..settings import Settings
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ __all__ = ["RESULT_COLUMNS", "classify_dataset", "classify_files", "read_log_fil
 
 #: Columns each output row gains (input columns are kept as they are).
 RESULT_COLUMNS = ("label_id", "label", "final_confidence", "pipeline_stage", "classifier",
-                  "decided_by", "template", "processing_time_ms", "journey")
+                  "decided_by", "template", "new_template", "processing_time_ms", "journey")
 
 #: Encoder deadline per call in batch runs (seconds); see ``_classify``.
 BATCH_EMBED_TIMEOUT_S = 300.0
@@ -99,9 +100,13 @@ def classify_files(inputs: list[str], out: str, settings: Settings, *, workers: 
     text, CSV (``source,log_message``), JSONL or Parquet (by extension, else by its first
     line; ``.gz`` is decompressed). ``out`` is a directory Ray writes one file per block
     into: Parquet if it ends in ``.parquet``, JSON lines if ``.jsonl``/``.ndjson``/``.json``;
-    it is replaced if it exists. Rows carry ``file_index``, ``path`` and ``line`` (1-based
-    physical line, or row number for Parquet), so order is recoverable; ``input_error``
-    says why a line could not be read cleanly (it is classified anyway).
+    it is replaced if it exists. Parquet rows carry ``file_index``, ``path`` and ``line``
+    (1-based physical line, or row number for Parquet), so order is recoverable;
+    ``input_error`` says why a line could not be read cleanly (it is classified anyway).
+    JSON lines are the records ``logsieve classify --format jsonl`` writes
+    (:func:`logsieve.records.record`: ``path``, ``line``, the answer, ``error``), the same
+    fields and serialization; their order is the files' (``files`` in the summary) and
+    ``line`` within each.
 
     Returns ``{"lines", "labels", "stages", "seconds", "lines_per_s", "files", "out",
     "workers", "input_errors", "cache_hits", "cache_misses", "llm_calls",
@@ -115,15 +120,17 @@ def classify_files(inputs: list[str], out: str, settings: Settings, *, workers: 
     tally = _Tally.remote()  # type: ignore[attr-defined]
     result = _classify(ds, settings, workers=workers, batch_size=batch_size,
                        text_column="log_message", source_column="source",
-                       llm_budget=llm_budget, cpus_per_worker=cpus_per_worker, tally=tally)
+                       llm_budget=llm_budget, cpus_per_worker=cpus_per_worker, tally=tally,
+                       records=fmt == "jsonl")
     # Writing, like reading, must not wait for a CPU the actors hold.
     io_args = {"num_cpus": 0}
     if fmt == "parquet":
         result.write_parquet(out, mode=ray.data.SaveMode.OVERWRITE, ray_remote_args=io_args)
     else:
-        result.write_json(out, mode=ray.data.SaveMode.OVERWRITE, force_ascii=False,
-                          filename_provider=FilenameProvider(file_format="jsonl"),
-                          ray_remote_args=io_args)
+        result.write_datasink(_RecordLines(out, mode=ray.data.SaveMode.OVERWRITE,
+                                           filename_provider=FilenameProvider(
+                                               file_format="jsonl")),
+                              ray_remote_args=io_args)
     seconds = time.perf_counter() - t0
     totals: dict[str, Any] = ray.get(tally.totals.remote())
     ray.kill(tally)
@@ -139,7 +146,7 @@ def classify_files(inputs: list[str], out: str, settings: Settings, *, workers: 
 
 def _classify(ds: ray.data.Dataset, settings: Settings, *, workers: int, batch_size: int,
               text_column: str, source_column: str, llm_budget: int | None,
-              cpus_per_worker: float, tally: Any) -> ray.data.Dataset:
+              cpus_per_worker: float, tally: Any, records: bool = False) -> ray.data.Dataset:
     if workers < 1 or batch_size < 1:
         raise ValueError("workers and batch_size must be at least 1")
     updates: dict[str, Any] = {}
@@ -157,7 +164,7 @@ def _classify(ds: ray.data.Dataset, settings: Settings, *, workers: int, batch_s
         _SieveWorker,
         fn_constructor_kwargs={"settings": settings, "text_column": text_column,
                                "source_column": source_column, "budget": budget,
-                               "tally": tally},
+                               "tally": tally, "records": records},
         batch_size=batch_size,
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=workers),
@@ -169,7 +176,7 @@ class _SieveWorker:
     """One Ray actor: builds the sieve once, then classifies batch after batch."""
 
     def __init__(self, settings: Settings, text_column: str, source_column: str,
-                 budget: Any, tally: Any) -> None:
+                 budget: Any, tally: Any, records: bool = False) -> None:
         from ..build import build_sieve
 
         self.sieve: Sieve = build_sieve(settings)
@@ -178,6 +185,7 @@ class _SieveWorker:
         self.text_column = text_column
         self.source_column = source_column
         self.tally = tally
+        self.records = records  # JSON records (a "record" column) rather than columns
         self._llm_calls = 0
         self.worker_id = f"{ray.get_runtime_context().get_actor_id() or 'task'}"[:12]
 
@@ -192,11 +200,14 @@ class _SieveWorker:
         cache = self.sieve.cache
         hits0, misses0 = cache.hits, cache.misses
         results = self.sieve.classify_batch(list(zip(texts, sources, strict=True)))
-        out = batch
-        for name, array in _result_arrays(results).items():
-            if name in out.column_names:  # a re-run over earlier output: replace, not clash
-                out = out.drop_columns([name])
-            out = out.append_column(name, array)
+        if self.records:
+            out = pa.table({"record": pa.array(_record_lines(batch, results), pa.string())})
+        else:
+            out = batch
+            for name, array in arrow_columns(results).items():
+                if name in out.column_names:  # a re-run over earlier output: replace
+                    out = out.drop_columns([name])
+                out = out.append_column(name, array)
         if self.tally is not None:
             errors = (batch.num_rows - batch.column("input_error").null_count
                       if "input_error" in batch.column_names else 0)
@@ -212,22 +223,23 @@ class _SieveWorker:
         return out
 
 
-def _result_arrays(results: list[Result]) -> dict[str, pa.Array]:
-    # Explicit types: a block where every decided_by is None must still be a string column,
-    # or blocks (and the files written from them) would disagree on the schema.
-    s, f = pa.string(), pa.float64()
-    return {
-        "label_id": pa.array([r.label_id for r in results], s),
-        "label": pa.array([r.label for r in results], s),
-        "final_confidence": pa.array([float(r.final_confidence) for r in results], f),
-        "pipeline_stage": pa.array([r.pipeline_stage for r in results], s),
-        "classifier": pa.array([r.classifier for r in results], s),
-        "decided_by": pa.array([r.decided_by for r in results], s),
-        "template": pa.array([r.template for r in results], s),
-        "processing_time_ms": pa.array([round(r.processing_time_ms, 3) for r in results], f),
-        "journey": pa.array([json.dumps([st.to_dict() for st in r.journey], ensure_ascii=False)
-                             for r in results], s),
-    }
+def _record_lines(batch: pa.Table, results: list[Result]) -> list[str]:
+    """Each line's JSON record, as ``logsieve classify --format jsonl`` writes it."""
+    n = len(results)
+    names = batch.column_names
+    paths = batch.column("path").to_pylist() if "path" in names else [None] * n
+    lines = batch.column("line").to_pylist() if "line" in names else [None] * n
+    errors = batch.column("input_error").to_pylist() if "input_error" in names else [None] * n
+    return [json_line(record(res, path=path, line=line, error=error))
+            for res, path, line, error in zip(results, paths, lines, errors, strict=True)]
+
+
+class _RecordLines(BlockBasedFileDatasink):
+    """Writes each block's ``record`` column as JSON lines, one file per block."""
+
+    def write_block_to_file(self, block: BlockAccessor, file: pa.NativeFile) -> None:
+        rows = block.to_arrow().column("record").to_pylist()
+        file.write(("\n".join(rows) + "\n").encode("utf-8") if rows else b"")
 
 
 # --- the global LLM budget and the summary counts ------------------------------------------

@@ -16,20 +16,11 @@ from urllib.parse import urlsplit, urlunsplit
 if TYPE_CHECKING:  # the SDK takes ~1 s to import: only when an LLM is configured
     import openai
 
-from logsieve.errors import StageFailed
-from logsieve.resilience import DeadlineExceeded, TransientError
+from logsieve.errors import DeadlineExceeded, ProviderRejected, StageFailed, TransientError
 
 #: Ways of asking for JSON, strictest first. ``json_object+schema`` is the llama.cpp /
 #: Anyscale dialect (a grammar from the schema); servers that reject a mode step down.
 RESPONSE_MODES = ("json_schema", "json_object+schema", "json_object", "plain")
-
-
-class ProviderRejected(StageFailed):
-    """The server refused the request (4xx other than 429): not worth retrying."""
-
-    def __init__(self, message: str, status: int) -> None:
-        self.status = status
-        super().__init__(message)
 
 
 class ChatClient(Protocol):

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from logsieve.errors import StageFailed
+from logsieve.errors import InvalidAnswer
 from logsieve.taxonomy import Label, Taxonomy
 
 OPEN, CLOSE = "<log>", "</log>"
@@ -50,10 +50,6 @@ STEERING_NOTE = ("The line contains text addressed to the model (possible prompt
 UNSURE_CONFIDENCE = 0.5
 UNSURE_NOTE = (f"Unsure (confidence capped at {UNSURE_CONFIDENCE}, not cached): the line "
                "contains text addressed to the model (possible prompt injection).")
-
-
-class InvalidAnswer(StageFailed):
-    """The model answered, but not a JSON object with a category from the label set."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,14 +18,16 @@ import functools
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from logsieve.result import Result
 
 LineInput = tuple[str, str | None]
-ClassifyBatch = Callable[[Sequence[LineInput]], list[Result]]
-#: ``(text, source) -> Result | None``: the answer from rules or cache only, never blocking
-KnownAnswer = Callable[[str, str | None], Result | None]
+#: the sieve's ``classify_batch``: lines, or what ``begin`` handed back, in; one Result each out
+ClassifyBatch = Callable[[Sequence[Any]], list[Result]]
+#: ``(text, source) -> Result | pending``: the answer from rules or cache, never blocking,
+#: else the line as far as it got, which ``classify_batch`` finishes
+Begin = Callable[[str, str | None], Any]
 
 
 class BatchObserver(Protocol):
@@ -40,17 +42,18 @@ class BatchObserver(Protocol):
 
 @dataclass(slots=True)
 class _Waiting:
-    item: LineInput
+    item: Any  #: a LineInput, or what ``begin`` handed back
     future: asyncio.Future[Result]
 
 
 class MicroBatcher:
     """Gathers single lines into batches; also runs whole batches on the same threads.
 
-    ``classify_batch`` is the blocking, thread-safe sieve call; ``known`` (optional,
-    :meth:`logsieve.sieve.Sieve.classify_known`) answers a line from rules or cache or says
-    None; ``observer`` (optional) is told of every batch that starts, finishes or fails, and
-    of every line ``known`` answered.
+    ``classify_batch`` is the blocking, thread-safe sieve call; ``begin`` (optional,
+    :meth:`logsieve.sieve.Sieve.begin`) answers a line from rules or cache or hands back the
+    line as far as it got, for ``classify_batch`` to finish (so nothing is done twice);
+    ``observer`` (optional) is told of every batch that starts, finishes or fails, and of
+    every line ``begin`` answered.
     """
 
     def __init__(
@@ -61,10 +64,10 @@ class MicroBatcher:
         max_lines: int,
         threads: int = 2,
         observer: BatchObserver | None = None,
-        known: KnownAnswer | None = None,
+        begin: Begin | None = None,
     ) -> None:
         self._classify_batch = classify_batch
-        self._known = known
+        self._begin = begin
         self._window_s = window_s
         self._max_lines = max_lines
         self._threads = threads
@@ -75,19 +78,20 @@ class MicroBatcher:
         self._timer: asyncio.TimerHandle | None = None
         self._in_flight = 0  # gathered batches handed to threads and not yet back
         self.batches_sent = 0  # how many gathered batches went out (tests, benchmark)
-        self.answered_inline = 0  # how many lines ``known`` answered (tests, benchmark)
+        self.answered_inline = 0  # how many lines ``begin`` answered (tests, benchmark)
 
     # --- public API ------------------------------------------------------------------
     async def classify(self, text: str, source: str | None = None) -> Result:
         """Classify one line: inline when rules or cache know it, else batched with whatever
         else arrives within the window."""
-        if self._known is not None:
-            found = self._inline(text, source)
-            if found is not None:
-                return found
+        item: Any = (text, source)
+        if self._begin is not None:
+            item = self._inline(text, source)
+            if isinstance(item, Result):
+                return item
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Result] = loop.create_future()
-        self._waiting.append(_Waiting((text, source), fut))
+        self._waiting.append(_Waiting(item, fut))
         if len(self._waiting) >= self._max_lines:
             self._flush(loop)
         elif self._timer is None and self._in_flight < self._threads:
@@ -113,13 +117,15 @@ class MicroBatcher:
         self._waiting.clear()
         self._executor.shutdown(wait=True, cancel_futures=True)
 
-    def _inline(self, text: str, source: str | None) -> Result | None:
-        assert self._known is not None
+    def _inline(self, text: str, source: str | None) -> Any:
+        """``begin``'s Result, or the item to batch (what it handed back; the line itself if
+        it failed: the batch path then decides, and counts the failure)."""
+        assert self._begin is not None
         try:
-            found = self._known(text, source)
-        except Exception:  # the batch path decides, and counts the failure
-            return None
-        if found is not None:
+            found = self._begin(text, source)
+        except Exception:
+            return (text, source)
+        if isinstance(found, Result):
             self.answered_inline += 1
             if self._observer is not None:
                 self._observer.answered_inline(found)
@@ -167,7 +173,7 @@ class MicroBatcher:
             self._flush(loop)
 
     # --- in the worker thread ----------------------------------------------------------
-    def _run(self, items: Sequence[LineInput]) -> list[Result]:
+    def _run(self, items: Sequence[Any]) -> list[Result]:
         obs = self._observer
         if obs is not None:
             obs.started()

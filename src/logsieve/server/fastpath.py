@@ -34,11 +34,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from logsieve.records import single_response
+
 from .batcher import MicroBatcher
 from .deps import check_caller
 from .errors import ApiError, api_error_json
 from .routes import classify as classify_routes
-from .routes.classify import CLASSIFY_PATH, single_response
+from .routes.classify import CLASSIFY_PATH
 from .schemas import MAX_TAXONOMY_CHARS, TAXONOMY_HEADER, ClassifyRequest
 from .security import API_KEY_HEADER
 from .state import ServerState

@@ -14,7 +14,7 @@ from logsieve.patterns import TemplateActivity
 from logsieve.result import Result
 from logsieve.settings import Settings
 
-from .batcher import KnownAnswer, MicroBatcher
+from .batcher import Begin, MicroBatcher
 from .metrics import ServerMetrics
 from .security import ApiKeys, RateLimiter
 
@@ -24,8 +24,8 @@ class SieveLike(Protocol):
 
     taxonomy: Any
 
-    def classify_batch(self, items: Sequence[tuple[str, str | None]]) -> list[Result]: ...
-    # and, when it has it, ``classify_known(text, source) -> Result | None`` (rules or cache)
+    def classify_batch(self, items: Sequence[Any]) -> list[Result]: ...
+    # and, when it has it, ``begin(text, source) -> Result | PendingLine`` (rules or cache)
     def health(self) -> dict[str, Any]: ...
     def top_templates(self, n: int = 20) -> list[dict[str, Any]]: ...
 
@@ -131,7 +131,7 @@ class ServerState:
                 max_lines=self.settings.microbatch_max_lines,
                 threads=threads,
                 observer=BatchMetrics(self.metrics, sieve, activity),
-                known=_inline_lookup(sieve),
+                begin=_begin(sieve),
             ),
             activity)
 
@@ -146,10 +146,10 @@ def _scrubber(settings: Settings) -> Callable[[str], str] | None:
     return Redactor(settings.llm_redact_patterns).redact
 
 
-def _inline_lookup(sieve: SieveLike) -> KnownAnswer | None:
-    """``sieve.classify_known`` (never blocking: it reads the in-process cache only, never a
-    shared backend), or None for a sieve without it (test doubles that wrap a sieve may
-    leave it out): then every line goes through the batcher's threads.
+def _begin(sieve: SieveLike) -> Begin | None:
+    """``sieve.begin`` (never blocking: it reads the in-process cache only, never a shared
+    backend), or None for a sieve without it (test doubles that wrap a sieve may leave it
+    out): then every line goes through the batcher's threads.
     """
-    known: KnownAnswer | None = getattr(sieve, "classify_known", None)
-    return known
+    begin: Begin | None = getattr(sieve, "begin", None)
+    return begin

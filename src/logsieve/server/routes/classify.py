@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from logsieve.records import batch_response, single_response
 from logsieve.result import Result
 from logsieve.settings import Settings
 
@@ -22,8 +22,6 @@ router = APIRouter(tags=["classify"])
 #: The single-line route; :mod:`logsieve.server.fastpath` answers its plain requests.
 CLASSIFY_PATH = "/api/classify"
 
-#: Fields of seed 000's response, plus ours; Result.to_dict() has a few more we do not send.
-_SINGLE_FIELDS = tuple(ClassifyResponse.model_fields)
 #: How many offending lines a 422 names (a 1,000-line batch need not echo 1,000 errors).
 _MAX_REPORTED = 10
 
@@ -39,16 +37,6 @@ def check_message_lengths(messages: Sequence[str], settings: Settings, *, batch:
                "type": "string_too_long"} for i in bad[:_MAX_REPORTED]]
     raise ApiError(422, "message_too_long",
                    f"{len(bad)} log_message(s) longer than {limit} characters.", detail=detail)
-
-
-def single_response(result: Result) -> dict[str, Any]:
-    d = result.to_dict()
-    return {k: d[k] for k in _SINGLE_FIELDS}
-
-
-def batch_response(result: Result) -> dict[str, Any]:
-    return {"label_id": result.label_id, "label": result.label,
-            "source": result.classifier, "confidence": round(result.final_confidence, 4)}
 
 
 @router.post(
