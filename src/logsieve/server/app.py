@@ -23,7 +23,6 @@ from logsieve import __version__
 from logsieve.settings import Settings
 
 from .errors import install_error_handlers
-from .fastpath import ClassifyFastPath
 from .metrics import ServerMetrics
 from .middleware import BodySizeLimit, HttpMetrics
 from .openapi import document_settings
@@ -122,14 +121,13 @@ def create_app(settings: Settings | None = None, *, sieve: SieveLike | None = No
                   "head, LLM. Every answer carries its journey.")
     app.state.logsieve = state
     install_error_handlers(app)
-    for module in (health, classify, csv, generate, patterns, metrics, ui):
+    for module in (classify, health, csv, generate, patterns, metrics, ui):
         app.include_router(module.router)
+    classify.route_first(app)
     docs.install(app)
 
     upload_limit = int(getattr(settings, "max_upload_bytes", DEFAULT_MAX_UPLOAD_BYTES))
     # Last added runs first: metrics see everything, including 413s and CORS preflights.
-    # The fast path is innermost: limits, CORS and metrics apply to it as to the routes.
-    app.add_middleware(ClassifyFastPath, fastapi_app=app, state=state)
     app.add_middleware(BodySizeLimit, default_limit=settings.max_body_bytes,
                        per_path={csv.CSV_PATH: upload_limit})
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
