@@ -31,7 +31,6 @@ from conftest_server import RULE_LINES, LiveServer
 from llm_double import LLMDouble, Reply
 from logsieve.build import build_sieve
 from logsieve.server import create_app
-from logsieve.server.routes import ui
 from logsieve.server.routes.generate import load_generator
 from logsieve.settings import Settings
 
@@ -90,11 +89,8 @@ def sieve(llm: LLMDouble) -> Iterator[Any]:
 
 
 def ui_app(settings: Settings, sieve: Any) -> FastAPI:
-    """The real app, with the page's router (included here until the app includes it)."""
-    app = create_app(settings, sieve=sieve)
-    if not any(getattr(r, "path", None) == "/api/dashboard" for r in app.routes):
-        app.include_router(ui.router)
-    return app
+    """The real app (the page and its dashboard route are part of it)."""
+    return create_app(settings, sieve=sieve)
 
 
 @pytest.fixture(scope="module")

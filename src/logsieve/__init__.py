@@ -6,8 +6,6 @@
     'USER_ACTION'
 """
 
-from importlib import metadata as _metadata
-
 from .build import build_sieve
 from .cache import Decision, DecisionCache
 from .errors import (
@@ -25,10 +23,20 @@ from .sieve import Sieve
 from .taxonomy import Label, Rule, Taxonomy, load_taxonomy
 from .templates import template_key
 
-try:  # one place for the version: pyproject.toml, through the installed package's metadata
-    __version__ = _metadata.version("logsieve")
-except _metadata.PackageNotFoundError:  # a source tree on sys.path, not installed
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    # ``__version__``: one place for it, pyproject.toml, read from the installed package's
+    # metadata when asked for (importing importlib.metadata costs a command 0.1 s at start)
+    if name == "__version__":
+        from importlib import metadata
+
+        try:
+            version = metadata.version("logsieve")
+        except metadata.PackageNotFoundError:  # a source tree on sys.path, not installed
+            version = "0+unknown"
+        globals()["__version__"] = version
+        return version
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "Decision",

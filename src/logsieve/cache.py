@@ -162,7 +162,8 @@ class DecisionCache:
                 self._data.move_to_end(key)
                 entry[1] += 1
                 self.hits += 1
-                return entry[0]
+                found: Decision = entry[0]
+                return found
         decision = self._backend_get(key)
         with self._lock:
             if decision is None:
@@ -185,7 +186,8 @@ class DecisionCache:
             self._data.move_to_end(key)
             entry[1] += 1
             self.hits += 1
-            return entry[0]
+            local: Decision = entry[0]
+            return local
 
     def peek(self, key: str) -> Decision | None:
         """Look without counting or reordering."""

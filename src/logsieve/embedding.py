@@ -296,7 +296,8 @@ class MiniLMEncoder:
             weights = mask[:, :, None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        unit: np.ndarray = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return unit
 
 
 # --------------------------------------------------------------------------------------------
@@ -387,7 +388,8 @@ class LinearHead:
         if self.prototypes is None:
             return None
         sims = np.asarray(x, dtype=np.float32) @ self.prototypes.T
-        return sims.max(axis=1)
+        best: np.ndarray = sims.max(axis=1)
+        return best
 
     @property
     def uses_texts(self) -> bool:
@@ -430,7 +432,8 @@ class LinearHead:
                 raise ModelError(f"{len(x)} vectors but "
                                  f"{1 if isinstance(texts, str) else len(texts)} texts")
             logits += self.lexical.logits(texts)
-        return logits
+        out: np.ndarray = logits
+        return out
 
     def predict_proba(self, x: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
         """Probabilities ``(n, k)``, columns in ``classes_`` order, rows summing to 1."""
@@ -602,4 +605,5 @@ class LinearHead:
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
-    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+    out: np.ndarray = (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+    return out

@@ -33,8 +33,8 @@ from logsieve.corpus import catalog_for, known_taxonomies
 from logsieve.corpus.catalog import Catalog, Template
 from logsieve.corpus.fields import FIELD_MAKERS
 from logsieve.corpus.formats import Genre, wrap
-from logsieve.corpus.pattern import PatternError, compile_pattern
-from logsieve.errors import LogsieveError, ModelError, StageError
+from logsieve.corpus.pattern import compile_pattern
+from logsieve.errors import LogsieveError, ModelError, PatternError, StageError
 from logsieve.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
@@ -258,7 +258,7 @@ def _template_vectors(catalog: Catalog, templates: list[Template], enc: _Encoder
     row = {text: i for i, text in enumerate(unique)}
     raw = np.asarray(enc.encode(unique), dtype=np.float32)[[row[t] for t in texts]]
     mean = raw.reshape(len(templates), RENDERINGS, -1).mean(axis=1)
-    vectors = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+    vectors: np.ndarray = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
     with _ENCODER_LOCK:
         _VECTOR_CACHE[key] = vectors
     return vectors

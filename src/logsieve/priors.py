@@ -33,7 +33,8 @@ _FLOOR = 1e-4
 
 def _vector(classes: Sequence[str], shares: Mapping[str, float]) -> np.ndarray:
     v = np.array([max(float(shares.get(c, 0.0)), _FLOOR) for c in classes], dtype=np.float64)
-    return v / v.sum()
+    out: np.ndarray = v / v.sum()
+    return out
 
 
 class PriorShift:
@@ -51,7 +52,8 @@ class PriorShift:
 
     def apply(self, probs: np.ndarray) -> np.ndarray:
         p = np.asarray(probs, dtype=np.float64) * self._ratio
-        return (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+        out: np.ndarray = (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+        return out
 
     def to_json(self) -> dict[str, dict[str, float]]:
         return {"train": {c: round(float(v), 4) for c, v in zip(self.classes, self.train,
@@ -79,7 +81,7 @@ def estimate_priors(probs: np.ndarray, train: np.ndarray, weights: np.ndarray | 
     for _ in range(iterations):
         q = p * (prior / base)
         q /= q.sum(axis=1, keepdims=True)
-        new = np.maximum(w @ q, _FLOOR)
+        new: np.ndarray = np.maximum(w @ q, _FLOOR)
         new /= new.sum()
         if np.abs(new - prior).max() < tol:
             return new

@@ -309,7 +309,8 @@ def run_with_timeout(fn: Callable[..., T], timeout_s: float, *args: Any, **kwarg
         raise DeadlineExceeded(f"call did not finish within {timeout_s:g}s")
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["value"]
+    value: T = outcome["value"]
+    return value
 
 
 @dataclass(slots=True)
@@ -359,6 +360,9 @@ class Guard:
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         timeout_s = self.timeout_s
+        value: T
         if timeout_s is None:
-            return self.breaker.call(self.retry.call, fn, *args)
-        return self.breaker.call(self.retry.call, run_with_timeout, fn, timeout_s, *args)
+            value = self.breaker.call(self.retry.call, fn, *args)
+        else:
+            value = self.breaker.call(self.retry.call, run_with_timeout, fn, timeout_s, *args)
+        return value

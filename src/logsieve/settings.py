@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Shortest API key accepted: a shorter one can be guessed (16 random characters: 96 bits).
 MIN_API_KEY_CHARS = 16
+#: Encoder deadline per call in batch runs, seconds (see Settings.for_batch).
+BATCH_EMBED_TIMEOUT_S = 300.0
 
 #: Names seed 000 reads without a prefix; everything else is ``LOGSIEVE_<NAME>`` only, so a
 #: generic variable of the environment (HOST, PORT, TAXONOMY…) is never picked up by accident.
@@ -199,6 +201,22 @@ class Settings(BaseSettings):
                 f"{MIN_API_KEY_CHARS} (for example: python -c \"import secrets; "
                 f"print(secrets.token_urlsafe(24))\")")
         return self
+
+    def for_batch(self, *, embed_timeout_s: float | None = None,
+                  encoder_threads: int | None = None) -> Settings:
+        """These settings as a batch run uses them (the CLI, Ray's workers): one profile, not
+        patches in each face. Nobody waits on a batch, so an encoder call gets
+        ``embed_timeout_s`` (default: at least BATCH_EMBED_TIMEOUT_S; the service's 4 s
+        would fail whole batches of new templates on a busy machine) and is not retried
+        after a timeout; ``encoder_threads`` is used unless the settings name their own
+        (N workers each spawning a thread per core would fight over the cores)."""
+        update: dict[str, Any] = {
+            "embed_timeout_s": (max(self.embed_timeout_s, BATCH_EMBED_TIMEOUT_S)
+                                if embed_timeout_s is None else embed_timeout_s),
+            "embed_retries": 0}
+        if self.encoder_threads is None and encoder_threads is not None:
+            update["encoder_threads"] = encoder_threads
+        return self.model_copy(update=update)
 
     @property
     def extra_taxonomies(self) -> list[str]:

@@ -93,9 +93,8 @@ def classify(
     overrides = sieve_overrides(taxonomy, model, no_llm)
     if cache:
         overrides["cache_path"] = cache
-    # A batch run waits for the encoder rather than abandoning calls (and their threads).
+    # (a batch run waits for the encoder rather than abandoning calls: Settings.for_batch)
     overrides["embed_timeout_s"] = embed_timeout
-    overrides["embed_retries"] = 0
     if engine is Engine.ray:
         _classify_on_ray(inputs, out, overrides, workers, batch_size, llm_budget, text_col,
                          source_col, quiet)
@@ -105,7 +104,7 @@ def classify(
                    err=True)
         raise typer.Exit(2)
     try:
-        settings = Settings(**overrides)
+        settings = Settings(**overrides).for_batch(embed_timeout_s=embed_timeout)
         sieve = build_sieve(settings)
     except LogsieveError as exc:
         typer.echo(f"logsieve: {exc}", err=True)

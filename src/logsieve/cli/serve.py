@@ -17,9 +17,6 @@ from typing import Annotated
 
 import typer
 
-from logsieve.server.metrics import MULTIPROC_ENV
-from logsieve.server.protocol import PROTOCOL
-
 
 class EventLoop(StrEnum):
     """uvicorn's event loop."""
@@ -56,6 +53,9 @@ def serve(
     """Serve the HTTP API (docs at /docs, metrics at /metrics)."""
     import uvicorn
 
+    # (here, not at the top: every other command would pay for importing the server)
+    from logsieve.server.metrics import MULTIPROC_ENV
+    from logsieve.server.protocol import PROTOCOL
     from logsieve.settings import Settings
 
     # Workers are fresh processes that read their settings from the environment.

@@ -54,8 +54,6 @@ __all__ = ["RESULT_COLUMNS", "classify_dataset", "classify_files", "read_log_fil
 RESULT_COLUMNS = ("label_id", "label", "final_confidence", "pipeline_stage", "classifier",
                   "decided_by", "template", "new_template", "processing_time_ms", "journey")
 
-#: Encoder deadline per call in batch runs (seconds); see ``_classify``.
-BATCH_EMBED_TIMEOUT_S = 300.0
 
 #: Lines per table out of the file parser (bounds the parser's memory per table).
 _ROWS_PER_BLOCK = 8_192
@@ -149,16 +147,9 @@ def _classify(ds: ray.data.Dataset, settings: Settings, *, workers: int, batch_s
               cpus_per_worker: float, tally: Any, records: bool = False) -> ray.data.Dataset:
     if workers < 1 or batch_size < 1:
         raise ValueError("workers and batch_size must be at least 1")
-    updates: dict[str, Any] = {}
-    if not llm_budget:
-        updates["llm_enabled"] = False
-    # The encoder's per-call deadline is for requests someone waits on; a batch of 512 lines
-    # can hold hundreds of new templates, and failing them only means paying again later.
-    updates["embed_timeout_s"] = max(settings.embed_timeout_s, BATCH_EMBED_TIMEOUT_S)
-    if settings.encoder_threads is None:
-        # N actors each spawning one thread per core would fight over the same cores.
-        updates["encoder_threads"] = max(1, int(cpus_per_worker))
-    settings = settings.model_copy(update=updates)
+    settings = settings.for_batch(encoder_threads=max(1, int(cpus_per_worker)))
+    if not llm_budget:  # an archive can hold millions of templates: the LLM only on a budget
+        settings = settings.model_copy(update={"llm_enabled": False})
     budget = _LLMBudget.remote(llm_budget) if llm_budget else None  # type: ignore[attr-defined]
     return ds.map_batches(
         _SieveWorker,

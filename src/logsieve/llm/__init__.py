@@ -8,8 +8,9 @@ truncated before they leave the machine.
     LLMVerdict(label_id='DB_ERROR', confidence=0.9, reasoning='...')
 """
 
-from logsieve.llm.client import ChatClient, ChatOptions, OpenAIChatClient, ProviderRejected
-from logsieve.llm.prompt import InvalidAnswer, LLMVerdict
+from logsieve.errors import InvalidAnswer, ProviderRejected
+from logsieve.llm.client import ChatClient, ChatOptions, OpenAIChatClient
+from logsieve.llm.prompt import LLMVerdict
 from logsieve.llm.redact import Redactor
 from logsieve.llm.stage import ChatLLMStage, LLMStage, build_llm_stage
 

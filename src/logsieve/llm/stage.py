@@ -17,7 +17,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Protocol
 
-from logsieve.errors import StageFailed, StageUnavailable
+from logsieve.errors import (
+    DeadlineExceeded,
+    InvalidAnswer,
+    StageFailed,
+    StageUnavailable,
+    TransientError,
+)
 from logsieve.llm.client import (
     RESPONSE_MODES,
     ChatClient,
@@ -30,7 +36,6 @@ from logsieve.llm.client import (
 from logsieve.llm.prompt import (
     UNSURE_CONFIDENCE,
     UNSURE_NOTE,
-    InvalidAnswer,
     LLMVerdict,
     answer_schema,
     looks_like_steering,
@@ -43,9 +48,7 @@ from logsieve.llm.redact import Redactor
 from logsieve.resilience import (
     CallCap,
     CircuitBreaker,
-    DeadlineExceeded,
     RetryPolicy,
-    TransientError,
 )
 from logsieve.taxonomy import Taxonomy
 

@@ -16,5 +16,5 @@ from uvicorn_worker import UvicornWorker
 from .protocol import PROTOCOL
 
 
-class GuardedUvicornWorker(UvicornWorker):
+class GuardedUvicornWorker(UvicornWorker):  # type: ignore[misc]  # (uvicorn-worker has no types)
     CONFIG_KWARGS: dict[str, Any] = {"loop": "auto", "http": PROTOCOL}  # noqa: RUF012

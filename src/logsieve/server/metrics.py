@@ -175,7 +175,7 @@ class ServerMetrics:
         """The Prometheus text: this process's registry, or every worker's in multiprocess."""
         if multiprocess_enabled():
             registry = CollectorRegistry()
-            prom_multiprocess.MultiProcessCollector(registry)
+            prom_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
             if self._templates is not None:  # (this worker's: templates live per process)
                 registry.register(self._templates)
             return generate_latest(registry)
@@ -215,4 +215,4 @@ class TopTemplates(Collector):
 def mark_process_dead(pid: int) -> None:
     """For gunicorn's ``child_exit`` hook: drop a dead worker's live gauges."""
     if multiprocess_enabled():
-        prom_multiprocess.mark_process_dead(pid)
+        prom_multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]

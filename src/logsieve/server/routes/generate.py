@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
@@ -25,16 +24,12 @@ from ..state import Generator, SieveLike
 router = APIRouter(tags=["generate"])
 
 
-def load_generator() -> Generator | None:
-    """``logsieve.generation.generate_from_prompt`` if that module is installed, else None."""
-    try:
-        module = importlib.import_module("logsieve.generation")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("logsieve.generation", "logsieve"):
-            raise  # the module is there but something it imports is not: say so loudly
-        return None
-    generator: Generator | None = getattr(module, "generate_from_prompt", None)
-    return generator
+def load_generator() -> Generator:
+    """The generator the route calls (:func:`logsieve.generation.generate_from_prompt`);
+    imported when an app is made, not when this module is."""
+    from logsieve.generation import generate_from_prompt
+
+    return generate_from_prompt
 
 
 @router.post(

@@ -91,7 +91,7 @@ async def asset(name: str) -> FileResponse:
 def _metric_families(metrics: ServerMetrics) -> Iterable[Metric]:
     if multiprocess_enabled():  # every worker's values, as /metrics reports them
         registry = CollectorRegistry()
-        prom_multiprocess.MultiProcessCollector(registry)
+        prom_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return registry.collect()
     return metrics.registry.collect()
 
