@@ -24,7 +24,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
-from starlette.routing import BaseRoute, Match
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from logsieve.records import batch_response, single_response
@@ -159,12 +159,12 @@ class FirstRoute:
     the app's exception handling), without trying every route before it. Any other request
     goes on to the router."""
 
-    def __init__(self, app: ASGIApp, route: BaseRoute) -> None:
+    def __init__(self, app: ASGIApp, route: APIRoute) -> None:
         self.app = app
         self.route = route
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == CLASSIFY_PATH:
+        if scope["type"] == "http" and scope["path"] == self.route.path:
             match, child = self.route.matches(scope)
             if match is Match.FULL:
                 scope.update(child)
