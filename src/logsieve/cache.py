@@ -151,6 +151,8 @@ class DecisionCache:
         self._pending: list[str] = []
         self.journal_errors = 0
         self.torn = 0  # a last line cut short by a crash, skipped on load
+        # decisions put since the last ``take_new`` (``track_new``), else None
+        self._new: list[tuple[str, Decision]] | None = None
 
     def __len__(self) -> int:
         return len(self._data)
@@ -200,12 +202,33 @@ class DecisionCache:
             self._store(key, decision, count=0)
             if self._journal_fd is not None:
                 self._pending.append(_entry_line(key, decision))
+            if self._new is not None:
+                self._new.append((key, decision))
         # Low-confidence answers are shared too: another replica then skips the encoder as well.
         if self.backend is not None:
             try:
                 self.backend.put(key, decision)
             except Exception:  # a shared store being down must never fail a request
                 self.backend_errors += 1
+
+    def track_new(self) -> None:
+        """Keep every decision ``put`` from now on, for ``take_new``: a worker process hands
+        what it decided to the process that merges and saves (``--workers N``)."""
+        with self._lock:
+            self._new = []
+
+    def take_new(self) -> list[tuple[str, Decision]]:
+        """The decisions ``put`` since the last call, in order (``track_new`` first)."""
+        with self._lock:
+            new, self._new = self._new or [], [] if self._new is not None else None
+            return new
+
+    def adopt(self, entries: Iterable[tuple[str, Decision]]) -> None:
+        """Store decisions another process made (already checked there): in this process's
+        LRU only, not journalled, not sent to the backend, not counted as new here."""
+        with self._lock:
+            for key, decision in entries:
+                self._store(key, decision, count=0)
 
     def _store(self, key: str, decision: Decision, count: int) -> None:
         if self.maxsize <= 0:

@@ -7,6 +7,7 @@
     ├── BadDecision          a cached decision read back that fails its checks (also ValueError)
     ├── PatternError         a corpus message template that does not parse (also ValueError)
     ├── RedisUnavailable     the shared store is waiting out a failure (also ConnectionError)
+    ├── WorkerDied           a block of input stopped the worker processes given it (--workers)
     └── StageError           a sieve stage could not answer; the sieve turns it into a journey step
         ├── StageUnavailable not configured, breaker open, over budget: "Unavailable"
         │   ├── BreakerOpen  a circuit breaker refuses calls for now
@@ -54,6 +55,10 @@ class StageUnavailable(StageError):
 
 class StageFailed(StageError):
     """The stage ran and failed (error after retries, timeout, invalid answer)."""
+
+
+class WorkerDied(LogsieveError):
+    """A block of input stopped every worker process it was given to (``--workers N``)."""
 
 
 class BadDecision(LogsieveError, ValueError):

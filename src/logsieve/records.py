@@ -7,6 +7,8 @@ A :class:`~logsieve.result.Result` is the answer; what a face writes of it is ma
   line could not be read cleanly. With or without Ray, ``logsieve classify --format jsonl``
   writes these records, byte for byte the same serialization (:func:`json_line`).
 * :data:`CSV_COLUMNS` and :func:`csv_row`: the CLI's CSV.
+* :class:`LineFormat`: a whole output line of either, as bytes (what ``logsieve classify``
+  and its worker processes write).
 * :func:`arrow_columns`: the same fields as typed Arrow columns (Ray's Parquet; the
   journey as a JSON string, as Parquet readers expect a flat column).
 * :func:`single_response` (seed 000's ``/api/classify``) and :func:`batch_response` (seed
@@ -22,17 +24,22 @@ A :class:`~logsieve.result.Result` is the answer; what a face writes of it is ma
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from .result import Result
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["CSV_COLUMNS", "RECORD_FIELDS", "SINGLE_FIELDS", "arrow_columns", "batch_response",
-           "csv_row", "json_line", "record", "single_response"]
+__all__ = ["CSV_COLUMNS", "OUTPUT_FORMATS", "RECORD_FIELDS", "SINGLE_FIELDS", "LineFormat",
+           "arrow_columns", "batch_response", "csv_row", "json_bytes", "json_line", "record",
+           "single_response"]
 
 #: The fields of :meth:`Result.to_dict`, in order.
 ANSWER_FIELDS = ("log_analyzed", "final_category", "pipeline_stage", "final_confidence",
@@ -59,9 +66,54 @@ def record(res: Result, *, path: str | None, line: int | None,
     return out
 
 
+def json_bytes(rec: dict[str, Any]) -> bytes:
+    """One record as a line of JSONL in UTF-8, compact, no trailing newline.
+
+    orjson: a tenth of ``json.dumps``'s time, and writing records was most of a warm
+    ``logsieve classify`` run. A string orjson refuses (a lone surrogate, which only a caller
+    building Results by hand can make) falls back to the standard library's escaping."""
+    try:
+        return orjson.dumps(rec)
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(rec, ensure_ascii=True, separators=(",", ":")).encode()
+
+
 def json_line(rec: dict[str, Any]) -> str:
-    """One record as a line of JSONL (UTF-8 text kept as it is, no trailing newline)."""
-    return json.dumps(rec, ensure_ascii=False)
+    """:func:`json_bytes` as text."""
+    return json_bytes(rec).decode("utf-8")
+
+
+#: The output formats of :class:`LineFormat`.
+OUTPUT_FORMATS = ("jsonl", "csv")
+
+
+class LineFormat:
+    """Output lines of one format as bytes: the header (CSV's columns; none for JSONL) and
+    one line per answer, newline included. Not thread-safe (CSV reuses one buffer)."""
+
+    def __init__(self, fmt: str) -> None:
+        if fmt not in OUTPUT_FORMATS:
+            raise ValueError(f"output format {fmt!r} is not one of {OUTPUT_FORMATS}")
+        self.fmt = fmt
+        self._buf = io.StringIO()
+        self._csv = csv.writer(self._buf) if fmt == "csv" else None
+
+    def header(self) -> bytes:
+        return self._csv_line(list(CSV_COLUMNS)) if self._csv is not None else b""
+
+    def line(self, res: Result, *, path: str | None, line: int | None,
+             error: str | None = None) -> bytes:
+        if self._csv is not None:
+            return self._csv_line(csv_row(res, line=line, error=error))
+        return json_bytes(record(res, path=path, line=line, error=error)) + b"\n"
+
+    def _csv_line(self, row: list[Any]) -> bytes:
+        buf = self._buf
+        buf.seek(0)
+        buf.truncate()
+        assert self._csv is not None
+        self._csv.writerow(row)
+        return buf.getvalue().encode("utf-8")
 
 
 def csv_row(res: Result, *, line: int | None, error: str | None = None) -> list[Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import queue
@@ -11,12 +10,11 @@ import stat
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any, BinaryIO, TextIO
 
 import typer
 
@@ -24,9 +22,10 @@ from ..build import build_sieve
 from ..degradation import StageProblem
 from ..errors import LogsieveError
 from ..inputs import Record, open_records, read_records
-from ..records import CSV_COLUMNS, csv_row, json_line, record
+from ..records import LineFormat
 from ..result import Result
 from ..settings import Settings
+from ..tally import Tally
 from .options import (
     EXIT_DEGRADED,
     InputFormat,
@@ -74,7 +73,10 @@ def classify(
     engine: Annotated[Engine, typer.Option(
         help="local: this process; ray: Ray Data over a cluster (or local Ray), --out needed.")]
     = Engine.local,
-    workers: Annotated[int, typer.Option(min=1, help="Ray workers (with --engine ray).")] = 2,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-w", min=1, help="Processes classifying at once (default: this machine's "
+        "cores for files of 8 MB or more, else 1); with --engine ray, Ray workers (default "
+        "2). Standard input and --follow are read by one process.")] = None,
     llm_budget: Annotated[int | None, typer.Option(
         help="With --engine ray: total LLM calls allowed across workers (default: no LLM).")]
     = None,
@@ -96,8 +98,8 @@ def classify(
     # (a batch run waits for the encoder rather than abandoning calls: Settings.for_batch)
     overrides["embed_timeout_s"] = embed_timeout
     if engine is Engine.ray:
-        _classify_on_ray(inputs, out, overrides, workers, batch_size, llm_budget, text_col,
-                         source_col, quiet)
+        _classify_on_ray(inputs, out, overrides, workers or 2, batch_size, llm_budget,
+                         text_col, source_col, quiet)
         return
     if follow and (not inputs or len(inputs) != 1 or inputs[0] == "-"):
         typer.echo("logsieve: --follow follows one file: logsieve classify --follow FILE",
@@ -105,23 +107,31 @@ def classify(
         raise typer.Exit(2)
     try:
         settings = Settings(**overrides).for_batch(embed_timeout_s=embed_timeout)
+    except LogsieveError as exc:
+        typer.echo(f"logsieve: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    # A bar with a total and an ETA when every input is a file of known size (bytes read, so
+    # a gzip file counts its compressed bytes); a count of lines otherwise (a stream).
+    sizes = _input_sizes(inputs) if not follow else None
+    processes = _processes(workers, sizes)
+    if processes > 1:
+        assert inputs and sizes is not None
+        _classify_in_processes(inputs, sizes, out, fmt, settings, processes, batch_size,
+                               input_format, text_col, source_col, quiet, strict)
+        return
+    try:
         sieve = build_sieve(settings)
     except LogsieveError as exc:
         typer.echo(f"logsieve: {exc}", err=True)
         raise typer.Exit(2) from exc
-    missing_stages = announce_degradation(sieve, strict=strict)
-    if sieve.cache.rejected:  # bad entries of the cache file: dropped, and said
-        typer.echo(f"logsieve: warning: {settings.cache_path}: {sieve.cache.rejected} bad "
-                   f"cache entries dropped, not used (e.g. {sieve.cache.rejections()[0]})",
-                   err=True)
+    sieve.check_llm()
+    missing_stages = announce_degradation(sieve.problems(), strict=strict, close=sieve.close)
+    _warn_rejected(settings, sieve.cache)
 
-    sink: TextIO = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+    sink: BinaryIO = out.open("wb") if out else sys.stdout.buffer
     writer = _Writer(sink, fmt)
     summary = _Summary()
     problems = 0
-    # A bar with a total and an ETA when every input is a file of known size (bytes read, so
-    # a gzip file counts its compressed bytes); a count of lines otherwise (a stream).
-    sizes = _input_sizes(inputs) if not follow else None
     progress = _progress(quiet, sum(sizes.values()) if sizes else None)
     read_before = 0  # bytes of the inputs already finished
     # A followed file ends with Ctrl-C. The signal only raises a flag, read between chunks: a
@@ -149,14 +159,7 @@ def classify(
                           else _chunks(records, batch_size))
                 for chunk in chunks:
                     for rec in chunk:
-                        if rec.error:
-                            problems += 1
-                            typer.echo(f"logsieve: {name}: line {rec.line}: {rec.error}", err=True)
-                        if len(rec.text) > settings.max_line_chars:
-                            problems += 1
-                            typer.echo(f"logsieve: {name}: line {rec.line}: {len(rec.text):,} "
-                                       f"characters, classified on the first "
-                                       f"{settings.max_line_chars:,}", err=True)
+                        problems += _said(name, rec, settings.max_line_chars)
                     results = sieve.classify_batch([(r.text, r.source) for r in chunk])
                     for rec, res in zip(chunk, results, strict=True):
                         writer.write(name, rec, res)
@@ -187,7 +190,8 @@ def classify(
             sink.close()
         sieve.close()  # saves the template cache when --cache is given
     try:
-        _report(summary, problems, quiet, strict, sieve, missing_stages)
+        _report(summary, problems, quiet, strict, sieve.llm is not None, sieve.cache.stats(),
+                missing_stages)
         status = 0
     except typer.Exit as exc:
         status = exc.exit_code
@@ -204,8 +208,118 @@ def classify(
         raise typer.Exit(status)
 
 
-def _report(summary: _Summary, problems: int, quiet: bool, strict: bool, sieve: Any,
-            missing_stages: list[StageProblem]) -> None:
+def _processes(workers: int | None, sizes: dict[str, int] | None) -> int:
+    """How many processes classify: one for a stream (stdin, a pipe, --follow: lines are
+    answered as they come); ``workers`` when asked; else every core for input large enough
+    to pay for starting them (a sieve each: about a second and 150 MB)."""
+    if sizes is None:
+        return 1
+    if workers is not None:
+        return workers
+    return _cores() if sum(sizes.values()) >= _PARALLEL_FROM_BYTES else 1
+
+
+#: Input size from which ``--workers`` defaults to every core.
+_PARALLEL_FROM_BYTES = 8 * 1024 * 1024
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _said(name: str, rec: Record, max_chars: int) -> int:
+    """Say what is wrong with a record (unreadable bytes, too long); 1 if anything, else 0."""
+    n = 0
+    if rec.error:
+        n = 1
+        typer.echo(f"logsieve: {name}: line {rec.line}: {rec.error}", err=True)
+    if len(rec.text) > max_chars:
+        n = 1
+        typer.echo(f"logsieve: {name}: line {rec.line}: {len(rec.text):,} characters, "
+                   f"classified on the first {max_chars:,}", err=True)
+    return n
+
+
+def _warn_rejected(settings: Settings, cache: Any) -> None:
+    if cache.rejected:  # bad entries of the cache file: dropped, and said
+        typer.echo(f"logsieve: warning: {settings.cache_path}: {cache.rejected} bad "
+                   f"cache entries dropped, not used (e.g. {cache.rejections()[0]})",
+                   err=True)
+
+
+def _classify_in_processes(inputs: list[str], sizes: dict[str, int], out: Path | None,
+                           fmt: OutputFormat, settings: Settings, workers: int,
+                           batch_size: int, input_format: InputFormat, text_col: str,
+                           source_col: str, quiet: bool, strict: bool) -> None:
+    """``classify`` on every core (engines.processes): this process reads the files and
+    writes the lines the workers return, in order."""
+    from ..engines.processes import Block, ProcessPool
+
+    pool = ProcessPool(settings, fmt.value, workers, batch_size)
+    try:
+        info = pool.start()
+    except LogsieveError as exc:
+        pool.close(save=False)
+        typer.echo(f"logsieve: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    missing_stages = announce_degradation(info.problems, strict=strict,
+                                          close=lambda: pool.close(save=False))
+    assert pool.cache is not None
+    _warn_rejected(settings, pool.cache)
+    problems = 0
+
+    def blocks() -> Iterator[Block]:
+        nonlocal problems
+        read_before = 0
+        for name in inputs:
+            try:
+                with open(name, "rb") as f:
+                    records = read_records(f, input_format.value, name, text_col, source_col)
+                    for chunk in _chunks(records, batch_size * _BATCHES_PER_BLOCK):
+                        for rec in chunk:
+                            problems += _said(name, rec, settings.max_line_chars)
+                        yield Block(name, [(r.line, r.text, r.source, r.error) for r in chunk],
+                                    read_before + f.tell())
+            except (LogsieveError, OSError) as exc:
+                problems += 1
+                report_input_problem(name, exc)
+            read_before += sizes.get(name, 0)
+
+    sink: BinaryIO = out.open("wb") if out else sys.stdout.buffer
+    writer = _Writer(sink, fmt)
+    summary = _Summary()
+    progress = _progress(quiet, sum(sizes.values()))
+    interrupted = False
+    try:
+        for finished in pool.run(blocks()):
+            sink.write(b"".join(finished.output))
+            summary.tally.merge(finished.tally)
+            progress(summary.lines, finished.position)
+    except KeyboardInterrupt:
+        interrupted = True
+    except LogsieveError as exc:  # a block that killed its workers
+        problems += 1
+        typer.echo(f"logsieve: {exc}", err=True)
+    finally:
+        progress(None)
+        writer.close()
+        if out:
+            sink.close()
+        pool.close(now=interrupted)
+    if interrupted:
+        raise typer.Exit(130)
+    _report(summary, problems, quiet, strict, info.has_llm, pool.cache.stats(), missing_stages)
+
+
+#: Sieve batches per block handed to a worker process.
+_BATCHES_PER_BLOCK = 8
+
+
+def _report(summary: _Summary, problems: int, quiet: bool, strict: bool, has_llm: bool,
+            cache_stats: dict[str, Any], missing_stages: list[StageProblem]) -> None:
     """The summary and warnings on stderr; typer.Exit with the run's exit status."""
     err = sys.stderr
     if summary.lines == 0:
@@ -213,21 +327,22 @@ def _report(summary: _Summary, problems: int, quiet: bool, strict: bool, sieve: 
             typer.echo("logsieve: no log lines to classify (empty input)", err=True)
         raise typer.Exit(1)
     if not quiet:
-        summary.print(err, sieve.cache.stats(), missing_stages)
+        summary.print(err, cache_stats, missing_stages)
     # Said even with -q: answers that are fallbacks because a stage failed during the run
     # (an LLM killed or timing out after the start-up probe), and lines that were not text.
-    unanswered = summary.undecided - summary.not_text
-    if sieve.llm is not None and unanswered:
+    unanswered = summary.tally.undecided - summary.tally.not_text
+    if has_llm and unanswered:
         typer.echo(f"logsieve: warning: {unanswered:,} of {summary.lines:,} lines got no usable "
                    "answer from the LLM (failed, timed out, refused by its breaker or out of "
                    "the label set) and were given the routine default or the fallback label; "
                    "each line's journey says why", err=True)
-    if summary.not_text:
-        typer.echo(f"logsieve: warning: {summary.not_text:,} lines are not log text (empty or "
-                   "binary) and were answered UNCLASSIFIED without asking a model", err=True)
+    if summary.tally.not_text:
+        typer.echo(f"logsieve: warning: {summary.tally.not_text:,} lines are not log text "
+                   "(empty or binary) and were answered UNCLASSIFIED without asking a model",
+                   err=True)
     if problems:
         raise typer.Exit(1)
-    if strict and sieve.llm is not None and unanswered:
+    if strict and has_llm and unanswered:
         raise typer.Exit(EXIT_DEGRADED)
 
 
@@ -343,19 +458,15 @@ def _chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
 
 
 class _Writer:
-    def __init__(self, sink: TextIO, fmt: OutputFormat) -> None:
+    """The output: a header, then each answer's line (records.LineFormat), as bytes."""
+
+    def __init__(self, sink: BinaryIO, fmt: OutputFormat) -> None:
         self.sink = sink
-        self.fmt = fmt
-        self.csv = csv.writer(sink) if fmt is OutputFormat.csv else None
-        if self.csv is not None:
-            self.csv.writerow(CSV_COLUMNS)
+        self.lines = LineFormat(fmt.value)
+        sink.write(self.lines.header())
 
     def write(self, path: str, rec: Record, res: Result) -> None:
-        if self.csv is not None:
-            self.csv.writerow(csv_row(res, line=rec.line, error=rec.error))
-        else:
-            self.sink.write(json_line(record(res, path=path, line=rec.line, error=rec.error))
-                            + "\n")
+        self.sink.write(self.lines.line(res, path=path, line=rec.line, error=rec.error))
 
     def flush(self) -> None:
         self.sink.flush()
@@ -365,41 +476,35 @@ class _Writer:
 
 
 class _Summary:
+    """The run's tally and how long it took, printed at the end."""
+
     def __init__(self) -> None:
         self.t0 = time.perf_counter()
-        self.lines = 0
-        self.labels: Counter[str] = Counter()
-        self.stages: Counter[str] = Counter()
-        self.templates: set[int] = set()
-        self.undecided = 0  # answered by no stage (the fallback or the routine default)
-        self.not_text = 0  # of which: not log text (no template, no stage asked)
+        self.tally = Tally()
+
+    @property
+    def lines(self) -> int:
+        return self.tally.lines
 
     def add(self, res: Result) -> None:
-        self.lines += 1
-        if res.classifier == "none":
-            self.undecided += 1
-            if res.template is None:
-                self.not_text += 1
-        self.labels[res.label_id] += 1
-        self.stages[res.classifier] += 1
-        if res.classifier != "regex":
-            self.templates.add(hash(res.template))  # (a hash, not the text: memory stays low)
+        self.tally.add(res)
 
     def print(self, err: TextIO, cache_stats: dict[str, Any],
               problems: list[StageProblem]) -> None:
         dt = time.perf_counter() - self.t0
-        n = self.lines
+        t = self.tally
+        n = t.lines
         print(f"\n{n:,} lines in {dt:.2f} s ({n / dt if dt else 0:,.0f} lines/s)", file=err)
         print("labels:", file=err)
-        for label, c in self.labels.most_common():
+        for label, c in t.labels.most_common():
             print(f"  {label:<32} {c:>10,}  {c / n:6.1%}", file=err)
         print("decided by:", file=err)
-        for stage, c in self.stages.most_common():
+        for stage, c in t.stages.most_common():
             print(f"  {stage:<32} {c:>10,}  {c / n:6.1%}", file=err)
         # Repeats inside a batch share one decision without a cache hit, so the cache's hit
         # rate undersells reuse: say how many distinct templates the lines past the rules had.
-        past_rules = n - self.stages.get("regex", 0)
-        new = len(self.templates)
+        past_rules = t.past_rules
+        new = t.distinct_templates
         reused = past_rules - new
         print(f"templates: {past_rules:,} lines past the rules, {new:,} distinct, "
               f"{reused:,} lines ({reused / past_rules if past_rules else 0:.1%}) answered "

@@ -39,7 +39,8 @@ def evaluate(
     try:
         rows = read_labelled(data, text_col, label_col, source_col)
         sieve = build_sieve(Settings(**overrides))
-        problems = announce_degradation(sieve, strict=strict)
+        sieve.check_llm()
+        problems = announce_degradation(sieve.problems(), strict=strict, close=sieve.close)
         try:
             report = evaluate_sieve(sieve, rows)
             # (the figures of a degraded sieve are not the model's: say so beside them)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,7 +13,6 @@ from ..errors import LogsieveError
 
 if TYPE_CHECKING:
     from ..degradation import StageProblem
-    from ..sieve import Sieve
 
 
 class InputFormat(StrEnum):
@@ -44,17 +44,17 @@ def sieve_overrides(taxonomy: str | None, model: Path | None, no_llm: bool) -> d
 EXIT_DEGRADED = 3
 
 
-def announce_degradation(sieve: Sieve, *, strict: bool) -> list[StageProblem]:
-    """Warn once on stderr for each stage meant to run that cannot (probing a configured LLM
-    first); with ``strict``, refuse to run degraded (exit 3). Returns the problems, for the
-    summary to repeat."""
-    sieve.check_llm()
-    problems = sieve.problems()
+def announce_degradation(problems: list[StageProblem], *, strict: bool,
+                         close: Callable[[], None] = lambda: None) -> list[StageProblem]:
+    """Warn once on stderr for each stage meant to run that cannot (the sieve's
+    ``problems()``, after ``check_llm()`` has probed a configured LLM); with ``strict``,
+    refuse to run degraded (``close``, then exit 3). Returns the problems, for the summary
+    to repeat."""
     for problem in problems:
         typer.echo(f"logsieve: warning: {problem.message()}", err=True)
     if problems and strict:
         typer.echo("logsieve: --strict: not running with a stage missing", err=True)
-        sieve.close()
+        close()
         raise typer.Exit(EXIT_DEGRADED)
     return problems
 
