@@ -109,15 +109,14 @@ class ProcessPool:
         self.batch_size = batch_size
         self._ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads
         self._workers: list[_Worker] = []
-        self.info: WorkerInfo | None = None
         self.cache: DecisionCache | None = None
         self._seen: dict[str, None] = {}
 
     # --- life cycle ---------------------------------------------------------------------
     def start(self) -> WorkerInfo:
         self._workers = [self._spawn() for _ in range(self.n)]
-        infos = [w.ready() for w in self._workers]
-        info = self.info = infos[0]
+        # every worker must be ready; they are built alike, so the first one's word stands
+        info, *_ = [w.ready() for w in self._workers]
         s = self.settings
         cache = self.cache = DecisionCache(s.cache_size, fingerprint=info.fingerprint,
                                            labels=info.labels)
