@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -197,6 +198,39 @@ def test_llm_budget_caps_calls_across_workers(
     spent = df[df.classifier == "none"]
     assert len(spent) > 0
     assert all("budget is spent" in json.loads(j)[2]["details"] for j in spent.journey)
+
+
+def test_a_batch_request_takes_one_call_of_the_budget(
+        ray_local: None, settings: Settings, tmp_path: Path) -> None:
+    src = tmp_path / "novel.log"
+    novel = [f"zebra crossing anomaly kind {chr(97 + i)} observed" for i in range(8)]
+    src.write_text("\n".join(novel * 3) + "\n", encoding="utf-8")
+
+    def answer_each(body: dict[str, Any]) -> Reply:
+        user = body["messages"][-1]["content"]
+        ids = re.findall(r'<log id="(\d+)">', user)
+        if not ids:
+            return Reply.answer("DB_ERROR", 0.9, "alone")
+        return Reply.text(json.dumps({"answers": [
+            {"id": int(i), "category": "DB_ERROR", "confidence": 0.9, "reasoning": "batch"}
+            for i in ids]}))
+
+    with LLMDouble() as double:
+        double.default = answer_each
+        batched = settings.model_copy(update={
+            "llm_base_url": double.base_url, "llm_api_key": "k", "llm_model": "m",
+            "llm_enabled": True, "embedding_threshold": 0.999, "llm_batch_size": 4})
+        tally = classify_files([str(src)], str(tmp_path / "b.parquet"), batched, workers=2,
+                               batch_size=4, llm_budget=3)
+        requests = double.chat_requests()
+        assert 0 < len(requests) <= 3 and tally["llm_calls"] == len(requests)
+        assert max(r.user.count("<log id=") for r in requests) == 4
+    df = pd.read_parquet(tmp_path / "b.parquet")
+    assert len(df) == 24
+    answered = df[df.classifier == "llm"]
+    assert len(answered) > 0
+    assert all(re.search(r"Answered in a batch of [234] templates\.",
+                         json.loads(j)[2]["details"]) for j in answered.journey)
 
 
 def test_cli_engine_ray_writes_every_line(tmp_path: Path) -> None:

@@ -121,3 +121,19 @@ def test_an_unknown_path_is_a_permanent_failure(taxonomy: Taxonomy) -> None:
     with pytest.raises(StageFailed, match="HTTP 404"):
         built.classify("ERROR something")
     assert built.health()["retries"] == 0
+
+
+def test_a_batch_request_gets_one_answer_per_line_from_the_real_model(
+        taxonomy: Taxonomy) -> None:
+    # The schema becomes llama.cpp's grammar: exactly one item per line, each category a label.
+    built = build_llm_stage(settings(llm_batch_size=4), taxonomy)
+    assert built is not None
+    verdicts = built.classify_many([(line, None) for line in LINES[:4]])
+    assert len(verdicts) == 4
+    for line, verdict in zip(LINES[:4], verdicts, strict=True):
+        assert not isinstance(verdict, Exception), (line, verdict)
+        assert verdict.label_id in taxonomy.label_ids, line
+    health = built.health()
+    assert health["batch_requests"] == 1 and health["batch_size"] == 4
+    # what the model got wrong (if anything) was asked again alone, never dropped
+    assert sum(v.batch == 4 for v in verdicts) == 4 - health["asked_again_alone"]

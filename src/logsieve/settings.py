@@ -123,6 +123,11 @@ class Settings(BaseSettings):
     llm_calls_per_minute: int = Field(600, ge=0, validation_alias=_env("LLM_CALLS_PER_MINUTE"),
                                       description="Cap on LLM calls per minute (0 = no cap); "
                                       "past it a line gets its answer without the LLM.")
+    llm_batch_size: int | None = Field(
+        None, ge=1, le=64, validation_alias=_env("LLM_BATCH_SIZE"),
+        description="Templates asked about in one LLM request (default 1). More means fewer "
+        "requests and the system prompt read once for all of them; a bad answer for one "
+        "template is asked again alone.")
     llm_max_chars: int = Field(400, ge=16, validation_alias=_env("LLM_MAX_CHARS"))
     llm_redact_patterns: list[str] = Field(default_factory=list,
                                            validation_alias=_env("LLM_REDACT_PATTERNS"))

@@ -195,6 +195,9 @@ class Sieve:
         # the template key: the shared built-in masker, or one with the taxonomy's own rules
         self._key: Callable[[str], str] = (TemplateMasker(rules=taxonomy.masking).key
                                            if taxonomy.masking else template_key)
+        # templates per LLM request: what the stage takes (ChatLLMStage.batch_size)
+        size = getattr(llm, "batch_size", 1)
+        self._llm_batch_size = size if isinstance(size, int) and size > 1 else 1
         self._llm_pool = ThreadPoolExecutor(max_workers=llm_concurrency,
                                             thread_name_prefix="logsieve-llm")
         self._inflight: dict[str, Future[tuple[Decision | StageError, float]]] = {}
@@ -544,7 +547,7 @@ class Sieve:
                     p.steps.append(Step(StageName.LLM, Status.UNAVAILABLE, self._no_llm_reason))
                     results[p.index] = self._fallback(p)
             return
-        futures = {key: self._llm_future(key, members[0]) for key, members in groups.items()}
+        futures = self._llm_futures(groups)
         for key, fut in futures.items():
             outcome, ms = fut.result()
             for p in groups[key]:
@@ -561,57 +564,106 @@ class Sieve:
                     p.steps.append(Step(StageName.LLM, status, str(outcome), duration_ms=ms))
                     results[p.index] = self._fallback(p)
 
-    def _llm_future(self, key: str, p: PendingLine) -> Future[tuple[Decision | StageError, float]]:
+    def _llm_futures(self, groups: dict[str, list[PendingLine]]
+                     ) -> dict[str, Future[tuple[Decision | StageError, float]]]:
+        """A future outcome per template: one already asked for by a concurrent caller, or a
+        new one, asked about with the other new ones ``batch_size`` at a time (each request
+        on the LLM pool, so requests run side by side)."""
+        futures: dict[str, Future[tuple[Decision | StageError, float]]] = {}
+        fresh: list[tuple[str, PendingLine]] = []
         with self._inflight_lock:
-            fut = self._inflight.get(key)
-            if fut is not None:  # another request is already asking about this template
-                return fut
-            fut = self._llm_pool.submit(self._ask_llm, key, p.text, p.source)
-            self._inflight[key] = fut
-        return fut
+            for key, members in groups.items():
+                fut = self._inflight.get(key)
+                if fut is None:  # nobody is asking about this template yet
+                    fut = self._inflight[key] = Future()
+                    fresh.append((key, members[0]))
+                futures[key] = fut
+        size = self._llm_batch_size
+        for start in range(0, len(fresh), size):
+            part = fresh[start:start + size]
+            try:
+                self._llm_pool.submit(self._ask_llm, part)
+            except RuntimeError as exc:  # the pool is shut down: the sieve is closing
+                self._settle(part, StageFailed(f"the sieve is closing: {exc}"), 0.0)
+        return futures
 
-    def _ask_llm(self, key: str, text: str,
-                 source: str | None) -> tuple[Decision | StageError, float]:
-        """The outcome for one template and how long the stage took (ms)."""
-        t0 = time.perf_counter()
-        outcome = self._ask_llm_once(key, text, source)
-        return outcome, (time.perf_counter() - t0) * 1000
-
-    def _ask_llm_once(self, key: str, text: str, source: str | None) -> Decision | StageError:
+    def _ask_llm(self, part: list[tuple[str, PendingLine]]) -> None:
+        """Ask about ``part``'s templates (one request when the stage takes batches) and
+        settle their futures: each with its outcome and how long the stage took (ms)."""
         assert self.llm is not None
+        t0 = time.perf_counter()
+        outcomes: dict[str, Decision | StageError] = {}
         try:
-            cached = self.cache.peek(key)
-            if cached is not None and cached.stage == Classifier.LLM:
-                return cached
+            asking: list[tuple[str, PendingLine]] = []
+            for key, p in part:
+                cached = self.cache.peek(key)
+                if cached is not None and cached.stage == Classifier.LLM:
+                    outcomes[key] = cached
+                else:
+                    asking.append((key, p))
             # The decision is cached under ``key``: the LLM may see the source only when the
             # key holds it (a source routed to the LLM), else one request's source would fix
             # the label of the template for every later client.
-            seen_source = source if key.startswith("source:") else None
+            items = [(p.text, p.source if key.startswith("source:") else None)
+                     for key, p in asking]
+            verdicts = self._verdicts(items)
+            for (key, _p), verdict in zip(asking, verdicts, strict=True):
+                outcomes[key] = self._decision(key, verdict)
+        except Exception as exc:  # the seam should not raise anything else; be safe
+            failed = StageFailed(f"{type(exc).__name__}: {exc}")
+            for key, _p in part:
+                outcomes.setdefault(key, failed)
+        ms = (time.perf_counter() - t0) * 1000
+        for key, _p in part:
+            self._settle([(key, _p)], outcomes[key], ms)
+
+    def _verdicts(self, items: list[tuple[str, str | None]]) -> list[Any]:
+        """The LLM's verdict (or the StageError saying why not) per ``(text, source)``."""
+        assert self.llm is not None
+        many = getattr(self.llm, "classify_many", None)
+        if len(items) > 1 and callable(many):
+            return list(many(items))
+        out: list[Any] = []
+        for text, source in items:
             try:
-                verdict = self.llm.classify(text, seen_source)
+                out.append(self.llm.classify(text, source))
             except StageError as exc:
-                return exc
-            except Exception as exc:  # the seam should not raise anything else; be safe
-                return StageFailed(f"{type(exc).__name__}: {exc}")
-            label = getattr(verdict, "label_id", None)
-            if label not in self.taxonomy.label_ids:
-                return StageFailed(f"The LLM answered {label!r}, which is not a label of "
-                                   f"{self.taxonomy.name!r}.")
-            reasoning = str(getattr(verdict, "reasoning", "") or "").strip()
-            details = f"Classified into 1 of {self._n_classes} enhanced categories."
-            if reasoning:
-                details += f" {reasoning}"
-            # An answer to a line with steering words is unsure (it may have obeyed them):
-            # served as such, never cached.
-            steered = bool(getattr(verdict, "steered", False))
-            decision = Decision(label, float(verdict.confidence), Classifier.LLM, not steered,
-                                details)
-            if not steered:
-                self.cache.put(key, decision)
-            return decision
-        finally:
-            with self._inflight_lock:
-                self._inflight.pop(key, None)
+                out.append(exc)
+        return out
+
+    def _settle(self, part: list[tuple[str, PendingLine]], outcome: Decision | StageError,
+                ms: float) -> None:
+        with self._inflight_lock:
+            futures = [self._inflight.pop(key, None) for key, _p in part]
+        for fut in futures:
+            if fut is not None:
+                fut.set_result((outcome, ms))
+
+    def _decision(self, key: str, verdict: Any) -> Decision | StageError:
+        """What the LLM's answer about template ``key`` decides (cached unless unsure)."""
+        if isinstance(verdict, StageError):
+            return verdict
+        if isinstance(verdict, Exception):
+            return StageFailed(f"{type(verdict).__name__}: {verdict}")
+        label = getattr(verdict, "label_id", None)
+        if label not in self.taxonomy.label_ids:
+            return StageFailed(f"The LLM answered {label!r}, which is not a label of "
+                               f"{self.taxonomy.name!r}.")
+        reasoning = str(getattr(verdict, "reasoning", "") or "").strip()
+        details = f"Classified into 1 of {self._n_classes} enhanced categories."
+        batch = getattr(verdict, "batch", 1)
+        if isinstance(batch, int) and batch > 1:
+            details += f" Answered in a batch of {batch} templates."
+        if reasoning:
+            details += f" {reasoning}"
+        # An answer to a line with steering words is unsure (it may have obeyed them):
+        # served as such, never cached.
+        steered = bool(getattr(verdict, "steered", False))
+        decision = Decision(label, float(verdict.confidence), Classifier.LLM, not steered,
+                            details)
+        if not steered:
+            self.cache.put(key, decision)
+        return decision
 
     # --- results -------------------------------------------------------------------
     def _result(self, text: str, source: str | None, label_id: str, conf: float,

@@ -47,6 +47,19 @@ class Engine(StrEnum):
     ray = "ray"
 
 
+#: Lines per sieve batch by default.
+_BATCH_LINES = 512
+#: Lines per sieve batch of a file when the LLM takes several templates per request: the new
+#: templates of a batch are asked about together, and on the 1M-line replay a batch of 512
+#: lines seldom holds more than one (829 requests per million lines with 16 per request,
+#: 40 with 32,768-line batches and 64: docs/llm.md).
+_GATHER_LINES = 32_768
+#: Sieve batches per block handed to a worker process, and the lines a block need not pass
+#: (one batch of 32,768 lines is a block of its own).
+_BATCHES_PER_BLOCK = 8
+_BLOCK_LINES = _BATCHES_PER_BLOCK * _BATCH_LINES
+
+
 def classify(
     inputs: Annotated[list[str] | None, typer.Argument(
         help="Files to classify; '-' or nothing reads standard input.")] = None,
@@ -62,7 +75,10 @@ def classify(
     cache: Annotated[Path | None, typer.Option(
         "--cache", help="Template cache file: loaded at start, saved at the end.")] = None,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Never call an LLM.")] = False,
-    batch_size: Annotated[int, typer.Option(min=1, help="Lines per sieve batch.")] = 512,
+    batch_size: Annotated[int | None, typer.Option(
+        min=1, help=f"Lines per sieve batch (default {_BATCH_LINES:,}; {_GATHER_LINES:,} for "
+        "files when the LLM is asked about several templates per request, LLM_BATCH_SIZE > 1, "
+        "so that each request gathers them).")] = None,
     text_col: TextColumnOption = "log_message",
     source_col: Annotated[str, typer.Option(help="CSV/JSONL source column.")] = "source",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")]
@@ -98,7 +114,8 @@ def classify(
     # (a batch run waits for the encoder rather than abandoning calls: Settings.for_batch)
     overrides["embed_timeout_s"] = embed_timeout
     if engine is Engine.ray:
-        _classify_on_ray(inputs, out, overrides, workers or 2, batch_size, llm_budget,
+        _classify_on_ray(inputs, out, overrides, workers or 2, batch_size or _BATCH_LINES,
+                         llm_budget,
                          text_col, source_col, quiet)
         return
     if follow and (not inputs or len(inputs) != 1 or inputs[0] == "-"):
@@ -114,9 +131,12 @@ def classify(
     # a gzip file counts its compressed bytes); a count of lines otherwise (a stream).
     sizes = _input_sizes(inputs) if not follow else None
     processes = _processes(workers, sizes)
+    batch_lines = batch_size or _BATCH_LINES  # streams: their lines should not wait long
+    files_batch = batch_size or (_GATHER_LINES if _llm_takes_batches(settings)
+                                 else _BATCH_LINES)
     if processes > 1:
         assert inputs and sizes is not None
-        _classify_in_processes(inputs, sizes, out, fmt, settings, processes, batch_size,
+        _classify_in_processes(inputs, sizes, out, fmt, settings, processes, files_batch,
                                input_format, text_col, source_col, quiet, strict)
         return
     try:
@@ -154,9 +174,9 @@ def classify(
                         position = opened.tell
                     records = read_records(opened, input_format.value, name, text_col,
                                            source_col)
-                chunks = (_timed_chunks(records, batch_size, flush_ms / 1000,
+                chunks = (_timed_chunks(records, batch_lines, flush_ms / 1000,
                                         stop) if streaming
-                          else _chunks(records, batch_size))
+                          else _chunks(records, files_batch))
                 for chunk in chunks:
                     for rec in chunk:
                         problems += _said(name, rec, settings.max_line_chars)
@@ -278,7 +298,7 @@ def _classify_in_processes(inputs: list[str], sizes: dict[str, int], out: Path |
             try:
                 with open(name, "rb") as f:
                     records = read_records(f, input_format.value, name, text_col, source_col)
-                    for chunk in _chunks(records, batch_size * _BATCHES_PER_BLOCK):
+                    for chunk in _chunks(records, _block_lines(batch_size)):
                         for rec in chunk:
                             problems += _said(name, rec, settings.max_line_chars)
                         yield Block(name, [(r.line, r.text, r.source, r.error) for r in chunk],
@@ -314,8 +334,16 @@ def _classify_in_processes(inputs: list[str], sizes: dict[str, int], out: Path |
     _report(summary, problems, quiet, strict, info.has_llm, pool.cache.stats(), missing_stages)
 
 
-#: Sieve batches per block handed to a worker process.
-_BATCHES_PER_BLOCK = 8
+def _llm_takes_batches(settings: Settings) -> bool:
+    """True when an LLM is configured and asked about several templates per request."""
+    configured = bool(settings.llm_base_url or settings.groq_api_key)
+    return settings.llm_enabled and configured and (settings.llm_batch_size or 1) > 1
+
+
+def _block_lines(batch_size: int) -> int:
+    """_BATCHES_PER_BLOCK sieve batches, fewer (at least one) when that passes
+    _BLOCK_LINES."""
+    return batch_size * max(1, min(_BATCHES_PER_BLOCK, _BLOCK_LINES // batch_size))
 
 
 def _report(summary: _Summary, problems: int, quiet: bool, strict: bool, has_llm: bool,

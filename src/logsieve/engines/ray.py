@@ -40,7 +40,7 @@ import ray.data
 from ray.data.block import BlockAccessor
 from ray.data.datasource import BlockBasedFileDatasink, FilenameProvider
 
-from ..errors import InputError, StageUnavailable
+from ..errors import InputError, StageError, StageUnavailable
 from ..records import arrow_columns, json_line, record
 from ..settings import Settings
 
@@ -264,6 +264,28 @@ class _BudgetedLLM:
             raise StageUnavailable("The batch run's LLM budget is spent.")
         self.calls += 1
         return self.inner.classify(text, source)
+
+    @property
+    def batch_size(self) -> int:
+        size = getattr(self.inner, "batch_size", 1)
+        return size if isinstance(size, int) and size > 1 else 1
+
+    def classify_many(self, items: list[tuple[str, str | None]]) -> list[Any]:
+        """One budget take per request: a batch of templates is one call to the provider."""
+        many = getattr(self.inner, "classify_many", None)
+        if not callable(many) or len(items) < 2:
+            out: list[Any] = []
+            for text, source in items:
+                try:
+                    out.append(self.classify(text, source))
+                except StageError as exc:
+                    out.append(exc)
+            return out
+        if self._spent or not ray.get(self.budget.take.remote()):
+            self._spent = True
+            return [StageUnavailable("The batch run's LLM budget is spent.") for _ in items]
+        self.calls += 1
+        return list(many(items))
 
     def __getattr__(self, name: str) -> Any:  # health(), breaker… of the real stage
         return getattr(self.inner, name)

@@ -28,8 +28,9 @@ class ChatClient(Protocol):
 
     def complete(self, messages: Sequence[dict[str, str]],
                  response_format: dict[str, Any] | None,
-                 timeout_s: float | None = None) -> str:
-        """The answer text; ``timeout_s`` (when given) bounds this one request."""
+                 timeout_s: float | None = None, answers: int = 1) -> str:
+        """The answer text; ``timeout_s`` (when given) bounds this one request, which asks
+        for ``answers`` answers (a batch of lines: room for that many, in tokens and time)."""
         ...
 
 
@@ -127,19 +128,21 @@ class OpenAIChatClient:
 
     def complete(self, messages: Sequence[dict[str, str]],
                  response_format: dict[str, Any] | None,
-                 timeout_s: float | None = None) -> str:
+                 timeout_s: float | None = None, answers: int = 1) -> str:
         import openai
 
         extra: dict[str, Any] = {}
         if response_format is not None:
             extra["response_format"] = response_format
-        if timeout_s is not None:  # what is left of the line's budget, at most our own timeout
-            extra["timeout"] = max(0.001, min(timeout_s, self.options.timeout_s))
+        # what is left of the budget, at most our own timeout (per answer asked for)
+        timeout_cap = self.options.timeout_s * answers
+        extra["timeout"] = (timeout_cap if timeout_s is None
+                            else max(0.001, min(timeout_s, timeout_cap)))
         try:
             reply = self._sdk.chat.completions.create(
                 model=self._resolved_model(),
                 messages=list(messages),  # type: ignore[arg-type]
-                max_tokens=self.options.max_tokens,
+                max_tokens=self.options.max_tokens * answers,
                 temperature=self.options.temperature,
                 **extra,
             )

@@ -7,19 +7,28 @@ Guards, outermost first: the circuit breaker (seed 001: open after 3 failures, p
 the budget, and a retry that cannot finish in it is not started. An invalid answer is raised
 as StageFailed but does not count against the breaker: the server is up, it said something
 we cannot use for this one line.
+
+**Batches** (``LLM_BATCH_SIZE`` > 1, batch runs' default): :meth:`ChatLLMStage.classify_many`
+asks about several templates in one request, a numbered list in and a JSON list of answers
+out, each answer checked against the closed set. The guards apply per request; a request for
+k lines gets k lines' tokens, timeout and time budget. An item that is missing or invalid is
+asked again alone; a line with steering words is always asked alone, so it cannot steer the
+answers of the lines beside it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
 from logsieve.errors import (
     DeadlineExceeded,
     InvalidAnswer,
+    ProviderRejected,
+    StageError,
     StageFailed,
     StageUnavailable,
     TransientError,
@@ -38,8 +47,12 @@ from logsieve.llm.prompt import (
     UNSURE_NOTE,
     LLMVerdict,
     answer_schema,
+    batch_answer_schema,
+    batch_system_prompt,
+    batch_user_message,
     looks_like_steering,
     parse_answer,
+    parse_batch_answer,
     prepare_line,
     system_prompt,
     user_message,
@@ -70,6 +83,23 @@ class LLMStage(Protocol):
         ...
 
 
+#: HTTP statuses that refuse a request for what it holds (too large, malformed for this
+#: server), so its lines may fare better asked one by one; 401/403/404 would not.
+_REQUEST_REFUSED = frozenset({400, 413, 422})
+
+
+class BatchLLMStage(LLMStage, Protocol):
+    """An LLM stage that can answer several lines in one request."""
+
+    #: at most this many lines per request (1: one line per request)
+    batch_size: int
+
+    def classify_many(self, items: Sequence[tuple[str, str | None]]
+                      ) -> list[LLMVerdict | StageError]:
+        """One verdict, or the StageError saying why not, per ``(text, source)``, in order."""
+        ...
+
+
 class ChatLLMStage:
     """LLMStage over a ChatClient (in production, OpenAIChatClient)."""
 
@@ -88,9 +118,11 @@ class ChatLLMStage:
         retry: RetryPolicy | None = None,
         cap: CallCap | None = None,
         budget_s: float = 2.0,
+        batch_size: int = 1,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = name
+        self.batch_size = max(1, batch_size)
         self.budget_s = budget_s
         self._clock = clock
         self._paused_until = -float("inf")  # clock time before which a Retry-After holds
@@ -104,13 +136,15 @@ class ChatLLMStage:
         self._retry = replace(retry or RetryPolicy(), on_retry=self._count_retry)
         self._cap = cap or CallCap(0)
         self._system = system_prompt(taxonomy)
+        self._batch_system = batch_system_prompt(taxonomy)
         self._schema = answer_schema(taxonomy)
         self._grammar_schema = answer_schema(taxonomy, reasoning_max_chars=160)
         # Index into RESPONSE_MODES; moves down (and stays) when a server rejects a mode.
         self._mode = 0 if json_schema else RESPONSE_MODES.index("json_object")
         self._lock = threading.Lock()
         self._counts = {"calls": 0, "failures": 0, "invalid_answers": 0, "unavailable": 0,
-                        "retries": 0, "classified": 0}
+                        "retries": 0, "classified": 0, "batch_requests": 0,
+                        "batched_lines": 0, "asked_again_alone": 0}
 
     # --- the stage ---------------------------------------------------------------------
     def classify(self, text: str, source: str | None = None) -> LLMVerdict:
@@ -145,6 +179,89 @@ class ChatLLMStage:
                               steered=True)
         return verdict
 
+    def classify_many(self, items: Sequence[tuple[str, str | None]]
+                      ) -> list[LLMVerdict | StageError]:
+        """Verdicts for several lines, asked in requests of at most ``batch_size`` lines.
+
+        One verdict, or the StageError saying why not, per ``(text, source)``, in order.
+        Thread-safe. A line with steering words, and a line the batch answer left out or got
+        wrong, is asked alone (:meth:`classify`); a request the server refused as such (too
+        long, say) is split into lines asked alone.
+        """
+        out: list[LLMVerdict | StageError | None] = [None] * len(items)
+        together: list[int] = []
+        for i, (text, source) in enumerate(items):
+            if looks_like_steering(text) or (source is not None and looks_like_steering(source)):
+                out[i] = self._alone(text, source)
+            else:
+                together.append(i)
+        for start in range(0, len(together), self.batch_size):
+            part = together[start:start + self.batch_size]
+            answers = (self._ask_batch([items[i] for i in part]) if len(part) > 1
+                       else [self._alone(*items[part[0]])])
+            for i, answer in zip(part, answers, strict=True):
+                out[i] = answer
+        assert all(v is not None for v in out)
+        return out  # type: ignore[return-value]
+
+    def _alone(self, text: str, source: str | None) -> LLMVerdict | StageError:
+        try:
+            return self.classify(text, source)
+        except StageError as exc:
+            return exc
+
+    def _ask_batch(self, items: Sequence[tuple[str, str | None]]
+                   ) -> list[LLMVerdict | StageError]:
+        """One request for ``items`` (2 or more lines without steering words)."""
+        k = len(items)
+        prepared = [(prepare_line(self._redactor.redact(text), self._max_chars),
+                     self._redactor.redact(source) if source else None)
+                    for text, source in items]
+        messages = [{"role": "system", "content": self._batch_system},
+                    {"role": "user", "content": batch_user_message(prepared)}]
+        try:
+            self._check_pause()
+            content = self.breaker.call(self._ask, messages, k)
+        except StageUnavailable as exc:
+            self._count("unavailable")
+            return [exc] * k
+        except ProviderRejected as exc:
+            self._count("failures")
+            if exc.status in _REQUEST_REFUSED:
+                # refused as a request (too long for the context, say): the lines, one by one
+                return self._again_alone(items, range(k))
+            return [exc] * k  # a refused key or model: alone would be refused the same
+        except TransientError as exc:
+            self._count("failures")
+            attempts = self._retry.retries + 1
+            failed = StageFailed(f"{exc} (gave up after {attempts} attempts; a batch of {k})")
+            return [failed] * k
+        except StageFailed as exc:
+            self._count("failures")
+            return [exc] * k
+        with self._lock:
+            self._counts["batch_requests"] += 1
+            self._counts["batched_lines"] += k
+        try:
+            answers = parse_batch_answer(content, self.taxonomy, k)
+        except InvalidAnswer:
+            self._count("invalid_answers")
+            return self._again_alone(items, range(k))
+        out: list[LLMVerdict | StageError] = [
+            replace(a, batch=k) if isinstance(a, LLMVerdict) else a for a in answers]
+        bad = [i for i, a in enumerate(out) if not isinstance(a, LLMVerdict)]
+        if bad:
+            self._count("invalid_answers")
+            for i, answer in zip(bad, self._again_alone(items, bad), strict=True):
+                out[i] = answer
+        self._count("classified", k - len(bad))
+        return out
+
+    def _again_alone(self, items: Sequence[tuple[str, str | None]],
+                     which: Sequence[int] | range) -> list[LLMVerdict | StageError]:
+        self._count("asked_again_alone", len(which))
+        return [self._alone(*items[i]) for i in which]
+
     def health(self) -> dict[str, Any]:
         with self._lock:
             counts = dict(self._counts)
@@ -159,6 +276,7 @@ class ChatLLMStage:
             "calls_per_minute_cap": self._cap.per_minute,
             "calls_this_minute": self._cap.used(),
             "budget_s": self.budget_s,
+            "batch_size": self.batch_size,
             "paused_for_s": round(max(0.0, self._paused_until - self._clock()), 3),
             **counts,
         }
@@ -199,12 +317,12 @@ class ChatLLMStage:
             raise StageUnavailable(f"the LLM server asked to wait (Retry-After); next try in "
                                    f"{wait:.1f}s")
 
-    def _ask(self, messages: list[dict[str, str]]) -> str:
+    def _ask(self, messages: list[dict[str, str]], lines: int = 1) -> str:
         self._cap.acquire()
         self._count("calls")
-        return self._within_budget(self._ask_once, messages)
+        return self._within_budget(self._ask_once, messages, lines, lines=lines)
 
-    def _within_budget(self, fn: Callable[..., str], *args: Any) -> str:
+    def _within_budget(self, fn: Callable[..., str], *args: Any, lines: int = 1) -> str:
         """Retries of transient errors, all within ``budget_s`` of now.
 
         Each attempt may take what is left of the budget (at most the client's timeout); the
@@ -212,12 +330,13 @@ class ChatLLMStage:
         a retry whose wait would spend the budget is not made, and a Retry-After pauses the
         stage for every caller until it has passed.
         """
-        deadline = self._clock() + self.budget_s
+        budget_s = self.budget_s * lines
+        deadline = self._clock() + budget_s
         delays = self._retry.delays()
         for attempt in range(len(delays) + 1):
             left = deadline - self._clock()
             if left <= 0:
-                raise DeadlineExceeded(f"the LLM time budget of {self.budget_s:g}s was spent "
+                raise DeadlineExceeded(f"the LLM time budget of {budget_s:g}s was spent "
                                        f"after {attempt} attempts")
             try:
                 return fn(*args, timeout_s=left)
@@ -235,20 +354,26 @@ class ChatLLMStage:
                     why = (f"the server asked to wait {asked:g}s" if asked is not None
                            else "a retry would not finish in time")
                     raise TransientError(f"{exc}; not retried: {why} (budget "
-                                         f"{self.budget_s:g}s)") from exc
+                                         f"{budget_s:g}s)") from exc
                 self._count_retry(attempt + 1, exc)
                 self._retry.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _ask_once(self, messages: list[dict[str, str]], timeout_s: float | None = None) -> str:
+    def _ask_once(self, messages: list[dict[str, str]], lines: int = 1,
+                  timeout_s: float | None = None) -> str:
         start = self._mode
         first_error: StageFailed | None = None
         for index in range(start, len(RESPONSE_MODES)):
             mode = RESPONSE_MODES[index]
             try:
-                schema = self._grammar_schema if mode == "json_object+schema" else self._schema
+                grammar = mode == "json_object+schema"
+                if lines == 1:
+                    schema = self._grammar_schema if grammar else self._schema
+                else:
+                    schema = batch_answer_schema(self.taxonomy, lines,
+                                                 reasoning_max_chars=120 if grammar else None)
                 content = self._client.complete(messages, response_format_for(mode, schema),
-                                                timeout_s=timeout_s)
+                                                timeout_s=timeout_s, answers=lines)
             except StageFailed as exc:
                 if mode != "plain" and rejects_response_format(exc):
                     first_error = first_error or exc
@@ -262,9 +387,9 @@ class ChatLLMStage:
         # Every mode refused: the request is wrong for another reason; report the first.
         raise StageFailed(str(first_error)) from first_error
 
-    def _count(self, key: str) -> None:
+    def _count(self, key: str, n: int = 1) -> None:
         with self._lock:
-            self._counts[key] += 1
+            self._counts[key] += n
 
     def _count_retry(self, attempt: int, exc: BaseException) -> None:
         self._count("retries")
@@ -323,6 +448,7 @@ def build_llm_stage(
                           sleep=sleep),
         cap=CallCap(settings.llm_calls_per_minute, clock=clock),
         budget_s=getattr(settings, "llm_budget_s", None) or settings.llm_timeout_s,
+        batch_size=getattr(settings, "llm_batch_size", None) or 1,
         clock=clock,
     )
 
