@@ -7,6 +7,7 @@ install:
 	pip install --no-deps -e .
 lint:
 	ruff check src tests benchmarks
+	ruff format --check src tests benchmarks
 	mypy
 test:
 	python -m pytest -q

@@ -60,11 +60,21 @@ RESULTS = REPO / "benchmarks" / "results"
 OUT = RESULTS / "accuracy.json"
 CODEBASICS_TAXONOMY = REPO / "benchmarks" / "codebasics_taxonomy.yaml"
 JUDGE_SEED = 20240516
-STANDARD_SYSTEMS = ("OpenSSH", "Linux", "Apache", "HDFS", "Hadoop", "Spark", "Zookeeper",
-                    "Thunderbird")
+STANDARD_SYSTEMS = (
+    "OpenSSH",
+    "Linux",
+    "Apache",
+    "HDFS",
+    "Hadoop",
+    "Spark",
+    "Zookeeper",
+    "Thunderbird",
+)
 #: pipeline_sample_2k.csv's labels that are not ours, mapped to ours.
-PIPELINE_MAP = {"Instance_Management_Compute": "Instance_Management",
-                "System_Operations_LibVirt": "System_Operations"}
+PIPELINE_MAP = {
+    "Instance_Management_Compute": "Instance_Management",
+    "System_Operations_LibVirt": "System_Operations",
+}
 
 _encoder: MiniLMEncoder | None = None
 
@@ -87,8 +97,10 @@ def embed(texts: list[str]) -> np.ndarray:
 def macro_f1(y_true: list[str], y_pred: list[str]) -> tuple[float, float]:
     from sklearn.metrics import accuracy_score, f1_score
 
-    return (round(float(accuracy_score(y_true, y_pred)), 4),
-            round(float(f1_score(y_true, y_pred, average="macro", zero_division=0)), 4))
+    return (
+        round(float(accuracy_score(y_true, y_pred)), 4),
+        round(float(f1_score(y_true, y_pred, average="macro", zero_division=0)), 4),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -104,19 +116,27 @@ def codebasics() -> dict[str, Any]:
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     rules = RuleSet(load_taxonomy("standard").rules)
-    model_rows = [r for r in rows if r["source"] != "LegacyCRM"
-                  and not rules.match(r["log_message"], r["source"])]
+    model_rows = [
+        r
+        for r in rows
+        if r["source"] != "LegacyCRM" and not rules.match(r["log_message"], r["source"])
+    ]
     y = np.array([r["target_label"] for r in model_rows])
     idx = np.arange(len(model_rows))
     return {
-        "rows": rows, "model_rows": model_rows, "y": y,
+        "rows": rows,
+        "model_rows": model_rows,
+        "y": y,
         "regex_rows": [r for r in rows if rules.match(r["log_message"], r["source"])],
         "legacy": [r for r in rows if r["source"] == "LegacyCRM"],
-        "texts": {"raw": [r["log_message"] for r in model_rows],
-                  "masked": [template_key(r["log_message"]) for r in model_rows]},
+        "texts": {
+            "raw": [r["log_message"] for r in model_rows],
+            "masked": [template_key(r["log_message"]) for r in model_rows],
+        },
         "splits": {
             "tutorial_unstratified": train_test_split(idx, test_size=0.3, random_state=42),
-            "stratified": train_test_split(idx, test_size=0.3, random_state=42, stratify=y)},
+            "stratified": train_test_split(idx, test_size=0.3, random_state=42, stratify=y),
+        },
     }
 
 
@@ -127,28 +147,43 @@ def part_a() -> dict[str, Any]:
     rows, model_rows, y, splits = cb["rows"], cb["model_rows"], cb["y"], cb["splits"]
     regex_rows, legacy, texts = cb["regex_rows"], cb["legacy"], cb["texts"]
     vectors = {k: embed(v) for k, v in texts.items()}
-    out: dict[str, Any] = {"rows": len(rows), "regex_rows": len(regex_rows),
-                           "legacycrm_rows": len(legacy), "model_rows": len(model_rows),
-                           "embedding_only": {}, "with_lexical": {}}
+    out: dict[str, Any] = {
+        "rows": len(rows),
+        "regex_rows": len(regex_rows),
+        "legacycrm_rows": len(legacy),
+        "model_rows": len(model_rows),
+        "embedding_only": {},
+        "with_lexical": {},
+    }
     for split_name, (tr, te) in splits.items():
         for text_kind, x in vectors.items():
             for c in (1.0, 10.0):
                 model = LogisticRegression(C=c, max_iter=1000).fit(x[tr], y[tr])
                 acc, f1 = macro_f1(y[te].tolist(), model.predict(x[te]).tolist())
                 out["embedding_only"][f"{split_name}/{text_kind}/C={c:g}"] = {
-                    "test_rows": len(te), "accuracy": acc, "macro_f1": f1}
+                    "test_rows": len(te),
+                    "accuracy": acc,
+                    "macro_f1": f1,
+                }
             # `logsieve train`'s default features: the vector and the hashed words, C = 10
             # (chosen by cross-validation on the training rows: benchmarks/lexical_cv.py).
             t = np.array(texts[text_kind], dtype=object)
-            head = fit_head(x[tr], t[tr].tolist(), y[tr], np.ones(len(tr)), c=DEFAULT_C,
-                            lexical=DEFAULT_LEXICAL)
+            head = fit_head(
+                x[tr], t[tr].tolist(), y[tr], np.ones(len(tr)), c=DEFAULT_C, lexical=DEFAULT_LEXICAL
+            )
             pred = head.predict(x[te], t[te].tolist())
             acc, f1 = macro_f1(y[te].tolist(), pred)
             out["with_lexical"][f"{split_name}/{text_kind}/C={DEFAULT_C:g}"] = {
-                "test_rows": len(te), "lexical": DEFAULT_LEXICAL.to_json(), "accuracy": acc,
+                "test_rows": len(te),
+                "lexical": DEFAULT_LEXICAL.to_json(),
+                "accuracy": acc,
                 "macro_f1": f1,
-                "misses": sorted(f"{y[i]} -> {p}: {model_rows[i]['log_message']}"
-                                 for i, p in zip(te, pred, strict=True) if p != y[i])}
+                "misses": sorted(
+                    f"{y[i]} -> {p}: {model_rows[i]['log_message']}"
+                    for i, p in zip(te, pred, strict=True)
+                    if p != y[i]
+                ),
+            }
     # C chosen without the test rows: 5-fold stratified CV (macro-F1) on the training rows.
     tr, te = splits["tutorial_unstratified"]
     for text_kind, x in vectors.items():
@@ -157,37 +192,73 @@ def part_a() -> dict[str, Any]:
         pred = model.predict(x[te])
         acc, f1 = macro_f1(y[te].tolist(), pred.tolist())
         out["embedding_only"][f"tutorial_unstratified/{text_kind}/C=cv"] = {
-            "test_rows": len(te), "chosen_C": c, "cv_macro_f1_on_training_rows": cv_f1,
-            "accuracy": acc, "macro_f1": f1,
-            "misses": sorted(f"{y[i]} -> {p}: {model_rows[i]['log_message']}"
-                             for i, p in zip(te, pred, strict=True) if p != y[i])}
+            "test_rows": len(te),
+            "chosen_C": c,
+            "cv_macro_f1_on_training_rows": cv_f1,
+            "accuracy": acc,
+            "macro_f1": f1,
+            "misses": sorted(
+                f"{y[i]} -> {p}: {model_rows[i]['log_message']}"
+                for i, p in zip(te, pred, strict=True)
+                if p != y[i]
+            ),
+        }
 
     # The full sieve, trained on the tutorial split's training rows, on its test rows.
     tr, te = splits["tutorial_unstratified"]
-    train_rows = [LabelledRow(i + 2, model_rows[i]["log_message"], model_rows[i]["target_label"],
-                              model_rows[i]["source"]) for i in tr]
-    test_rows = [LabelledRow(i + 2, model_rows[i]["log_message"], model_rows[i]["target_label"],
-                             model_rows[i]["source"]) for i in te]
-    extra = [LabelledRow(0, r["log_message"], r["target_label"], r["source"])
-             for r in regex_rows + legacy]
+    train_rows = [
+        LabelledRow(
+            i + 2,
+            model_rows[i]["log_message"],
+            model_rows[i]["target_label"],
+            model_rows[i]["source"],
+        )
+        for i in tr
+    ]
+    test_rows = [
+        LabelledRow(
+            i + 2,
+            model_rows[i]["log_message"],
+            model_rows[i]["target_label"],
+            model_rows[i]["source"],
+        )
+        for i in te
+    ]
+    extra = [
+        LabelledRow(0, r["log_message"], r["target_label"], r["source"])
+        for r in regex_rows + legacy
+    ]
     # train_head's defaults (as `logsieve train`: masked, C = 10, lexical), and without words.
     for suffix, lexical in (("", DEFAULT_LEXICAL), ("@no_lexical", None)):
-        trained = train_head(train_rows, CODEBASICS_TAXONOMY, encoder=encoder(), seed=0,
-                             lexical=lexical)
+        trained = train_head(
+            train_rows, CODEBASICS_TAXONOMY, encoder=encoder(), seed=0, lexical=lexical
+        )
         with tempfile.TemporaryDirectory() as tmp:
             save_trained(trained, Path(tmp))
-            settings = Settings(taxonomy=str(CODEBASICS_TAXONOMY), model_dir=Path(tmp),
-                                llm_enabled=False, embed_timeout_s=600)
-            for name, eval_rows in (("sieve_test_rows", test_rows),
-                                    ("sieve_test_rows_plus_regex_and_legacycrm",
-                                     test_rows + extra)):
+            settings = Settings(
+                taxonomy=str(CODEBASICS_TAXONOMY),
+                model_dir=Path(tmp),
+                llm_enabled=False,
+                embed_timeout_s=600,
+            )
+            for name, eval_rows in (
+                ("sieve_test_rows", test_rows),
+                ("sieve_test_rows_plus_regex_and_legacycrm", test_rows + extra),
+            ):
                 sieve = build_sieve(settings, encoder=encoder())
                 report = evaluate_sieve(sieve, eval_rows)
                 sieve.close()
                 out[name + suffix] = _brief(report)
-        out["sieve_head_held_out" + suffix] = {k: trained.metrics[k] for k in
-                                               ("accuracy", "macro_f1", "coverage_at_threshold",
-                                                "accuracy_at_threshold", "temperature")}
+        out["sieve_head_held_out" + suffix] = {
+            k: trained.metrics[k]
+            for k in (
+                "accuracy",
+                "macro_f1",
+                "coverage_at_threshold",
+                "accuracy_at_threshold",
+                "temperature",
+            )
+        }
     return out
 
 
@@ -206,8 +277,16 @@ def _c_by_cross_validation(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def _brief(report: dict[str, Any]) -> dict[str, Any]:
-    keep = ("lines", "accuracy", "macro_f1", "per_stage", "unclassified_rate", "llm_calls",
-            "lines_per_second", "per_label")
+    keep = (
+        "lines",
+        "accuracy",
+        "macro_f1",
+        "per_stage",
+        "unclassified_rate",
+        "llm_calls",
+        "lines_per_second",
+        "per_label",
+    )
     return {k: report[k] for k in keep}
 
 
@@ -229,8 +308,12 @@ def part_b(k: int = 5) -> dict[str, Any]:
     counts = Counter(labels)
     x_all = embed(keys)
     keys_arr = np.array(keys, dtype=object)
-    out: dict[str, Any] = {"lines": len(rows), "classes": dict(counts.most_common()), "k": k,
-                           "lexical": DEFAULT_LEXICAL.to_json()}
+    out: dict[str, Any] = {
+        "lines": len(rows),
+        "classes": dict(counts.most_common()),
+        "k": k,
+        "lexical": DEFAULT_LEXICAL.to_json(),
+    }
     rare = {lb for lb, n in counts.items() if n < k}
     variants = {
         # Classes with fewer than k lines cannot appear in every fold: drop them ...
@@ -242,15 +325,22 @@ def part_b(k: int = 5) -> dict[str, Any]:
         keep = np.array([v is not None for v in ys])
         y = np.array([v for v in ys if v is not None])
         x, t = x_all[keep], keys_arr[keep]
-        for cv_name, cv in (("lines", StratifiedKFold(k, shuffle=True, random_state=0)),
-                            ("templates_grouped",
-                             StratifiedGroupKFold(k, shuffle=True, random_state=0))):
+        for cv_name, cv in (
+            ("lines", StratifiedKFold(k, shuffle=True, random_state=0)),
+            ("templates_grouped", StratifiedGroupKFold(k, shuffle=True, random_state=0)),
+        ):
             for suffix in ("", "/with_lexical"):
                 pred = np.empty(len(y), dtype=object)
                 for tr, te in cv.split(x, y, t):
                     if suffix:  # `logsieve train`'s default: the vector and the words
-                        head = fit_head(x[tr], t[tr].tolist(), y[tr], np.ones(len(tr)),
-                                        c=10.0, lexical=DEFAULT_LEXICAL)
+                        head = fit_head(
+                            x[tr],
+                            t[tr].tolist(),
+                            y[tr],
+                            np.ones(len(tr)),
+                            c=10.0,
+                            lexical=DEFAULT_LEXICAL,
+                        )
                         pred[te] = head.predict(x[te], t[te].tolist())
                     else:
                         model = LogisticRegression(C=10.0, max_iter=2000).fit(x[tr], y[tr])
@@ -258,9 +348,13 @@ def part_b(k: int = 5) -> dict[str, Any]:
                 acc, f1 = macro_f1(y.tolist(), pred.tolist())
                 alerts = y != "NON_ALERT"
                 _, f1_alerts = macro_f1(y[alerts].tolist(), pred[alerts].tolist())
-                out[f"{name}/{cv_name}{suffix}"] = {"lines": len(y), "classes": len(set(y)),
-                                                    "accuracy": acc, "macro_f1": f1,
-                                                    "macro_f1_alert_lines_only": f1_alerts}
+                out[f"{name}/{cv_name}{suffix}"] = {
+                    "lines": len(y),
+                    "classes": len(set(y)),
+                    "accuracy": acc,
+                    "macro_f1": f1,
+                    "macro_f1_alert_lines_only": f1_alerts,
+                }
     out["rare_classes"] = sorted(rare)
     out["distinct_templates"] = len(set(keys))
     return out
@@ -279,13 +373,14 @@ def classify_all(taxonomy: str, lines: list[str]) -> list[Any]:
     model_dir = HEADS_DIR / taxonomy if HEADS_DIR is not None else None
     # A generous embedding timeout: the guard's 4 s default is for serving, and a busy
     # benchmark machine must not turn slow encoder calls into fallback answers.
-    sieve = build_sieve(Settings(taxonomy=taxonomy, llm_enabled=False, model_dir=model_dir,
-                                 embed_timeout_s=600),
-                        encoder=encoder())
+    sieve = build_sieve(
+        Settings(taxonomy=taxonomy, llm_enabled=False, model_dir=model_dir, embed_timeout_s=600),
+        encoder=encoder(),
+    )
     try:
         out = []
         for start in range(0, len(lines), 2048):
-            out.extend(sieve.classify_batch(lines[start:start + 2048]))
+            out.extend(sieve.classify_batch(lines[start : start + 2048]))
         return out
     finally:
         sieve.close()
@@ -295,17 +390,20 @@ def distribution(results: list[Any], fallback: str) -> dict[str, Any]:
     n = len(results)
     labels = Counter(r.label_id for r in results)
     stages = Counter(r.decided_by or r.classifier for r in results)
-    return {"lines": n,
-            "labels": {k: round(v / n, 4) for k, v in labels.most_common()},
-            "stages": {k: round(v / n, 4) for k, v in stages.most_common()},
-            "unclassified_rate": round(sum(r.label_id == fallback for r in results) / n, 4)}
+    return {
+        "lines": n,
+        "labels": {k: round(v / n, 4) for k, v in labels.most_common()},
+        "stages": {k: round(v / n, 4) for k, v in stages.most_common()},
+        "unclassified_rate": round(sum(r.label_id == fallback for r in results) / n, 4),
+    }
 
 
 _FALLBACKS = {"openstack": "Unclassified", "standard": "UNCLASSIFIED"}
 
 
-def judged(taxonomy: str, pool: list[tuple[str, str]], results_of: dict[str, Any]
-           ) -> dict[str, Any]:
+def judged(
+    taxonomy: str, pool: list[tuple[str, str]], results_of: dict[str, Any]
+) -> dict[str, Any]:
     """Draw 100 lines (fixed seed); keep hand judgements; recompute verdicts."""
     path = RESULTS / f"judged_{taxonomy}.csv"
     expected: dict[str, str] = {}
@@ -330,21 +428,37 @@ def judged(taxonomy: str, pool: list[tuple[str, str]], results_of: dict[str, Any
             ok = res.label_id in exp.split("|")
             right += ok
             verdict = "right" if ok else "wrong"
-        rows.append({"n": i, "origin": origin, "predicted": res.label_id,
-                     "stage": res.decided_by or res.classifier,
-                     "confidence": round(res.final_confidence, 3), "expected": exp,
-                     "verdict": verdict, "note": notes.get(line, ""), "line": line})
+        rows.append(
+            {
+                "n": i,
+                "origin": origin,
+                "predicted": res.label_id,
+                "stage": res.decided_by or res.classifier,
+                "confidence": round(res.final_confidence, 3),
+                "expected": exp,
+                "verdict": verdict,
+                "note": notes.get(line, ""),
+                "line": line,
+            }
+        )
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
     answered = [r for r in rows if r["expected"] and r["predicted"] != _FALLBACKS[taxonomy]]
-    return {"file": str(path.relative_to(REPO)), "judged": judged_n,
-            "right": right, "share_right": round(right / judged_n, 4) if judged_n else None,
-            "answered_not_fallback": len(answered),
-            "share_right_of_answered": (round(sum(r["verdict"] == "right" for r in answered)
-                                              / len(answered), 4) if answered else None),
-            "by_stage": _by_stage(rows)}
+    return {
+        "file": str(path.relative_to(REPO)),
+        "judged": judged_n,
+        "right": right,
+        "share_right": round(right / judged_n, 4) if judged_n else None,
+        "answered_not_fallback": len(answered),
+        "share_right_of_answered": (
+            round(sum(r["verdict"] == "right" for r in answered) / len(answered), 4)
+            if answered
+            else None
+        ),
+        "by_stage": _by_stage(rows),
+    }
 
 
 def _by_stage(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -352,8 +466,7 @@ def _by_stage(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for stage in sorted({r["stage"] for r in rows}):
         mine = [r for r in rows if r["stage"] == stage and r["verdict"]]
         if mine:
-            out[stage] = {"lines": len(mine),
-                          "right": sum(r["verdict"] == "right" for r in mine)}
+            out[stage] = {"lines": len(mine), "right": sum(r["verdict"] == "right" for r in mine)}
     return out
 
 
@@ -365,8 +478,7 @@ def read_lines(path: Path) -> list[str]:
 def part_c() -> dict[str, Any]:
     nova_dir = DATA / "openstack-nova"
     sets = {p.name: read_lines(p) for p in sorted(nova_dir.glob("*.log"))}
-    sets["loghub/OpenStack_2k.log"] = read_lines(DATA / "loghub" / "OpenStack" /
-                                                 "OpenStack_2k.log")
+    sets["loghub/OpenStack_2k.log"] = read_lines(DATA / "loghub" / "OpenStack" / "OpenStack_2k.log")
     with (nova_dir / "pipeline_sample_2k.csv").open(encoding="utf-8", newline="") as f:
         pipeline = list(csv.DictReader(f))
     every = [ln for lines in sets.values() for ln in lines]
@@ -377,8 +489,9 @@ def part_c() -> dict[str, Any]:
     seconds = time.perf_counter() - t0
     of = dict(zip(unique, results, strict=True))
     out: dict[str, Any] = {"seconds": round(seconds, 1), "distinct_lines": len(unique)}
-    nova_all = [of[ln] for name, lines in sets.items() if not name.startswith("loghub")
-                for ln in lines]
+    nova_all = [
+        of[ln] for name, lines in sets.items() if not name.startswith("loghub") for ln in lines
+    ]
     out["nova_logs_all"] = distribution(nova_all, "Unclassified")
     for name, lines in sets.items():
         out[name] = distribution([of[ln] for ln in lines], "Unclassified")
@@ -389,16 +502,21 @@ def part_c() -> dict[str, Any]:
     by_their_stage: dict[str, list[bool]] = {}
     for r, ok in zip(pipeline, agree, strict=True):
         by_their_stage.setdefault(r["pipeline_stage"] or "none", []).append(ok)
-    both_decided = [ok for a, b, ok in zip(theirs, ours, agree, strict=True)
-                    if a != "Unclassified" and b != "Unclassified"]
+    both_decided = [
+        ok
+        for a, b, ok in zip(theirs, ours, agree, strict=True)
+        if a != "Unclassified" and b != "Unclassified"
+    ]
     pairs = Counter((a, b) for a, b, ok in zip(theirs, ours, agree, strict=True) if not ok)
     out["pipeline_sample_2k"] = {
-        "lines": len(pipeline), "label_map": PIPELINE_MAP,
+        "lines": len(pipeline),
+        "label_map": PIPELINE_MAP,
         "agreement": round(sum(agree) / len(agree), 4),
         "agreement_where_both_decided": round(sum(both_decided) / len(both_decided), 4),
         "both_decided": len(both_decided),
-        "agreement_by_their_stage": {k: round(sum(v) / len(v), 4)
-                                     for k, v in sorted(by_their_stage.items())},
+        "agreement_by_their_stage": {
+            k: round(sum(v) / len(v), 4) for k, v in sorted(by_their_stage.items())
+        },
         "top_disagreements_theirs_ours": [[a, b, n] for (a, b), n in pairs.most_common(10)],
     }
     pool = [(name, ln) for name, lines in sets.items() for ln in dict.fromkeys(lines)]
@@ -414,8 +532,7 @@ def part_d() -> dict[str, Any]:
     seconds = time.perf_counter() - t0
     of = dict(zip(every, results, strict=True))
     out: dict[str, Any] = {"seconds": round(seconds, 1), "systems": list(STANDARD_SYSTEMS)}
-    out["all"] = distribution([of[ln] for lines in sets.values() for ln in lines],
-                              "UNCLASSIFIED")
+    out["all"] = distribution([of[ln] for lines in sets.values() for ln in lines], "UNCLASSIFIED")
     for name, lines in sets.items():
         out[name] = distribution([of[ln] for ln in lines], "UNCLASSIFIED")
     pool = [(name, ln) for name, lines in sets.items() for ln in dict.fromkeys(lines)]
@@ -423,8 +540,12 @@ def part_d() -> dict[str, Any]:
     return out
 
 
-PARTS = {"a": ("codebasics", part_a), "b": ("bgl", part_b), "c": ("openstack_real", part_c),
-         "d": ("standard_real", part_d)}
+PARTS = {
+    "a": ("codebasics", part_a),
+    "b": ("bgl", part_b),
+    "c": ("openstack_real", part_c),
+    "d": ("standard_real", part_d),
+}
 
 
 def main(argv: list[str]) -> int:
@@ -433,7 +554,7 @@ def main(argv: list[str]) -> int:
     if "--heads" in argv:  # --heads DIR TAG: measure other heads, store under "<key>@TAG"
         i = argv.index("--heads")
         HEADS_DIR, tag = Path(argv[i + 1]), argv[i + 2]
-        argv = argv[:i] + argv[i + 3:]
+        argv = argv[:i] + argv[i + 3 :]
     wanted = argv or list(PARTS)
     doc: dict[str, Any] = json.loads(OUT.read_text()) if OUT.exists() else {}
     for part in wanted:

@@ -77,8 +77,7 @@ asyncio.run(main())
 
 def _export(rev: str, into: Path) -> Path:
     archive = into / "src.tar"
-    subprocess.run(["git", "-C", str(ROOT), "archive", "-o", str(archive), rev, "src"],
-                   check=True)
+    subprocess.run(["git", "-C", str(ROOT), "archive", "-o", str(archive), rev, "src"], check=True)
     with tarfile.open(archive) as tar:
         tar.extractall(into, filter="data")
     return into / "src"
@@ -86,8 +85,13 @@ def _export(rev: str, into: Path) -> Path:
 
 def _run(src: Path, requests: int) -> float:
     env = dict(os.environ, PYTHONPATH=str(src))
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(requests)], env=env, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(requests)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return float(json.loads(out.strip().splitlines()[-1])["us_per_request"])
 
 
@@ -106,14 +110,19 @@ def main() -> None:
             if base is not None:
                 theirs.append(_run(base, args.requests))
             mine.append(_run(here, args.requests))
-    result = {"requests_per_round": args.requests, "rounds": args.rounds,
-              "this_us_per_request": round(statistics.median(mine), 1),
-              "this_rounds": [round(x, 1) for x in mine]}
+    result = {
+        "requests_per_round": args.requests,
+        "rounds": args.rounds,
+        "this_us_per_request": round(statistics.median(mine), 1),
+        "this_rounds": [round(x, 1) for x in mine],
+    }
     if theirs:
-        result.update(base=args.base, base_us_per_request=round(statistics.median(theirs), 1),
-                      base_rounds=[round(x, 1) for x in theirs],
-                      ratio_cpu_this_over_base=round(statistics.median(mine)
-                                                     / statistics.median(theirs), 3))
+        result.update(
+            base=args.base,
+            base_us_per_request=round(statistics.median(theirs), 1),
+            base_rounds=[round(x, 1) for x in theirs],
+            ratio_cpu_this_over_base=round(statistics.median(mine) / statistics.median(theirs), 3),
+        )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

@@ -37,9 +37,23 @@ def main() -> None:
                 f.write("\n")
         size_mb = src.stat().st_size / 2**20
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "logsieve", "classify", str(src), "-q",
-                                 "--no-llm", "-t", args.taxonomy, "--format", args.format,
-                                 "-o", "/dev/null"])
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "logsieve",
+                "classify",
+                str(src),
+                "-q",
+                "--no-llm",
+                "-t",
+                args.taxonomy,
+                "--format",
+                args.format,
+                "-o",
+                "/dev/null",
+            ]
+        )
         samples: list[tuple[float, int]] = []  # (seconds since start, VmRSS kB)
         hwm_kb = 0
         while proc.poll() is None:
@@ -56,11 +70,17 @@ def main() -> None:
     for k in range(1, 11):  # the last sample at or before each tenth of the run
         upto = [rss for t, rss in samples if t <= dt * k / 10]
         tenths.append(round((upto[-1] if upto else 0) / 1024, 1))
-    out = {"lines": args.lines, "file_mb": round(size_mb, 1), "format": args.format,
-           "taxonomy": args.taxonomy, "seconds": round(dt, 1),
-           "lines_per_s": round(args.lines / dt), "peak_rss_mb": round(hwm_kb / 1024, 1),
-           "rss_mb_at_each_tenth": tenths,
-           "rss_growth_first_to_last_tenth_mb": round(tenths[-1] - tenths[0], 1)}
+    out = {
+        "lines": args.lines,
+        "file_mb": round(size_mb, 1),
+        "format": args.format,
+        "taxonomy": args.taxonomy,
+        "seconds": round(dt, 1),
+        "lines_per_s": round(args.lines / dt),
+        "peak_rss_mb": round(hwm_kb / 1024, 1),
+        "rss_mb_at_each_tenth": tenths,
+        "rss_growth_first_to_last_tenth_mb": round(tenths[-1] - tenths[0], 1),
+    }
     path = write_result("cli_memory", out)
     for k, v in out.items():
         print(f"{k:36} {v}")

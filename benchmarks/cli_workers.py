@@ -49,8 +49,19 @@ def _cpu_s(pid: int) -> float:
 
 
 def run_cli(src: Path, out: Path, workers: int, cache: Path | None) -> dict[str, float]:
-    args = [sys.executable, "-m", "logsieve", "classify", str(src), "-q", "--no-llm",
-            "--workers", str(workers), "-o", str(out)]
+    args = [
+        sys.executable,
+        "-m",
+        "logsieve",
+        "classify",
+        str(src),
+        "-q",
+        "--no-llm",
+        "--workers",
+        str(workers),
+        "-o",
+        str(out),
+    ]
     if cache is not None:
         args += ["--cache", str(cache)]
     before = os.times()
@@ -64,10 +75,14 @@ def run_cli(src: Path, out: Path, workers: int, cache: Path | None) -> dict[str,
     after = os.times()
     if proc.returncode:
         raise SystemExit(f"logsieve classify --workers {workers} failed ({proc.returncode})")
-    cpu = (after.children_user - before.children_user
-           + after.children_system - before.children_system)
-    return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
-            "peak_rss_mb": round(peak_kb / 1024, 1)}
+    cpu = (
+        after.children_user - before.children_user + after.children_system - before.children_system
+    )
+    return {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "peak_rss_mb": round(peak_kb / 1024, 1),
+    }
 
 
 def untimed(path: Path) -> list[str]:
@@ -112,8 +127,10 @@ def main() -> None:
         with src.open("w", encoding="utf-8") as f:
             for line in replay_stream(n):
                 f.write(line + "\n")
-        cold = {w: run_cli(src, tmp / f"cold{w}.jsonl", w, tmp / f"cold{w}.cache")
-                for w in (1, args.workers)}
+        cold = {
+            w: run_cli(src, tmp / f"cold{w}.jsonl", w, tmp / f"cold{w}.cache")
+            for w in (1, args.workers)
+        }
         warm: dict[int, list[dict[str, float]]] = {1: [], args.workers: []}
         for _ in range(args.rounds):
             for w in (1, args.workers):
@@ -124,24 +141,34 @@ def main() -> None:
     def summary(runs: list[dict[str, float]]) -> dict[str, float]:
         wall = statistics.median(r["wall_s"] for r in runs)
         cpu = statistics.median(r["cpu_s"] for r in runs)
-        return {"wall_s": wall, "cpu_s": cpu, "lines_per_s_wall": round(n / wall),
-                "lines_per_s_cpu": round(n / cpu),
-                "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
+        return {
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "lines_per_s_wall": round(n / wall),
+            "lines_per_s_cpu": round(n / cpu),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        }
 
     w = args.workers
     out = {
-        "lines": n, "rounds": args.rounds, "workers": w,
-        "warm_workers_1": summary(warm[1]), f"warm_workers_{w}": summary(warm[w]),
-        "cold_workers_1": summary([cold[1]]), f"cold_workers_{w}": summary([cold[w]]),
+        "lines": n,
+        "rounds": args.rounds,
+        "workers": w,
+        "warm_workers_1": summary(warm[1]),
+        f"warm_workers_{w}": summary(warm[w]),
+        "cold_workers_1": summary([cold[1]]),
+        f"cold_workers_{w}": summary([cold[w]]),
         "warm_runs": {str(k): v for k, v in warm.items()},
         "warm_outputs_identical_apart_from_times": identical,
         "drain3_lines_per_s_cpu": round(drain) if drain else None,
     }
-    out["warm_speedup_wall"] = round(out["warm_workers_1"]["wall_s"]
-                                     / out[f"warm_workers_{w}"]["wall_s"], 3)
+    out["warm_speedup_wall"] = round(
+        out["warm_workers_1"]["wall_s"] / out[f"warm_workers_{w}"]["wall_s"], 3
+    )
     if drain:
         out["warm_per_core_vs_drain3"] = round(
-            out[f"warm_workers_{w}"]["lines_per_s_cpu"] / drain, 2)
+            out[f"warm_workers_{w}"]["lines_per_s_cpu"] / drain, 2
+        )
     path = write_result("cli_workers", out)
     print(json.dumps(out, indent=2))
     print(f"written to {path}")

@@ -16,8 +16,24 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(os.environ.get("LOGSIEVE_DATA_DIR", REPO.parent / "shared" / "data"))
 RESULTS = REPO / "benchmarks" / "results"
-SYSTEMS = ("Android", "Apache", "BGL", "HDFS", "HPC", "Hadoop", "HealthApp", "Linux", "Mac",
-           "OpenSSH", "OpenStack", "Proxifier", "Spark", "Thunderbird", "Windows", "Zookeeper")
+SYSTEMS = (
+    "Android",
+    "Apache",
+    "BGL",
+    "HDFS",
+    "HPC",
+    "Hadoop",
+    "HealthApp",
+    "Linux",
+    "Mac",
+    "OpenSSH",
+    "OpenStack",
+    "Proxifier",
+    "Spark",
+    "Thunderbird",
+    "Windows",
+    "Zookeeper",
+)
 
 
 def loghub_lines() -> list[str]:
@@ -73,9 +89,15 @@ def median_time(fn: Callable[[], Any], repeat: int = 3) -> float:
 
 def write_result(name: str, payload: dict[str, Any]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    payload = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                           "platform": platform.platform()},
-               "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **payload}
+    payload = {
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **payload,
+    }
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return path

@@ -77,13 +77,23 @@ def f1_scores(truth: list[str], pred: list[str]) -> dict[str, dict[str, float]]:
         prec = tp / (tp + fp) if tp + fp else 0.0
         rec = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        out[lb] = {"support": tp + fn, "precision": round(prec, 4), "recall": round(rec, 4),
-                   "f1": round(f1, 4)}
+        out[lb] = {
+            "support": tp + fn,
+            "precision": round(prec, 4),
+            "recall": round(rec, 4),
+            "f1": round(f1, 4),
+        }
     return out
 
 
-def score(truth: list[str], pred: list[str], conf: list[float], stages: list[str],
-          fallback: str, routine: str | None) -> dict[str, Any]:
+def score(
+    truth: list[str],
+    pred: list[str],
+    conf: list[float],
+    stages: list[str],
+    fallback: str,
+    routine: str | None,
+) -> dict[str, Any]:
     n = len(truth)
     right = [t == p for t, p in zip(truth, pred, strict=True)]
     per_label = f1_scores(truth, pred)
@@ -105,14 +115,24 @@ def score(truth: list[str], pred: list[str], conf: list[float], stages: list[str
     }
 
 
-def run(taxonomy: str, model: Path | None, labels: dict[str, dict[str, str]],
-        systems: list[str] | None, familiar: float | None = None,
-        no_llm: float | None = None) -> dict[str, Any]:
-    results: dict[str, Any] = {"taxonomy": taxonomy, "model": str(model) if model else
-                               "shipped", "systems": {}}
+def run(
+    taxonomy: str,
+    model: Path | None,
+    labels: dict[str, dict[str, str]],
+    systems: list[str] | None,
+    familiar: float | None = None,
+    no_llm: float | None = None,
+) -> dict[str, Any]:
+    results: dict[str, Any] = {
+        "taxonomy": taxonomy,
+        "model": str(model) if model else "shipped",
+        "systems": {},
+    }
     pooled: dict[str, dict[str, list[Any]]] = {v: defaultdict(list) for v in VIEWS}
-    sieves = {v: build_sieve(Settings(taxonomy=taxonomy, llm_enabled=False,
-                                      model_dir=model)) for v in VIEWS}
+    sieves = {
+        v: build_sieve(Settings(taxonomy=taxonomy, llm_enabled=False, model_dir=model))
+        for v in VIEWS
+    }
     if familiar is not None:  # (for choosing the taxonomy's setting: a what-if)
         for s in sieves.values():
             if s._judge is not None:
@@ -144,24 +164,37 @@ def run(taxonomy: str, model: Path | None, labels: dict[str, dict[str, str]],
                 pred = [r.label_id for r in out]
                 conf = [float(r.final_confidence) for r in out]
                 stages = [r.decided_by or r.classifier for r in out]
-                entry[view] = score(truth, pred, conf, stages, tax.fallback,
-                                    tax.routine_default)
+                entry[view] = score(truth, pred, conf, stages, tax.fallback, tax.routine_default)
                 entry[view]["wrong_examples"] = _wrong(messages, truth, pred, conf, events)
-                for key, values in (("truth", truth), ("pred", pred), ("conf", conf),
-                                    ("stages", stages)):
+                for key, values in (
+                    ("truth", truth),
+                    ("pred", pred),
+                    ("conf", conf),
+                    ("stages", stages),
+                ):
                     pooled[view][key].extend(values)
             results["systems"][system] = entry
-        results["pooled"] = {v: score(p["truth"], p["pred"], p["conf"], p["stages"],
-                                      tax.fallback, tax.routine_default)
-                             for v, p in pooled.items() if p["truth"]}
+        results["pooled"] = {
+            v: score(
+                p["truth"], p["pred"], p["conf"], p["stages"], tax.fallback, tax.routine_default
+            )
+            for v, p in pooled.items()
+            if p["truth"]
+        }
     finally:
         for s in sieves.values():
             s.close()
     return results
 
 
-def _wrong(messages: list[str], truth: list[str], pred: list[str], conf: list[float],
-           events: list[str], n: int = 8) -> list[dict[str, Any]]:
+def _wrong(
+    messages: list[str],
+    truth: list[str],
+    pred: list[str],
+    conf: list[float],
+    events: list[str],
+    n: int = 8,
+) -> list[dict[str, Any]]:
     """The commonest wrong templates (by lines), one example each, for reading."""
     wrong: Counter[tuple[str, str, str]] = Counter()
     example: dict[tuple[str, str, str], tuple[str, float]] = {}
@@ -170,31 +203,51 @@ def _wrong(messages: list[str], truth: list[str], pred: list[str], conf: list[fl
             k = (e, t, p)
             wrong[k] += 1
             example.setdefault(k, (m[:160], c))
-    return [{"event": k[0], "truth": k[1], "pred": k[2], "lines": v,
-             "confidence": round(example[k][1], 3), "example": example[k][0]}
-            for k, v in wrong.most_common(n)]
+    return [
+        {
+            "event": k[0],
+            "truth": k[1],
+            "pred": k[2],
+            "lines": v,
+            "confidence": round(example[k][1], 3),
+            "example": example[k][0],
+        }
+        for k, v in wrong.most_common(n)
+    ]
 
 
 def table(res: dict[str, Any]) -> str:
-    rows = [f"### {res['taxonomy']} ({res['model']})", "",
-            "| system | lines | accuracy msg / whole | macro-F1≥50 msg | UNCLASSIFIED msg | "
-            "conf. wrong msg | ECE msg | always-INFO |",
-            "|---|---|---|---|---|---|---|---|"]
-    items = list(res["systems"].items()) + ([("**pooled**", res["pooled"])]
-                                           if res.get("pooled") else [])
+    rows = [
+        f"### {res['taxonomy']} ({res['model']})",
+        "",
+        "| system | lines | accuracy msg / whole | macro-F1≥50 msg | UNCLASSIFIED msg | "
+        "conf. wrong msg | ECE msg | always-INFO |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    items = list(res["systems"].items()) + (
+        [("**pooled**", res["pooled"])] if res.get("pooled") else []
+    )
     for name, e in items:
         m, w = e["message"], e["whole_line"]
         f1 = "–" if m["macro_f1_ge50"] is None else f"{m['macro_f1_ge50']:.3f}"
-        rows.append(f"| {name} | {m['lines']:,} | {m['accuracy']:.3f} / {w['accuracy']:.3f} | "
-                    f"{f1} | {m['unclassified']:.1%} | {m['confidently_wrong']:.1%} | "
-                    f"{m['ece']:.3f} | {m['always_routine_baseline']:.3f} |")
+        rows.append(
+            f"| {name} | {m['lines']:,} | {m['accuracy']:.3f} / {w['accuracy']:.3f} | "
+            f"{f1} | {m['unclassified']:.1%} | {m['confidently_wrong']:.1%} | "
+            f"{m['ece']:.3f} | {m['always_routine_baseline']:.3f} |"
+        )
     if res.get("pooled"):
-        rows += ["", "| label (pooled, message) | support | precision | recall | F1 |",
-                 "|---|---|---|---|---|"]
-        for lb, v in sorted(res["pooled"]["message"]["per_label"].items(),
-                            key=lambda kv: -kv[1]["support"]):
-            rows.append(f"| {lb} | {v['support']:,} | {v['precision']:.3f} | "
-                        f"{v['recall']:.3f} | {v['f1']:.3f} |")
+        rows += [
+            "",
+            "| label (pooled, message) | support | precision | recall | F1 |",
+            "|---|---|---|---|---|",
+        ]
+        for lb, v in sorted(
+            res["pooled"]["message"]["per_label"].items(), key=lambda kv: -kv[1]["support"]
+        ):
+            rows.append(
+                f"| {lb} | {v['support']:,} | {v['precision']:.3f} | "
+                f"{v['recall']:.3f} | {v['f1']:.3f} |"
+            )
     return "\n".join(rows)
 
 
@@ -204,10 +257,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--openstack-model", type=Path)
     ap.add_argument("--systems", nargs="*")
     ap.add_argument("--out", type=Path, default=OUT)
-    ap.add_argument("--familiar-similarity", type=float,
-                    help="what-if: override the taxonomy's routing.familiar_similarity")
-    ap.add_argument("--no-llm-threshold", type=float,
-                    help="what-if: override the taxonomy's routing.no_llm_threshold")
+    ap.add_argument(
+        "--familiar-similarity",
+        type=float,
+        help="what-if: override the taxonomy's routing.familiar_similarity",
+    )
+    ap.add_argument(
+        "--no-llm-threshold",
+        type=float,
+        help="what-if: override the taxonomy's routing.no_llm_threshold",
+    )
     args = ap.parse_args(argv)
     if not DATA.is_dir():
         print(f"skip: no LogHub data at {DATA}", file=sys.stderr)
@@ -218,8 +277,14 @@ def main(argv: list[str] | None = None) -> int:
         if not path.is_file():
             print(f"skip {taxonomy}: no labels at {path}", file=sys.stderr)
             continue
-        report[taxonomy] = run(taxonomy, model, read_labels(path), args.systems,
-                               args.familiar_similarity, args.no_llm_threshold)
+        report[taxonomy] = run(
+            taxonomy,
+            model,
+            read_labels(path),
+            args.systems,
+            args.familiar_similarity,
+            args.no_llm_threshold,
+        )
         print(table(report[taxonomy]) + "\n")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

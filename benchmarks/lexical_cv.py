@@ -42,21 +42,29 @@ OUT = RESULTS / "lexical_cv.json"
 Setting = tuple[str, LexicalSpec | None]
 SETTINGS: list[Setting] = (
     [("embedding", None)]
-    + [("both", LexicalSpec(ngrams=n, idf=i, weight=w))
-       for n in (1, 2) for i in (False, True) for w in WEIGHTS]
-    + [("words", LexicalSpec(ngrams=n, idf=i)) for n in (1, 2) for i in (False, True)])
+    + [
+        ("both", LexicalSpec(ngrams=n, idf=i, weight=w))
+        for n in (1, 2)
+        for i in (False, True)
+        for w in WEIGHTS
+    ]
+    + [("words", LexicalSpec(ngrams=n, idf=i)) for n in (1, 2) for i in (False, True)]
+)
 
 
-def design(setting: Setting, x_fit: np.ndarray, t_fit: list[str], x_apply: np.ndarray,
-           t_apply: list[str]) -> tuple[Any, Any]:
+def design(
+    setting: Setting, x_fit: np.ndarray, t_fit: list[str], x_apply: np.ndarray, t_apply: list[str]
+) -> tuple[Any, Any]:
     """Feature matrices for fitting and applying; the idf from the fitting texts only."""
     kind, spec = setting
     if spec is None:
         return x_fit, x_apply
     idf = fit_idf(spec, t_fit) if spec.idf else None
     if kind == "words":
-        return (to_csr(spec.features(t_fit, idf), spec.buckets),
-                to_csr(spec.features(t_apply, idf), spec.buckets))
+        return (
+            to_csr(spec.features(t_fit, idf), spec.buckets),
+            to_csr(spec.features(t_apply, idf), spec.buckets),
+        )
     return (design_matrix(x_fit, t_fit, spec, idf), design_matrix(x_apply, t_apply, spec, idf))
 
 
@@ -78,16 +86,24 @@ def describe(setting: Setting, c: float) -> dict[str, Any]:
     return {"features": kind, "lexical": spec.to_json() if spec else None, "C": c}
 
 
-def one(x: np.ndarray, texts: list[str], y: np.ndarray, tr: np.ndarray, te: np.ndarray,
-        model_rows: list[dict[str, str]]) -> dict[str, Any]:
+def one(
+    x: np.ndarray,
+    texts: list[str],
+    y: np.ndarray,
+    tr: np.ndarray,
+    te: np.ndarray,
+    model_rows: list[dict[str, str]],
+) -> dict[str, Any]:
     from sklearn.model_selection import StratifiedKFold
 
     t = np.array(texts, dtype=object)
     folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(tr, y[tr]))
     table = []
     for setting in SETTINGS:
-        matrices = [design(setting, x[tr][a], t[tr][a].tolist(), x[tr][b], t[tr][b].tolist())
-                    for a, b in folds]
+        matrices = [
+            design(setting, x[tr][a], t[tr][a].tolist(), x[tr][b], t[tr][b].tolist())
+            for a, b in folds
+        ]
         for c in CS:
             pred = np.empty(len(tr), dtype=object)
             for (a, b), (ma, mb) in zip(folds, matrices, strict=True):
@@ -96,31 +112,45 @@ def one(x: np.ndarray, texts: list[str], y: np.ndarray, tr: np.ndarray, te: np.n
             table.append((setting, c, f1, acc))
 
     def best(kind: str) -> tuple[Setting, float, float, float]:
-        return max((r for r in table if r[0][0] == kind),
-                   key=lambda r: (r[2], r[3], tuple(-v for v in simplicity(r[0], r[1]))))
+        return max(
+            (r for r in table if r[0][0] == kind),
+            key=lambda r: (r[2], r[3], tuple(-v for v in simplicity(r[0], r[1]))),
+        )
 
     def on_test(setting: Setting, c: float) -> tuple[float, float, list[str]]:
         a, b = design(setting, x[tr], t[tr].tolist(), x[te], t[te].tolist())
         pred = fit_predict(c, a, y[tr], b)
         acc, f1 = macro_f1(y[te].tolist(), pred.tolist())
-        misses = sorted(f"{y[i]} -> {p}: {model_rows[i]['log_message']}"
-                        for i, p in zip(te, pred, strict=True) if p != y[i])
+        misses = sorted(
+            f"{y[i]} -> {p}: {model_rows[i]['log_message']}"
+            for i, p in zip(te, pred, strict=True)
+            if p != y[i]
+        )
         return acc, f1, misses
 
     out: dict[str, Any] = {"training_rows": len(tr), "test_rows": len(te)}
     for kind in ("embedding", "both", "words"):
         setting, c, cv_f1, cv_acc = best(kind)
         acc, f1, misses = on_test(setting, c)
-        out[f"chosen/{kind}"] = {**describe(setting, c), "cv_macro_f1": cv_f1,
-                                 "cv_accuracy": cv_acc, "test_accuracy": acc,
-                                 "test_macro_f1": f1, "misses": misses}
+        out[f"chosen/{kind}"] = {
+            **describe(setting, c),
+            "cv_macro_f1": cv_f1,
+            "cv_accuracy": cv_acc,
+            "test_accuracy": acc,
+            "test_macro_f1": f1,
+            "misses": misses,
+        }
     spread = [on_test(s, c)[1] for s, c, _, _ in table if s[0] == "both"]
     out["test_macro_f1_over_all_both_settings"] = {
-        "settings": len(spread), "min": min(spread), "median": float(np.median(spread)),
-        "max": max(spread), "share_at_least_0.99": round(float(np.mean(
-            np.array(spread) >= 0.99)), 4)}
-    out["cv_table"] = [{**describe(s, c), "cv_macro_f1": f, "cv_accuracy": a}
-                       for s, c, f, a in table]
+        "settings": len(spread),
+        "min": min(spread),
+        "median": float(np.median(spread)),
+        "max": max(spread),
+        "share_at_least_0.99": round(float(np.mean(np.array(spread) >= 0.99)), 4),
+    }
+    out["cv_table"] = [
+        {**describe(s, c), "cv_macro_f1": f, "cv_accuracy": a} for s, c, f, a in table
+    ]
     return out
 
 
@@ -135,8 +165,11 @@ def main() -> int:
             key = f"{split_name}/{text_kind}"
             doc[key] = one(x, texts, y, tr, te, cb["model_rows"])
             doc[key]["_seconds"] = round(time.perf_counter() - t0, 1)
-            brief = {k: {kk: vv for kk, vv in v.items() if kk != "misses"}
-                     for k, v in doc[key].items() if k.startswith("chosen/")}
+            brief = {
+                k: {kk: vv for kk, vv in v.items() if kk != "misses"}
+                for k, v in doc[key].items()
+                if k.startswith("chosen/")
+            }
             print(key, json.dumps(brief), flush=True)
             RESULTS.mkdir(parents=True, exist_ok=True)
             OUT.write_text(json.dumps(doc, indent=1) + "\n")

@@ -38,12 +38,20 @@ from devset import read_labels, read_system
 _LOG = re.compile(r'<log id="(\d+)">\n?(.*?)\n?</log>', re.S)
 _ALONE = re.compile(r"<log>\n?(.*?)\n?</log>", re.S)
 #: the scripted server's reading of a line: first keyword found wins
-_KEYWORDS = (("deprecat", "DEPRECATION_WARNING"), ("backup", "BACKUP"),
-             ("password", "AUTH_ERROR"), ("authenticat", "AUTH_ERROR"),
-             ("sql", "DB_ERROR"), ("database", "DB_ERROR"),
-             ("logged in", "USER_ACTION"), ("session opened", "USER_ACTION"),
-             ("error", "SYSTEM_NOTIFICATION"), ("fail", "SYSTEM_NOTIFICATION"),
-             ("exception", "SYSTEM_NOTIFICATION"), ("warn", "SYSTEM_NOTIFICATION"))
+_KEYWORDS = (
+    ("deprecat", "DEPRECATION_WARNING"),
+    ("backup", "BACKUP"),
+    ("password", "AUTH_ERROR"),
+    ("authenticat", "AUTH_ERROR"),
+    ("sql", "DB_ERROR"),
+    ("database", "DB_ERROR"),
+    ("logged in", "USER_ACTION"),
+    ("session opened", "USER_ACTION"),
+    ("error", "SYSTEM_NOTIFICATION"),
+    ("fail", "SYSTEM_NOTIFICATION"),
+    ("exception", "SYSTEM_NOTIFICATION"),
+    ("warn", "SYSTEM_NOTIFICATION"),
+)
 
 
 def by_content(line: str) -> str:
@@ -58,19 +66,38 @@ class ByContentClient:
         self.requests = 0
         self._lock = threading.Lock()
 
-    def complete(self, messages: Sequence[dict[str, str]],
-                 response_format: dict[str, Any] | None, **_options: Any) -> str:
+    def complete(
+        self,
+        messages: Sequence[dict[str, str]],
+        response_format: dict[str, Any] | None,
+        **_options: Any,
+    ) -> str:
         with self._lock:
             self.requests += 1
         user = messages[-1]["content"]
         items = _LOG.findall(user)
         if items:
-            return json.dumps({"answers": [
-                {"id": int(i), "category": by_content(text), "confidence": 0.8,
-                 "reasoning": "keywords"} for i, text in items]})
+            return json.dumps(
+                {
+                    "answers": [
+                        {
+                            "id": int(i),
+                            "category": by_content(text),
+                            "confidence": 0.8,
+                            "reasoning": "keywords",
+                        }
+                        for i, text in items
+                    ]
+                }
+            )
         found = _ALONE.search(user)
-        return json.dumps({"category": by_content(found.group(1) if found else user),
-                           "confidence": 0.8, "reasoning": "keywords"})
+        return json.dumps(
+            {
+                "category": by_content(found.group(1) if found else user),
+                "confidence": 0.8,
+                "reasoning": "keywords",
+            }
+        )
 
 
 def sample(n: int) -> list[tuple[str, str, str]]:
@@ -97,9 +124,17 @@ def sample(n: int) -> list[tuple[str, str, str]]:
 def stage_for(args: argparse.Namespace, batch: int) -> tuple[ChatLLMStage, Any]:
     taxonomy = load_taxonomy("standard")
     if args.server_url:
-        built = build_llm_stage(Settings(  # type: ignore[call-arg]
-            _env_file=None, llm_base_url=args.server_url, llm_timeout_s=120.0,
-            llm_temperature=0.0, llm_calls_per_minute=0, llm_batch_size=batch), taxonomy)
+        built = build_llm_stage(
+            Settings(  # type: ignore[call-arg]
+                _env_file=None,
+                llm_base_url=args.server_url,
+                llm_timeout_s=120.0,
+                llm_temperature=0.0,
+                llm_calls_per_minute=0,
+                llm_batch_size=batch,
+            ),
+            taxonomy,
+        )
         assert built is not None
         return built, None
     client = ByContentClient()
@@ -129,8 +164,11 @@ def main() -> None:
     rows = sample(args.templates)
     lines = [message for _key, message, _label in rows]
     truth = [label for _key, _message, label in rows]
-    out: dict[str, Any] = {"templates": len(rows), "batch_size": args.batch,
-                           "server": args.server_url or "in-process scripted, by content"}
+    out: dict[str, Any] = {
+        "templates": len(rows),
+        "batch_size": args.batch,
+        "server": args.server_url or "in-process scripted, by content",
+    }
     got: dict[int, list[str]] = {}
     for batch in (1, args.batch):
         stage, _client = stage_for(args, batch)
@@ -144,11 +182,13 @@ def main() -> None:
             "failed": got[batch].count("FAILED"),
             "requests": health["calls"],
             "asked_again_alone": health.get("asked_again_alone", 0),
-            "seconds": round(seconds, 1)}
+            "seconds": round(seconds, 1),
+        }
     same = sum(a == b for a, b in zip(got[1], got[args.batch], strict=True))
     out["same_answer_share"] = round(same / len(rows), 4)
     out["accuracy_difference_points"] = round(
-        100 * (out["batched"]["accuracy"] - out["alone"]["accuracy"]), 2)
+        100 * (out["batched"]["accuracy"] - out["alone"]["accuracy"]), 2
+    )
     path = write_result("llm_batch_accuracy" + ("_server" if args.server_url else ""), out)
     print(json.dumps(out, indent=2))
     print(f"written to {path}")

@@ -43,11 +43,18 @@ class CountingClient:
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.calls = 0
         self._lock = threading.Lock()
-        self._item = {"category": taxonomy.classifiable[0].id, "confidence": 0.5,
-                      "reasoning": "benchmark stand-in"}
+        self._item = {
+            "category": taxonomy.classifiable[0].id,
+            "confidence": 0.5,
+            "reasoning": "benchmark stand-in",
+        }
 
-    def complete(self, messages: Sequence[dict[str, str]],
-                 response_format: dict[str, Any] | None, **_options: Any) -> str:
+    def complete(
+        self,
+        messages: Sequence[dict[str, str]],
+        response_format: dict[str, Any] | None,
+        **_options: Any,
+    ) -> str:
         with self._lock:
             self.calls += 1
         ids = _LOG_ID.findall(messages[-1]["content"])
@@ -62,19 +69,27 @@ class CountingClient:
 SWEEP = ((512, 1), (512, 16), (8192, 32), (32768, 32), (32768, 64))
 
 
-def run(args: argparse.Namespace, taxonomy: Taxonomy, batch_lines: int,
-        llm_batch: int) -> dict[str, Any]:
+def run(
+    args: argparse.Namespace, taxonomy: Taxonomy, batch_lines: int, llm_batch: int
+) -> dict[str, Any]:
     """One pass over the replay with a fresh sieve (an empty template cache)."""
     settings = Settings(_env_file=None, taxonomy=args.taxonomy)  # type: ignore[call-arg]
     if args.server_url:
-        real = build_llm_stage(Settings(  # type: ignore[call-arg]
-            _env_file=None, llm_base_url=args.server_url, llm_timeout_s=60.0,
-            llm_batch_size=llm_batch), taxonomy)
+        real = build_llm_stage(
+            Settings(  # type: ignore[call-arg]
+                _env_file=None,
+                llm_base_url=args.server_url,
+                llm_timeout_s=60.0,
+                llm_batch_size=llm_batch,
+            ),
+            taxonomy,
+        )
         assert real is not None
         stage: ChatLLMStage = real
     else:
-        stage = ChatLLMStage(CountingClient(taxonomy), taxonomy, name="counting:stand-in",
-                             batch_size=llm_batch)
+        stage = ChatLLMStage(
+            CountingClient(taxonomy), taxonomy, name="counting:stand-in", batch_size=llm_batch
+        )
     sieve = build_sieve(settings, taxonomy=taxonomy, llm=stage)
 
     by_classifier: dict[str, int] = {}
@@ -113,8 +128,9 @@ def run(args: argparse.Namespace, taxonomy: Taxonomy, batch_lines: int,
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, default=1_000_000)
-    ap.add_argument("--batch", type=int, default=None,
-                    help="one run with this sieve batch (default: the sweep)")
+    ap.add_argument(
+        "--batch", type=int, default=None, help="one run with this sieve batch (default: the sweep)"
+    )
     ap.add_argument("--llm-batch", type=int, default=1)
     ap.add_argument("--taxonomy", default="standard")
     ap.add_argument("--name", default="llm_calls")
@@ -130,8 +146,11 @@ def main() -> None:
     out = {
         "lines": args.lines,
         "taxonomy": args.taxonomy,
-        "llm": (f"real server {args.server_url}" if args.server_url
-                else "in-process counting client (production ChatLLMStage)"),
+        "llm": (
+            f"real server {args.server_url}"
+            if args.server_url
+            else "in-process counting client (production ChatLLMStage)"
+        ),
         "reference_best_llm_parsers_per_million": 63,
         "runs": rows,
     }

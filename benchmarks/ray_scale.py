@@ -31,6 +31,7 @@ from common import REPO, replay_stream, write_result
 
 sys.path.insert(0, str(REPO / "tests"))
 
+
 class TimedEncoder:
     """The real encoder, timing every call."""
 
@@ -91,26 +92,38 @@ def parts(files: list[Path], settings: Any, n_sample: int) -> dict[str, Any]:
         cache.get(k)
     cache_us = (time.perf_counter() - t0) / len(keys) * 1e6
     distinct = sorted(set(keys))[:512]
-    enc = MiniLMEncoder(threads=int(settings.encoder_threads or 2),
-                        batch_size=settings.encoder_batch_size)
+    enc = MiniLMEncoder(
+        threads=int(settings.encoder_threads or 2), batch_size=settings.encoder_batch_size
+    )
     enc.encode(distinct[:8])  # warm
     t0 = time.perf_counter()
     enc.encode(distinct)
     encode_ms = (time.perf_counter() - t0) / len(distinct) * 1e3
     all_keys = {template_key(t) for t in texts}
-    return {"parse_text_us_per_line": round(parse_us, 2),
-            "rules_us_per_line": round(rules_us, 2),
-            "masking_us_per_line": round(mask_us, 2),
-            "lru_lookup_us_per_line": round(cache_us, 3),
-            "encoder_ms_per_template": round(encode_ms, 2),
-            "encoder_threads": int(settings.encoder_threads or 2),
-            "distinct_templates_in_stream": len(all_keys),
-            "sample_lines": len(sample)}
+    return {
+        "parse_text_us_per_line": round(parse_us, 2),
+        "rules_us_per_line": round(rules_us, 2),
+        "masking_us_per_line": round(mask_us, 2),
+        "lru_lookup_us_per_line": round(cache_us, 3),
+        "encoder_ms_per_template": round(encode_ms, 2),
+        "encoder_threads": int(settings.encoder_threads or 2),
+        "distinct_templates_in_stream": len(all_keys),
+        "sample_lines": len(sample),
+    }
 
 
 def cli_run(files: list[Path], head: Path | None, out: Path) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "logsieve", "classify", *map(str, files), "--no-llm", "-q",
-           "-o", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "logsieve",
+        "classify",
+        *map(str, files),
+        "--no-llm",
+        "-q",
+        "-o",
+        str(out),
+    ]
     if head is not None:
         cmd += ["--model", str(head)]
     # Same encoder deadline as the Ray engine's batch runs (the service's 4 s would fail
@@ -125,8 +138,13 @@ def cli_run(files: list[Path], head: Path | None, out: Path) -> dict[str, Any]:
         for line in f:
             c = json.loads(line)["classifier"]
             stages[c] = stages.get(c, 0) + 1
-    return {"lines": n, "seconds": round(seconds, 2), "lines_per_s": round(n / seconds),
-            "stages": stages, "exit_code": rc}
+    return {
+        "lines": n,
+        "seconds": round(seconds, 2),
+        "lines_per_s": round(n / seconds),
+        "stages": stages,
+        "exit_code": rc,
+    }
 
 
 def ray_run(files: list[Path], out: Path, settings: Any, workers: int) -> dict[str, Any]:
@@ -134,10 +152,15 @@ def ray_run(files: list[Path], out: Path, settings: Any, workers: int) -> dict[s
 
     s = classify_files([str(p) for p in files], str(out), settings, workers=workers, batch_size=512)
     total = s["cache_hits"] + s["cache_misses"]
-    return {"lines": s["lines"], "seconds": s["seconds"], "lines_per_s": s["lines_per_s"],
-            "stages": s["stages"], "cache_hit_rate": round(s["cache_hits"] / total, 4)
-            if total else 0.0, "cache_misses": s["cache_misses"],
-            "lines_per_worker": s["lines_per_worker"]}
+    return {
+        "lines": s["lines"],
+        "seconds": s["seconds"],
+        "lines_per_s": s["lines_per_s"],
+        "stages": s["stages"],
+        "cache_hit_rate": round(s["cache_hits"] / total, 4) if total else 0.0,
+        "cache_misses": s["cache_misses"],
+        "lines_per_worker": s["lines_per_worker"],
+    }
 
 
 def main() -> None:
@@ -166,23 +189,28 @@ def main() -> None:
         base = Settings(_env_file=None, model_dir=head, llm_enabled=False)  # type: ignore[call-arg]
         load0 = os.getloadavg()
         result: dict[str, Any] = {
-            "command": "python benchmarks/ray_scale.py" + (
-                f" --lines {args.lines}" if args.lines != 1_000_000 else ""),
-            "lines": args.lines, "stream": "benchmarks/common.py replay_stream(seed=7)",
+            "command": "python benchmarks/ray_scale.py"
+            + (f" --lines {args.lines}" if args.lines != 1_000_000 else ""),
+            "lines": args.lines,
+            "stream": "benchmarks/common.py replay_stream(seed=7)",
             "stream_files": args.files,
-            "stream_mb": round(sum(p.stat().st_size for p in files) / 1e6, 1), "head": head_kind,
+            "stream_mb": round(sum(p.stat().st_size for p in files) / 1e6, 1),
+            "head": head_kind,
             "taxonomy": base.taxonomy,
         }
         print("parts…", flush=True)
-        result["parts"] = parts(files, base.model_copy(update={"encoder_threads": 2}),
-                                args.sample)
+        result["parts"] = parts(files, base.model_copy(update={"encoder_threads": 2}), args.sample)
         print(result["parts"], flush=True)
         print("cli…", flush=True)
         result["cli_single_process"] = cli_run(files, head, work / "cli.jsonl")
         print(result["cli_single_process"], flush=True)
 
-        ray.init(num_cpus=os.cpu_count() or 2, include_dashboard=False, log_to_driver=False,
-                 configure_logging=False)
+        ray.init(
+            num_cpus=os.cpu_count() or 2,
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+        )
         import ray as _ray
 
         versions = {"ray": _ray.__version__}
@@ -190,8 +218,9 @@ def main() -> None:
         for workers in (1, 2):
             print(f"ray {workers}…", flush=True)
             # one CPU per worker: with 2 workers on 2 cores, the encoder gets 1 thread each
-            runs[f"ray_{workers}_workers"] = ray_run(files, work / f"ray{workers}.parquet",
-                                                     base, workers)
+            runs[f"ray_{workers}_workers"] = ray_run(
+                files, work / f"ray{workers}.parquet", base, workers
+            )
             print(runs[f"ray_{workers}_workers"], flush=True)
         if not args.skip_redis and shutil.which("redis-server"):
             from redis_server import RedisServer
@@ -200,7 +229,8 @@ def main() -> None:
                 shared = base.model_copy(update={"redis_url": server.url})
                 print("ray 2 + redis…", flush=True)
                 runs["ray_2_workers_shared_redis"] = ray_run(
-                    files, work / "ray2r.parquet", shared, 2)
+                    files, work / "ray2r.parquet", shared, 2
+                )
                 print(runs["ray_2_workers_shared_redis"], flush=True)
         ray.shutdown()
         result.update(runs)

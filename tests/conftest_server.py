@@ -57,11 +57,11 @@ class LiveServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="on",
-                                access_log=False)
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", access_log=False)
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        daemon=True, name="uvicorn-test")
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="uvicorn-test"
+        )
         self._thread.start()
         deadline = time.monotonic() + 60
         while not self._server.started:
@@ -71,8 +71,9 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{port}"
         return self
 
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
         assert self._server is not None and self._thread is not None
         self._server.should_exit = True
         self._thread.join(timeout=15)
@@ -86,8 +87,7 @@ def metric_value(text: str, name: str, **labels: str) -> float:
     total = 0.0
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v
-                                           for k, v in labels.items()):
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
                 total += sample.value
     return total
 
@@ -105,14 +105,26 @@ def serve(settings: Settings | None = None, sieve: Any | None = None) -> LiveSer
 
 
 @contextmanager
-def serve_subprocess(*args: str, env: dict[str, str] | None = None
-                     ) -> Iterator[tuple[str, int]]:
+def serve_subprocess(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
     """``logsieve serve ARGS`` in a subprocess on a free 127.0.0.1 port, once it answers
     ``GET /``: (url, port); terminated on exit."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "logsieve", "serve", "--host", "127.0.0.1",
-                             "--port", str(port), *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "logsieve",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *args,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

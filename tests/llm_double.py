@@ -79,8 +79,7 @@ class LLMDouble:
         self._stop = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,),
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)
 
     @property
     def base_url(self) -> str:
@@ -119,8 +118,9 @@ class LLMDouble:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean
 
-            def _send(self, status: int, payload: dict[str, Any],
-                      headers: dict[str, str] | None = None) -> None:
+            def _send(
+                self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+            ) -> None:
                 raw = json.dumps(payload).encode()
                 try:
                     self.send_response(status)
@@ -137,11 +137,18 @@ class LLMDouble:
                 with double._lock:
                     double.requests.append(Recorded(self.path, {}, _lower(self.headers)))
                 if self.path.rstrip("/").endswith("/models") and double.models_status != 200:
-                    self._send(double.models_status, {"error": {"message": "Invalid API key",
-                                                                "type": "scripted"}})
+                    self._send(
+                        double.models_status,
+                        {"error": {"message": "Invalid API key", "type": "scripted"}},
+                    )
                 elif self.path.rstrip("/").endswith("/models"):
-                    self._send(200, {"object": "list", "data": [
-                        {"id": double.model, "object": "model", "owned_by": "tests"}]})
+                    self._send(
+                        200,
+                        {
+                            "object": "list",
+                            "data": [{"id": double.model, "object": "model", "owned_by": "tests"}],
+                        },
+                    )
                 else:
                     self._send(404, {"error": {"message": "not found"}})
 
@@ -157,18 +164,29 @@ class LLMDouble:
                 if reply.delay_s:
                     double._stop.wait(reply.delay_s)
                 if reply.status != 200:
-                    self._send(reply.status, {"error": {"message": reply.error,
-                                                        "type": "scripted"}}, reply.headers)
+                    self._send(
+                        reply.status,
+                        {"error": {"message": reply.error, "type": "scripted"}},
+                        reply.headers,
+                    )
                     return
-                self._send(200, {
-                    "id": "chatcmpl-double",
-                    "object": "chat.completion",
-                    "created": int(time.time()),
-                    "model": body.get("model", double.model),
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": reply.content}}],
-                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-                })
+                self._send(
+                    200,
+                    {
+                        "id": "chatcmpl-double",
+                        "object": "chat.completion",
+                        "created": int(time.time()),
+                        "model": body.get("model", double.model),
+                        "choices": [
+                            {
+                                "index": 0,
+                                "finish_reason": "stop",
+                                "message": {"role": "assistant", "content": reply.content},
+                            }
+                        ],
+                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                    },
+                )
 
         return Handler
 

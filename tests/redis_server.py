@@ -41,16 +41,33 @@ class RedisServer:
         self.extra_args = extra_args  # e.g. ("--requirepass", "pw")
 
     def start(self, timeout_s: float = 10.0) -> RedisServer:
-        cmd = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-               "--save", "", "--appendonly", "no", "--dir", self._dir.name,
-               "--protected-mode", "yes", "--loglevel", "warning", *self.extra_args]
+        cmd = [
+            self.binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            self._dir.name,
+            "--protected-mode",
+            "yes",
+            "--loglevel",
+            "warning",
+            *self.extra_args,
+        ]
         with Path(self._dir.name, "redis.log").open("ab") as log:
             self._proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
-                raise RuntimeError(f"redis-server exited with {self._proc.returncode}: "
-                                   f"{Path(self._dir.name, 'redis.log').read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"redis-server exited with {self._proc.returncode}: "
+                    f"{Path(self._dir.name, 'redis.log').read_text()[-2000:]}"
+                )
             if self._answers_ping():
                 return self
             time.sleep(0.02)
@@ -80,7 +97,11 @@ class RedisServer:
     def __enter__(self) -> RedisServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
         self._dir.cleanup()

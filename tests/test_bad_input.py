@@ -26,17 +26,23 @@ from logsieve.inputs import read_records
 from logsieve.linefields import not_log_text
 from logsieve.settings import Settings
 
-RULE_LINES = ["User alice logged in.", "Backup completed successfully.",
-              "User bob logged out."]
+RULE_LINES = ["User alice logged in.", "Backup completed successfully.", "User bob logged out."]
 
 
-def cli(*args: str, stdin: bytes = b"", env: dict[str, str] | None = None
-        ) -> subprocess.CompletedProcess[bytes]:
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("LOGSIEVE_", "LLM_", "GROQ_"))}
-    return subprocess.run([sys.executable, "-m", "logsieve", "classify", *args], input=stdin,
-                          capture_output=True, timeout=300, check=False,
-                          env={**clean, **(env or {})})
+def cli(
+    *args: str, stdin: bytes = b"", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("LOGSIEVE_", "LLM_", "GROQ_"))
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "logsieve", "classify", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=300,
+        check=False,
+        env={**clean, **(env or {})},
+    )
 
 
 def rules_only() -> Settings:
@@ -44,10 +50,12 @@ def rules_only() -> Settings:
 
 
 # --- CSV quoting ----------------------------------------------------------------------------
-UNCLOSED = (b'source,log_message\n'
-            b'app,User alice logged in.\n'
-            b'app,"Backup completed successfully.\n'  # the quote is never closed
-            b'app,User bob logged out.\n')
+UNCLOSED = (
+    b"source,log_message\n"
+    b"app,User alice logged in.\n"
+    b'app,"Backup completed successfully.\n'  # the quote is never closed
+    b"app,User bob logged out.\n"
+)
 
 
 def test_unclosed_quote_in_the_cli_loses_no_line_and_names_it(tmp_path: Path) -> None:
@@ -68,7 +76,9 @@ def test_stray_quote_is_one_bad_row_not_a_merged_file() -> None:
     data = b'source,log_message\n"a"b,first\nweb,second line\n'
     recs = list(read_records(io.BytesIO(data), "csv"))
     assert [(r.line, r.text, r.source) for r in recs] == [
-        (2, '"a"b,first', None), (3, "second line", "web")]
+        (2, '"a"b,first', None),
+        (3, "second line", "web"),
+    ]
     assert recs[0].error is not None and "not a valid CSV row" in recs[0].error
     assert recs[1].error is None
 
@@ -76,21 +86,26 @@ def test_stray_quote_is_one_bad_row_not_a_merged_file() -> None:
 def test_multi_line_quoted_field_is_still_one_row() -> None:
     data = b'source,log_message\nweb,"two\nlines"\nweb,next\n'
     recs = list(read_records(io.BytesIO(data), "csv"))
-    assert [(r.line, r.text, r.error) for r in recs] == [(2, "two\nlines", None),
-                                                         (4, "next", None)]
+    assert [(r.line, r.text, r.error) for r in recs] == [(2, "two\nlines", None), (4, "next", None)]
 
 
 def test_unclosed_quote_over_http_is_422_invalid_csv_naming_the_line() -> None:
     with serve(rules_only()) as srv:
-        r = httpx.post(srv.url + "/api/classify/csv", timeout=30,
-                       files={"file": ("logs.csv", UNCLOSED, "text/csv")})
+        r = httpx.post(
+            srv.url + "/api/classify/csv",
+            timeout=30,
+            files={"file": ("logs.csv", UNCLOSED, "text/csv")},
+        )
         assert r.status_code == 422, r.text
         body = r.json()
         assert body["error"] == "invalid_csv" and body["detail"][0]["line"] == 3
         assert "never closed" in body["message"]
         too_long = b"source,log_message\napp,ok\napp," + b"x" * 200_000 + b"\n"
-        r = httpx.post(srv.url + "/api/classify/csv", timeout=30,
-                       files={"file": ("big.csv", too_long, "text/csv")})
+        r = httpx.post(
+            srv.url + "/api/classify/csv",
+            timeout=30,
+            files={"file": ("big.csv", too_long, "text/csv")},
+        )
         assert r.status_code == 422 and r.json()["detail"][0]["line"] == 3, r.text
 
 
@@ -126,16 +141,18 @@ def test_whitespace_only_message_is_422_like_an_empty_one() -> None:
             r = c.post("/api/classify", json=body)
             assert r.status_code == 422, r.text
             assert r.json()["error"] == "validation_error"
-        r = c.post("/classify", json=[{"log_message": "User alice logged in."},
-                                      {"log_message": "   "}])
+        r = c.post(
+            "/classify", json=[{"log_message": "User alice logged in."}, {"log_message": "   "}]
+        )
         assert r.status_code == 422 and r.json()["detail"][0]["loc"][:2] == ["body", "1"]
         assert "whitespace" in r.json()["detail"][0]["msg"]
 
 
 def test_cli_binary_input_is_answered_with_a_warning_and_a_count() -> None:
     junk = "\n".join(binary_lines(50)).encode("utf-8")
-    p = cli("--no-llm", "-q", "--input-format", "text",
-            stdin=b"User alice logged in.\n" + junk + b"\n")
+    p = cli(
+        "--no-llm", "-q", "--input-format", "text", stdin=b"User alice logged in.\n" + junk + b"\n"
+    )
     err = p.stderr.decode()
     out = [json.loads(x) for x in p.stdout.decode().splitlines()]
     assert len(out) == 51 and out[0]["label_id"] == "USER_ACTION"
@@ -167,19 +184,23 @@ def test_damaged_gzip_is_an_error_after_the_lines_before_it(tmp_path: Path) -> N
 
 
 # --- HTTP content type -------------------------------------------------------------------------
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
-                                          None])
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
 def test_json_routes_say_415_for_another_content_type(content_type: str | None) -> None:
     headers = {"content-type": content_type} if content_type else {}
     with serve(rules_only()) as srv, srv.client() as c:
-        for path, body in (("/api/classify", b'{"log_message": "User alice logged in."}'),
-                           ("/classify", b'[{"log_message": "User alice logged in."}]')):
+        for path, body in (
+            ("/api/classify", b'{"log_message": "User alice logged in."}'),
+            ("/classify", b'[{"log_message": "User alice logged in."}]'),
+        ):
             r = c.post(path, content=body, headers=headers)
             assert r.status_code == 415, (path, r.text)
             assert r.json()["error"] == "unsupported_media_type"
             assert "application/json" in r.json()["message"]
-        ok = c.post("/api/classify", content=b'{"log_message": "User alice logged in."}',
-                    headers={"content-type": "application/json; charset=utf-8"})
+        ok = c.post(
+            "/api/classify",
+            content=b'{"log_message": "User alice logged in."}',
+            headers={"content-type": "application/json; charset=utf-8"},
+        )
         assert ok.status_code == 200
 
 
@@ -189,8 +210,11 @@ def test_llm_failing_mid_run_is_a_warning_with_a_count() -> None:
     lines += "User alice logged in.\n"
     with LLMDouble() as double:
         double.default = lambda body: Reply.fail(500, "the model crashed")  # probe still ok
-        env = {"LLM_BASE_URL": double.base_url, "LOGSIEVE_EMBEDDING_ENABLED": "false",
-               "LOGSIEVE_LLM_TIMEOUT_S": "2"}
+        env = {
+            "LLM_BASE_URL": double.base_url,
+            "LOGSIEVE_EMBEDDING_ENABLED": "false",
+            "LOGSIEVE_LLM_TIMEOUT_S": "2",
+        }
         p = cli("-q", stdin=lines.encode(), env=env)
         err = p.stderr.decode()
         assert p.returncode == 0, err

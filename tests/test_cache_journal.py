@@ -19,15 +19,21 @@ from logsieve.cache import Decision, DecisionCache
 from logsieve.settings import Settings
 
 #: Lines no rule matches: the embedding stage decides them, one template each.
-LINES = ["worker 7 finished the nightly import in 12 s",
-         "replica 3 applied 4000 entries from the leader",
-         "connection pool for orders-db resized to 40",
-         "ERROR shard 9 could not be opened: checksum mismatch"]
+LINES = [
+    "worker 7 finished the nightly import in 12 s",
+    "replica 3 applied 4000 entries from the leader",
+    "connection pool for orders-db resized to 40",
+    "ERROR shard 9 could not be opened: checksum mismatch",
+]
 
 
 def classify_cli(*args: str, stdin: int | None = None) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "logsieve", "classify", "--no-llm", *args],
-                            stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "logsieve", "classify", "--no-llm", *args],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def journal_keys(path: Path) -> list[str]:
@@ -54,8 +60,9 @@ def test_kill_9_mid_run_keeps_the_decisions_made(tmp_path: Path) -> None:
         answers = [json.loads(proc.stdout.readline()) for _ in LINES]  # the batch is done
         assert [a["log_analyzed"] for a in answers] == LINES
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and (not cache.exists()
-                                               or len(journal_keys(cache)) < len(LINES)):
+        while time.monotonic() < deadline and (
+            not cache.exists() or len(journal_keys(cache)) < len(LINES)
+        ):
             time.sleep(0.05)
         proc.send_signal(signal.SIGKILL)  # no exit handler, no save
         proc.wait(timeout=30)
@@ -67,9 +74,23 @@ def test_kill_9_mid_run_keeps_the_decisions_made(tmp_path: Path) -> None:
     assert len(journal_keys(cache)) == len(LINES)
 
     # a restart reads the journal: every line is answered from the cache, no encoder call
-    again = subprocess.run([sys.executable, "-m", "logsieve", "classify", "--no-llm", "-q",
-                            "--cache", str(cache), "-"], input="\n".join(LINES).encode(),
-                           capture_output=True, timeout=300, check=True)
+    again = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "logsieve",
+            "classify",
+            "--no-llm",
+            "-q",
+            "--cache",
+            str(cache),
+            "-",
+        ],
+        input="\n".join(LINES).encode(),
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
     out = [json.loads(x) for x in again.stdout.decode().splitlines()]
     assert len(out) == len(LINES)
     for first, second in zip(answers, out, strict=True):
@@ -102,8 +123,9 @@ def test_torn_last_line_is_skipped_not_rejected_and_later_lines_win(tmp_path: Pa
 
 def test_journal_off_saves_on_exit_only(tmp_path: Path) -> None:
     path = tmp_path / "c.jsonl"
-    sieve = build_sieve(Settings(_env_file=None, llm_enabled=False, cache_path=path,
-                                 cache_journal=False))
+    sieve = build_sieve(
+        Settings(_env_file=None, llm_enabled=False, cache_path=path, cache_journal=False)
+    )
     sieve.classify_batch(LINES)
     assert not path.exists()
     sieve.close()

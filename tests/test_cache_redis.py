@@ -19,10 +19,12 @@ from tiny_head import CountingEncoder, train_tiny_head
 
 # Lines no rule of the standard taxonomy takes (sshd's "Failed password" now has a rule):
 # each reaches the template cache / encoder.
-FIRST = ["Bad credentials for invalid user bob at 192.168.1.7 port 4242 ssh2",
-         "Deadlock detected while executing query on table invoices",
-         "Nightly backup job wrote archive of 31 GB to storage",
-         "Connection pool exhausted: no database connections available for pool 7"]
+FIRST = [
+    "Bad credentials for invalid user bob at 192.168.1.7 port 4242 ssh2",
+    "Deadlock detected while executing query on table invoices",
+    "Nightly backup job wrote archive of 31 GB to storage",
+    "Connection pool exhausted: no database connections available for pool 7",
+]
 
 
 def same_templates(lines: Sequence[str], salt: int) -> list[str]:
@@ -52,8 +54,13 @@ def server() -> Iterator[RedisServer]:
 
 
 def settings_for(url: str, head_dir: Path, threshold: float = 0.4) -> Settings:
-    return Settings(_env_file=None, model_dir=head_dir, redis_url=url, llm_enabled=False,
-                    embedding_threshold=threshold)
+    return Settings(
+        _env_file=None,
+        model_dir=head_dir,
+        redis_url=url,
+        llm_enabled=False,
+        embedding_threshold=threshold,
+    )
 
 
 def backend_of(sieve: Sieve) -> RedisBackend:
@@ -119,8 +126,9 @@ def test_namespace_must_be_one_segment(namespace: str) -> None:
 
 
 # --- replicas sharing decisions through build_sieve -------------------------------------
-def test_late_replica_gets_decisions_without_encoding(server: RedisServer, head_dir: Path,
-                                                      encoder: MiniLMEncoder) -> None:
+def test_late_replica_gets_decisions_without_encoding(
+    server: RedisServer, head_dir: Path, encoder: MiniLMEncoder
+) -> None:
     settings = settings_for(server.url, head_dir)
     enc_a = CountingEncoder(encoder)
     first = build_sieve(settings, encoder=enc_a)
@@ -145,8 +153,9 @@ def test_late_replica_gets_decisions_without_encoding(server: RedisServer, head_
     assert backend_of(late).health()["hits"] == len(lines)
 
 
-def test_other_threshold_does_not_share(server: RedisServer, head_dir: Path,
-                                        encoder: MiniLMEncoder) -> None:
+def test_other_threshold_does_not_share(
+    server: RedisServer, head_dir: Path, encoder: MiniLMEncoder
+) -> None:
     build_sieve(settings_for(server.url, head_dir, 0.4), encoder=encoder).classify_batch(FIRST)
     enc = CountingEncoder(encoder)
     other = build_sieve(settings_for(server.url, head_dir, 0.5), encoder=enc)
@@ -155,22 +164,25 @@ def test_other_threshold_does_not_share(server: RedisServer, head_dir: Path,
     assert sum(enc.calls) == len(FIRST)  # a sieve that would decide differently asks itself
 
 
-def test_redis_dying_mid_run_degrades_to_the_local_cache(server: RedisServer, head_dir: Path,
-                                                          encoder: MiniLMEncoder) -> None:
+def test_redis_dying_mid_run_degrades_to_the_local_cache(
+    server: RedisServer, head_dir: Path, encoder: MiniLMEncoder
+) -> None:
     enc = CountingEncoder(encoder)
     sieve = build_sieve(settings_for(server.url, head_dir), encoder=enc)
     before = sieve.classify_batch(FIRST)
     server.stop()  # killed, not shut down politely
 
-    new = ["Snapshot of volume vol-99 created for backup",
-           "Permission denied for user guest7 on resource /admin/9"]
+    new = [
+        "Snapshot of volume vol-99 created for backup",
+        "Permission denied for user guest7 on resource /admin/9",
+    ]
     after = sieve.classify_batch(same_templates(FIRST, salt=5) + new)
     assert len(after) == len(FIRST) + len(new)
     for b, a in zip(before, after, strict=False):  # the repeats: from the local LRU
         assert a.label_id == b.label_id and a.template == b.template
         if b.classifier == "bert":
             assert a.classifier == "cache"
-    assert all(r.classifier in ("bert", "none") for r in after[len(FIRST):])  # encoder ran
+    assert all(r.classifier in ("bert", "none") for r in after[len(FIRST) :])  # encoder ran
     assert sum(enc.calls) == len(FIRST) + len(new)
     health = sieve.health()
     assert health["cache"]["backend_errors"] >= 1
@@ -187,12 +199,12 @@ def test_redis_dying_mid_run_degrades_to_the_local_cache(server: RedisServer, he
     assert backend.health()["puts"] + backend.health()["gets"] > 0
 
 
-def test_unreachable_from_the_start_still_classifies(head_dir: Path,
-                                                     encoder: MiniLMEncoder) -> None:
+def test_unreachable_from_the_start_still_classifies(
+    head_dir: Path, encoder: MiniLMEncoder
+) -> None:
     url = f"redis://127.0.0.1:{free_port()}/0"
     sieve = build_sieve(settings_for(url, head_dir), encoder=encoder)
     out = sieve.classify_batch(FIRST + same_templates(FIRST, salt=2))
     assert len(out) == 2 * len(FIRST)
-    assert all(r.classifier == "cache" for r in out[len(FIRST):]
-               if r.decided_by == "bert")
+    assert all(r.classifier == "cache" for r in out[len(FIRST) :] if r.decided_by == "bert")
     assert sieve.health()["cache"]["backend_errors"] >= 1

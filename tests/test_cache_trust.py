@@ -52,11 +52,13 @@ def settings(**kw: Any) -> Settings:
     return Settings(_env_file=None, embedding_enabled=False, llm_enabled=False, **kw)
 
 
-def write_cache(path: Path, fingerprint: dict[str, str], entries: list[dict[str, Any]],
-                lines: list[str]) -> None:
+def write_cache(
+    path: Path, fingerprint: dict[str, str], entries: list[dict[str, Any]], lines: list[str]
+) -> None:
     with path.open("w", encoding="utf-8") as f:
-        f.write(json.dumps({"format": FORMAT, "version": VERSION,
-                            "fingerprint": fingerprint}) + "\n")
+        f.write(
+            json.dumps({"format": FORMAT, "version": VERSION, "fingerprint": fingerprint}) + "\n"
+        )
         for entry, line in zip(entries, lines, strict=False):
             f.write(json.dumps({"key": template_key(line), **entry}) + "\n")
 
@@ -77,8 +79,13 @@ MALFORMED: list[dict[str, Any]] = [
 
 @pytest.mark.parametrize("entry", [*POISON, *MALFORMED])
 def test_check_refuses_what_an_llm_answer_could_not_be(entry: dict[str, Any]) -> None:
-    d = Decision(entry["label_id"], entry["confidence"], entry["stage"],
-                 entry.get("accepted", True), entry.get("details", ""))
+    d = Decision(
+        entry["label_id"],
+        entry["confidence"],
+        entry["stage"],
+        entry.get("accepted", True),
+        entry.get("details", ""),
+    )
     with pytest.raises(BadDecision):
         check_decision(d, frozenset({"SECURITY_ALERT", "INFO"}))
 
@@ -101,11 +108,10 @@ def test_poisoned_file_entries_are_dropped_counted_and_never_served(tmp_path: Pa
     results = sieve.classify_batch(LINES)
     # each poisoned line is answered as with no cache file at all (the routine default or the
     # fallback, with no model stage to ask), never with the entry's label
-    clean = build_sieve(settings()).classify_batch(LINES[:len(POISON)])
-    assert ([r.label_id for r in results[:len(POISON)]]
-            == [r.label_id for r in clean]), results
+    clean = build_sieve(settings()).classify_batch(LINES[: len(POISON)])
+    assert [r.label_id for r in results[: len(POISON)]] == [r.label_id for r in clean], results
     assert not {r.label_id for r in results} & {"PWNED", "SECURITY_ALERT"}
-    assert all(r.classifier == "none" for r in results[:len(POISON)])
+    assert all(r.classifier == "none" for r in results[: len(POISON)])
     assert results[len(POISON)].label_id == "WORKFLOW_ERROR"  # the good entry still loads
     stats = sieve.health()["cache"]
     assert stats["rejected"] == len(POISON) + 2
@@ -114,15 +120,27 @@ def test_poisoned_file_entries_are_dropped_counted_and_never_served(tmp_path: Pa
 
 def run_cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "LOGSIEVE_EMBEDDING_ENABLED": "false"}
-    return subprocess.run([sys.executable, "-m", "logsieve", "classify", *args], input=stdin,
-                          capture_output=True, timeout=120, check=False, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "logsieve", "classify", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
 
 
 def test_cli_drops_poisoned_entries_with_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "cache.jsonl"
     write_cache(path, fingerprint(), POISON, LINES)
-    proc = run_cli("--cache", str(path), "--no-llm", "--taxonomy", "standard",
-                   stdin="\n".join(LINES[:len(POISON)]).encode())
+    proc = run_cli(
+        "--cache",
+        str(path),
+        "--no-llm",
+        "--taxonomy",
+        "standard",
+        stdin="\n".join(LINES[: len(POISON)]).encode(),
+    )
     err = proc.stderr.decode()
     assert proc.returncode == 0, err
     out = [json.loads(x) for x in proc.stdout.decode().splitlines()]
@@ -148,8 +166,7 @@ def test_http_non_utf8_cache_file_is_503_with_a_json_reason(tmp_path: Path) -> N
         h = httpx.get(srv.url + "/health", timeout=30)
         assert h.status_code == 503
         assert "not UTF-8" in h.json()["message"]
-        r = httpx.post(srv.url + "/api/classify", json={"log_message": "x happened"},
-                       timeout=30)
+        r = httpx.post(srv.url + "/api/classify", json={"log_message": "x happened"}, timeout=30)
         assert r.status_code == 503 and r.headers["content-type"].startswith("application/json")
 
 
@@ -179,8 +196,10 @@ def test_poisoned_redis_values_are_dropped_counted_and_shown(server: RedisServer
             h = c.get("/health").json()
             assert h["cache"]["rejected"] == len(POISON) + 1
             assert h["cache"]["last_rejected"], h["cache"]
-            assert metric_value(c.get("/metrics").text,
-                                "log_classifier_cache_rejected_entries") == len(POISON) + 1
+            assert (
+                metric_value(c.get("/metrics").text, "log_classifier_cache_rejected_entries")
+                == len(POISON) + 1
+            )
         # nothing poisoned was copied into the local LRU either
         assert all(sieve.cache.peek(template_key(line)) is None for line in LINES)
 
@@ -209,8 +228,7 @@ def test_local_cache_without_labels_still_checks_range() -> None:
 # --- Redis with a password --------------------------------------------------------------------
 def test_redis_password_setting_is_used() -> None:
     with RedisServer(extra_args=("--requirepass", "correct-horse-battery")) as srv:
-        sieve = build_sieve(settings(redis_url=srv.url,
-                                     redis_password="correct-horse-battery"))
+        sieve = build_sieve(settings(redis_url=srv.url, redis_password="correct-horse-battery"))
         backend = sieve.cache.backend
         assert isinstance(backend, RedisBackend)
         backend.put("k", Decision("INFO", 0.9, "bert"))
@@ -222,8 +240,13 @@ def test_redis_password_setting_is_used() -> None:
 
 
 def test_redis_tls_setting_selects_a_tls_connection(tmp_path: Path) -> None:
-    backend = RedisBackend("redis://127.0.0.1:6380/0", "ns", tls=True,
-                           tls_ca_file=str(tmp_path / "ca.pem"), tls_verify=True)
+    backend = RedisBackend(
+        "redis://127.0.0.1:6380/0",
+        "ns",
+        tls=True,
+        tls_ca_file=str(tmp_path / "ca.pem"),
+        tls_verify=True,
+    )
     pool = backend._client.connection_pool
     assert backend.tls and pool.connection_class.__name__ == "SSLConnection"
     assert pool.connection_kwargs["ssl_ca_certs"] == str(tmp_path / "ca.pem")
@@ -233,14 +256,21 @@ def test_redis_tls_setting_selects_a_tls_connection(tmp_path: Path) -> None:
 
 # --- rate limits shared through Redis (issue 17, item 6) -----------------------------------
 def test_rate_limit_is_shared_by_servers_on_one_redis(server: RedisServer) -> None:
-    limited = settings(redis_url=server.url, rate_limit_per_minute=4,
-                       api_keys=["shared-key-0123456789"])
+    limited = settings(
+        redis_url=server.url, rate_limit_per_minute=4, api_keys=["shared-key-0123456789"]
+    )
     key = {"X-API-Key": "shared-key-0123456789"}
     line = {"log_message": "User alice logged in."}
-    with LiveServer(create_app(limited)) as a, LiveServer(create_app(limited)) as b, \
-            a.client() as ca, b.client() as cb:
-        codes = [c.post("/api/classify", json=line, headers=key).status_code
-                 for c in (ca, cb, ca, cb, ca, cb)]
+    with (
+        LiveServer(create_app(limited)) as a,
+        LiveServer(create_app(limited)) as b,
+        a.client() as ca,
+        b.client() as cb,
+    ):
+        codes = [
+            c.post("/api/classify", json=line, headers=key).status_code
+            for c in (ca, cb, ca, cb, ca, cb)
+        ]
         # one limit of 4 for the key, wherever its requests land (two workers used to give 8)
         assert codes == [200, 200, 200, 200, 429, 429], codes
         r = cb.post("/api/classify", json=line, headers=key)
@@ -252,7 +282,9 @@ def test_rate_limit_falls_back_to_the_process_when_redis_is_down() -> None:
         url = gone.url
     limited = settings(redis_url=url, rate_limit_per_minute=2)
     with LiveServer(create_app(limited)) as srv, srv.client() as c:
-        codes = [c.post("/api/classify", json={"log_message": "User alice logged in."}
-                        ).status_code for _ in range(3)]
+        codes = [
+            c.post("/api/classify", json={"log_message": "User alice logged in."}).status_code
+            for _ in range(3)
+        ]
         assert codes == [200, 200, 429]  # still limited, by this process, and no 5xx
         assert srv.app.state.logsieve.rate_limiter.store_errors >= 1

@@ -17,8 +17,13 @@ from conftest import data_path
 
 
 def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "logsieve", "classify", "--no-llm", *args],
-                          input=stdin, capture_output=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "logsieve", "classify", "--no-llm", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def records(out: bytes) -> list[dict]:
@@ -31,21 +36,28 @@ def test_text_to_jsonl_with_journey() -> None:
     recs = records(p.stdout)
     assert [r["line"] for r in recs] == [1, 3, 4]  # the blank line is not a log line
     assert [r["final_category"] for r in recs] == ["USER_ACTION", "BACKUP", recs[2]["label_id"]]
-    assert [s["stage"] for s in recs[0]["journey"]] == ["Regex Engine", "BERT Model",
-                                                        "LLM Fallback"]
+    assert [s["stage"] for s in recs[0]["journey"]] == [
+        "Regex Engine",
+        "BERT Model",
+        "LLM Fallback",
+    ]
     assert recs[2]["template"] == "odd line <NUM>"
 
 
 def test_csv_in_csv_out_keeps_source_and_order(tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
-    src.write_text('source,log_message\nweb,"User bob logged out, bye"\n'
-                   "db,Backup started at 2025-01-01\n", encoding="utf-8")
+    src.write_text(
+        'source,log_message\nweb,"User bob logged out, bye"\ndb,Backup started at 2025-01-01\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "out.csv"
     p = run(str(src), "--format", "csv", "-o", str(out), "-q")
     assert p.returncode == 0, p.stderr
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
-    assert [(r["source"], r["label_id"]) for r in rows] == [("web", "USER_ACTION"),
-                                                            ("db", "BACKUP")]
+    assert [(r["source"], r["label_id"]) for r in rows] == [
+        ("web", "USER_ACTION"),
+        ("db", "BACKUP"),
+    ]
     assert rows[0]["log_message"] == "User bob logged out, bye"
 
 
@@ -56,16 +68,22 @@ def test_summary_on_stderr() -> None:
     assert "lines/s" in err
     # Two lines past the rules share a template: the reuse is counted although both came in
     # one batch (no cache hit).
-    p = run(stdin=b"worker 7 finished the nightly import\nworker 9 finished the nightly import\n"
-                  b"User a logged in.\n")
+    p = run(
+        stdin=b"worker 7 finished the nightly import\nworker 9 finished the nightly import\n"
+        b"User a logged in.\n"
+    )
     err = p.stderr.decode()
-    assert ("2 lines past the rules, 1 distinct, 1 lines (50.0%) answered from a "
-            "template already decided") in err, err
+    assert (
+        "2 lines past the rules, 1 distinct, 1 lines (50.0%) answered from a "
+        "template already decided"
+    ) in err, err
 
 
 def test_bad_json_line_named_and_rest_classified() -> None:
-    p = run("-q", stdin=b'{"log_message": "User a logged in."}\n{oops\n'
-                        b'{"log_message": "Backup completed"}\n')
+    p = run(
+        "-q",
+        stdin=b'{"log_message": "User a logged in."}\n{oops\n{"log_message": "Backup completed"}\n',
+    )
     assert p.returncode == 1
     assert "line 2: not valid JSON" in p.stderr.decode()
     recs = records(p.stdout)
@@ -130,8 +148,11 @@ def test_real_loghub_file_keeps_every_line_in_order() -> None:
 def test_a_log_file_that_starts_with_a_json_line_is_read_as_text(tmp_path: Path) -> None:
     # Structured and plain lines mixed in one app.log: every line is a log line, none an error.
     f = tmp_path / "app.log"
-    f.write_text('{"severity": "INFO", "message": "Copy of customers written to backup store"}\n'
-                 "User alice logged in.\n", encoding="utf-8")
+    f.write_text(
+        '{"severity": "INFO", "message": "Copy of customers written to backup store"}\n'
+        "User alice logged in.\n",
+        encoding="utf-8",
+    )
     p = run(str(f), "-q")
     assert p.returncode == 0, p.stderr
     recs = records(p.stdout)
@@ -143,16 +164,23 @@ def test_a_log_file_that_starts_with_a_json_line_is_read_as_text(tmp_path: Path)
     assert [r["line"] for r in records(p.stdout)] == [1, 2]
 
 
-def spawn_reading(*args: str, stdin: int | None = None,
-                  ) -> tuple[subprocess.Popen[bytes], queue.Queue[bytes]]:
+def spawn_reading(
+    *args: str,
+    stdin: int | None = None,
+) -> tuple[subprocess.Popen[bytes], queue.Queue[bytes]]:
     """`logsieve classify --no-llm ARGS` left running, its stdout lines put in a queue as they
     come (a thread reads them), for tests of answers that must not wait for the end."""
-    proc = subprocess.Popen([sys.executable, "-m", "logsieve", "classify", "--no-llm", *args],
-                            stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logsieve", "classify", "--no-llm", *args],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stdout is not None
     out: queue.Queue[bytes] = queue.Queue()
-    threading.Thread(target=lambda: [out.put(x) for x in iter(proc.stdout.readline, b"")],
-                     daemon=True).start()
+    threading.Thread(
+        target=lambda: [out.put(x) for x in iter(proc.stdout.readline, b"")], daemon=True
+    ).start()
     return proc, out
 
 
@@ -252,8 +280,13 @@ def test_follow_needs_exactly_one_file() -> None:
 
 def test_flag_help_shows_no_value_for_flags() -> None:
     # typer's rich help printed every flag as "--no-llm <bool>", as if it took a value
-    p = subprocess.run([sys.executable, "-m", "logsieve", "classify", "--help"],
-                       capture_output=True, text=True, timeout=120, check=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "logsieve", "classify", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     assert "--no-llm" in p.stdout and "<bool>" not in p.stdout
     assert "--out <path>" in p.stdout  # options that take a value still say which
 
@@ -266,8 +299,12 @@ def _stderr_on_a_terminal(args: list[str], stdout: Path) -> tuple[int, str]:
 
     master, slave = pty.openpty()
     with stdout.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "logsieve", "classify", *args],
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=slave)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "logsieve", "classify", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=slave,
+        )
     os.close(slave)
     shown = b""
     while True:
@@ -284,8 +321,9 @@ def _stderr_on_a_terminal(args: list[str], stdout: Path) -> tuple[int, str]:
 
 def test_progress_on_a_terminal_has_a_total_and_an_eta(tmp_path: Path) -> None:
     log = tmp_path / "big.log"
-    log.write_text("".join(f"Connection {i} to db-{i % 5} took {i % 97} ms\n"
-                           for i in range(60_000)))
+    log.write_text(
+        "".join(f"Connection {i} to db-{i % 5} took {i % 97} ms\n" for i in range(60_000))
+    )
     status, shown = _stderr_on_a_terminal([str(log), "--no-llm"], tmp_path / "out.jsonl")
     assert status == 0
     assert "ETA" in shown and "%" in shown

@@ -16,16 +16,33 @@ import pytest
 
 from logsieve.cache import Decision, DecisionCache
 
-WORDS = ("disk", "user", "session", "payment", "backup", "kernel", "socket", "token", "queue",
-         "replica", "shard", "cron", "mail", "cache", "index")
-SHAPES = ("{w} {n} failed to connect to 10.0.{n}.{m}:{p}: connection refused",
-          "User u{n} logged in from 192.168.{m}.{n}",
-          "{w} job {n} finished in {m} ms",
-          "ERROR {w}: timeout after {m}s on request {n}",
-          "WARN {w} usage at {m}% on node-{n}",
-          "Deprecated API /v1/{w} called by client {n}",
-          "{w} {n} backup completed, {m} files",
-          "kernel: {w}{n}: I/O error, sector {m}")
+WORDS = (
+    "disk",
+    "user",
+    "session",
+    "payment",
+    "backup",
+    "kernel",
+    "socket",
+    "token",
+    "queue",
+    "replica",
+    "shard",
+    "cron",
+    "mail",
+    "cache",
+    "index",
+)
+SHAPES = (
+    "{w} {n} failed to connect to 10.0.{n}.{m}:{p}: connection refused",
+    "User u{n} logged in from 192.168.{m}.{n}",
+    "{w} job {n} finished in {m} ms",
+    "ERROR {w}: timeout after {m}s on request {n}",
+    "WARN {w} usage at {m}% on node-{n}",
+    "Deprecated API /v1/{w} called by client {n}",
+    "{w} {n} backup completed, {m} files",
+    "kernel: {w}{n}: I/O error, sector {m}",
+)
 
 
 def _lines(n: int, seed: int = 5) -> list[str]:
@@ -36,14 +53,20 @@ def _lines(n: int, seed: int = 5) -> list[str]:
     for _ in range(n):
         shape = rng.choice(SHAPES)
         words = " ".join(rng.sample(WORDS, rng.randint(1, 2)))
-        out.append(shape.format(w=words, n=rng.randint(1, 9999), m=rng.randint(1, 999),
-                                p=rng.randint(1000, 9999)))
+        out.append(
+            shape.format(
+                w=words, n=rng.randint(1, 9999), m=rng.randint(1, 999), p=rng.randint(1000, 9999)
+            )
+        )
     return out
 
 
 def _run(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "logsieve", "classify", "--no-llm", "-q",
-                           *args], capture_output=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "logsieve", "classify", "--no-llm", "-q", *args],
+        capture_output=True,
+        timeout=timeout,
+    )
 
 
 def _untimed(path: Path) -> list[dict]:
@@ -76,8 +99,17 @@ def test_two_workers_answer_as_one_process_does(logfile: Path, tmp_path: Path) -
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
     c1, c2 = tmp_path / "c1.jsonl", tmp_path / "c2.jsonl"
     for out, cache, workers in ((one, c1, "1"), (two, c2, "2")):
-        p = _run(str(logfile), "--workers", workers, "--batch-size", "64", "--cache",
-                 str(cache), "-o", str(out))
+        p = _run(
+            str(logfile),
+            "--workers",
+            workers,
+            "--batch-size",
+            "64",
+            "--cache",
+            str(cache),
+            "-o",
+            str(out),
+        )
         assert p.returncode == 0, p.stderr.decode()
     first, second = _untimed(one), _untimed(two)
     assert [r["line"] for r in second] == list(range(1, 6001))
@@ -95,8 +127,17 @@ def test_two_workers_answer_as_one_process_does(logfile: Path, tmp_path: Path) -
     # Warm: from the same cache file, byte for byte the same records apart from times.
     w1, w2 = tmp_path / "w1.jsonl", tmp_path / "w2.jsonl"
     for out, workers in ((w1, "1"), (w2, "2")):
-        p = _run(str(logfile), "--workers", workers, "--batch-size", "64", "--cache", str(c1),
-                 "-o", str(out))
+        p = _run(
+            str(logfile),
+            "--workers",
+            workers,
+            "--batch-size",
+            "64",
+            "--cache",
+            str(c1),
+            "-o",
+            str(out),
+        )
         assert p.returncode == 0, p.stderr.decode()
     assert _untimed(w1) == _untimed(w2)
     assert not any(r["new_template"] for r in _untimed(w2))
@@ -104,9 +145,26 @@ def test_two_workers_answer_as_one_process_does(logfile: Path, tmp_path: Path) -
 
 def test_csv_output_and_summary_with_workers(logfile: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
-    p = subprocess.run([sys.executable, "-m", "logsieve", "classify", "--no-llm", str(logfile),
-                        "--workers", "2", "--batch-size", "128", "-f", "csv", "-o", str(out)],
-                       capture_output=True, timeout=240)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "logsieve",
+            "classify",
+            "--no-llm",
+            str(logfile),
+            "--workers",
+            "2",
+            "--batch-size",
+            "128",
+            "-f",
+            "csv",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        timeout=240,
+    )
     assert p.returncode == 0, p.stderr.decode()
     rows = out.read_text(encoding="utf-8").splitlines()
     assert rows[0].startswith("line,source,log_message,label_id")
@@ -114,8 +172,10 @@ def test_csv_output_and_summary_with_workers(logfile: Path, tmp_path: Path) -> N
     assert [int(r.split(",", 1)[0]) for r in rows[1:]] == list(range(1, 6001))
     err = p.stderr.decode()
     assert "6,000 lines in" in err
-    counts = [int(line.split()[1].replace(",", "")) for line in
-              err.split("decided by:")[1].split("templates:")[0].strip().splitlines()]
+    counts = [
+        int(line.split()[1].replace(",", ""))
+        for line in err.split("decided by:")[1].split("templates:")[0].strip().splitlines()
+    ]
     assert sum(counts) == 6000
 
 
@@ -134,9 +194,25 @@ def test_a_killed_worker_loses_no_line(tmp_path: Path) -> None:
     src = tmp_path / "big.log"
     src.write_text("\n".join(_lines(40_000, seed=9)) + "\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    proc = subprocess.Popen([sys.executable, "-m", "logsieve", "classify", "--no-llm", "-q",
-                             str(src), "--workers", "2", "--batch-size", "32", "-o", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "logsieve",
+            "classify",
+            "--no-llm",
+            "-q",
+            str(src),
+            "--workers",
+            "2",
+            "--batch-size",
+            "32",
+            "-o",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and (not out.exists() or out.stat().st_size == 0):

@@ -233,8 +233,13 @@ def test_rules_agree_with_the_corpus(name: str) -> None:
 
 _ROUTINE = {
     "standard": ("USER_ACTION", "SYSTEM_NOTIFICATION", "INFO"),
-    "openstack": ("System_Operations", "Instance_Management", "Network_Operations",
-                  "Resource_Management", "Scheduler_Operations"),
+    "openstack": (
+        "System_Operations",
+        "Instance_Management",
+        "Network_Operations",
+        "Resource_Management",
+        "Scheduler_Operations",
+    ),
 }
 
 
@@ -305,10 +310,24 @@ def test_standard_corpus_follows_the_label_conventions() -> None:
 
 def test_standard_has_routine_genres_of_many_systems() -> None:
     ids = {t.slug for t in catalog_for("standard").by_label["INFO"]}
-    for slug in ("dpkg-status", "apt-unpack", "yum-dnf", "pip-install", "android-power",
-                 "health-steps", "kernel-usb", "cron-routine", "hdfs-blocks", "pg-routine",
-                 "broker-routine", "container-runtime", "kubelet-routine", "win-servicing",
-                 "time-sync", "state-dump"):
+    for slug in (
+        "dpkg-status",
+        "apt-unpack",
+        "yum-dnf",
+        "pip-install",
+        "android-power",
+        "health-steps",
+        "kernel-usb",
+        "cron-routine",
+        "hdfs-blocks",
+        "pg-routine",
+        "broker-routine",
+        "container-runtime",
+        "kubelet-routine",
+        "win-servicing",
+        "time-sync",
+        "state-dump",
+    ):
         assert slug in ids, slug
     assert len(ids) >= 120
 
@@ -328,8 +347,16 @@ def test_label_mix_is_balanced_by_default_and_recorded(name: str) -> None:
 def test_a_mix_sets_the_label_shares_exactly() -> None:
     from logsieve.corpus import label_mix
 
-    weights = {"INFO": 85, "USER_ACTION": 3, "SYSTEM_NOTIFICATION": 3, "AUTH_ERROR": 2,
-               "DB_ERROR": 2, "BACKUP": 1, "WORKFLOW_ERROR": 3, "DEPRECATION_WARNING": 1}
+    weights = {
+        "INFO": 85,
+        "USER_ACTION": 3,
+        "SYSTEM_NOTIFICATION": 3,
+        "AUTH_ERROR": 2,
+        "DB_ERROR": 2,
+        "BACKUP": 1,
+        "WORKFLOW_ERROR": 3,
+        "DEPRECATION_WARNING": 1,
+    }
     count = 2003
     lines = list(generate("standard", count, seed=4, mix=weights))
     counts = Counter(ln.target_label for ln in lines)
@@ -353,10 +380,12 @@ def test_catalogue_file_mistakes_name_the_line() -> None:
 
     good = parse_templates("# c\n[INFO]\nx  APT  I  Setting up {pkg} ...\n", "t.txt", {"APT": APT})
     assert [t.slug for t in good["INFO"]] == ["x"]
-    for text, message in (("[INFO]\nx NOPE I hi\n", "t.txt:2: unknown genre"),
-                          ("x APT I hi\n", "t.txt:1: expected"),
-                          ("[INFO]\nx APT Q hi\n", "t.txt:2: template 'x'"),
-                          ("[INFO]\nx APT I {nofield}\n", "t.txt:2: unknown field")):
+    for text, message in (
+        ("[INFO]\nx NOPE I hi\n", "t.txt:2: unknown genre"),
+        ("x APT I hi\n", "t.txt:1: expected"),
+        ("[INFO]\nx APT Q hi\n", "t.txt:2: template 'x'"),
+        ("[INFO]\nx APT I {nofield}\n", "t.txt:2: unknown field"),
+    ):
         with pytest.raises(ValueError, match=message):
             parse_templates(text, "t.txt", {"APT": APT})
 
@@ -366,8 +395,10 @@ def test_openstack_corpus_follows_the_component_and_the_message() -> None:
     and the message beats the logger (the compute manager logs neutron's interface events)."""
     expected = [
         (r"Deleted allocations? for instance", "Scheduler_Operations"),
-        (r"nova\.scheduler\.client\.report .*(?:Updated inventory|generation from)",
-         "Scheduler_Operations"),
+        (
+            r"nova\.scheduler\.client\.report .*(?:Updated inventory|generation from)",
+            "Scheduler_Operations",
+        ),
         (r"Neutron deleted interface", "Network_Operations"),
         (r"Plugging VIFs", "Network_Operations"),
         (r"Timeout waiting for \[\('network-vif-plugged'", "Network_Connection_Errors"),

@@ -24,11 +24,18 @@ LINES = b"User alice logged in.\nworker 7 finished the nightly import\ncache war
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("LOGSIEVE_", "LLM_", "GROQ_"))}
-    return subprocess.run([sys.executable, "-m", "logsieve", "classify", *args],
-                          input=LINES.decode(), capture_output=True, text=True, timeout=300,
-                          env={**clean, **(env or {})}, check=False)
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("LOGSIEVE_", "LLM_", "GROQ_"))
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "logsieve", "classify", *args],
+        input=LINES.decode(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**clean, **(env or {})},
+        check=False,
+    )
 
 
 def closed_port_url() -> str:
@@ -57,8 +64,9 @@ def test_unloadable_encoder_warns_at_start_and_in_the_summary(tmp_path: Path) ->
 
 
 def test_strict_refuses_to_run_degraded(tmp_path: Path) -> None:
-    p = run_cli("--no-llm", "--strict",
-                env={"LOGSIEVE_ONNX_MODEL_PATH": str(tmp_path / "gone.onnx")})
+    p = run_cli(
+        "--no-llm", "--strict", env={"LOGSIEVE_ONNX_MODEL_PATH": str(tmp_path / "gone.onnx")}
+    )
     assert p.returncode == 3
     assert p.stdout == ""
     assert "--strict" in p.stderr and "embedding stage unavailable" in p.stderr
@@ -99,8 +107,7 @@ def test_llm_probe_tells_a_refused_key_from_a_live_server() -> None:
             sieve.close()
 
 
-def test_health_says_degraded_and_cannot_classify_without_encoder_or_llm(
-        tmp_path: Path) -> None:
+def test_health_says_degraded_and_cannot_classify_without_encoder_or_llm(tmp_path: Path) -> None:
     settings = Settings(model_path=tmp_path / "missing.onnx", llm_enabled=False)
     with serve(settings) as srv, srv.client() as c:
         r = c.get("/health")
@@ -115,8 +122,7 @@ def test_health_says_degraded_and_cannot_classify_without_encoder_or_llm(
         assert r.status_code == 200 and r.json()["final_category"] == "USER_ACTION"
 
 
-def test_health_degraded_but_serving_when_the_llm_covers_for_the_encoder(
-        tmp_path: Path) -> None:
+def test_health_degraded_but_serving_when_the_llm_covers_for_the_encoder(tmp_path: Path) -> None:
     with LLMDouble() as double:
         settings = Settings(model_path=tmp_path / "missing.onnx", llm_base_url=double.base_url)
         with serve(settings) as srv, srv.client() as c:
@@ -141,14 +147,17 @@ def test_rules_only_on_purpose_is_not_degraded() -> None:
         sieve.close()
 
 
-def test_a_shipped_head_that_no_longer_fits_degrades_instead_of_failing(
-        tmp_path: Path) -> None:
+def test_a_shipped_head_that_no_longer_fits_degrades_instead_of_failing(tmp_path: Path) -> None:
     # Someone added a label to the built-in taxonomy without retraining its shipped head.
     text = builtin_path("standard").read_text(encoding="utf-8")
     assert "  - id: BACKUP\n" in text
     edited = tmp_path / "standard.yaml"
-    edited.write_text(text.replace("  - id: BACKUP\n", "  - id: CERT_EXPIRY\n    prior: 0.01\n"
-                                   "  - id: BACKUP\n", 1), encoding="utf-8")
+    edited.write_text(
+        text.replace(
+            "  - id: BACKUP\n", "  - id: CERT_EXPIRY\n    prior: 0.01\n  - id: BACKUP\n", 1
+        ),
+        encoding="utf-8",
+    )
     sieve = build_sieve(Settings(taxonomy=str(edited), llm_enabled=False))
     try:
         problems = sieve.problems()
@@ -162,11 +171,16 @@ def test_a_shipped_head_that_no_longer_fits_degrades_instead_of_failing(
 
 def test_serve_says_what_it_runs_with_and_what_is_missing(tmp_path: Path) -> None:
     port = int(closed_port_url().rsplit(":", 1)[1].split("/")[0])
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("LOGSIEVE_", "LLM_", "GROQ_"))}
-    proc = subprocess.Popen([sys.executable, "-m", "logsieve", "serve", "--port", str(port)],
-                            env={**clean, "LOGSIEVE_ONNX_MODEL_PATH": str(tmp_path / "x.onnx")},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("LOGSIEVE_", "LLM_", "GROQ_"))
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logsieve", "serve", "--port", str(port)],
+        env={**clean, "LOGSIEVE_ONNX_MODEL_PATH": str(tmp_path / "x.onnx")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert proc.stdout is not None
     seen: list[str] = []
     try:
@@ -185,6 +199,11 @@ def test_serve_says_what_it_runs_with_and_what_is_missing(tmp_path: Path) -> Non
 def test_version_flag() -> None:
     from logsieve import __version__
 
-    p = subprocess.run([sys.executable, "-m", "logsieve", "--version"], capture_output=True,
-                       text=True, timeout=120, check=False)
+    p = subprocess.run(
+        [sys.executable, "-m", "logsieve", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert p.returncode == 0 and p.stdout.strip() == f"logsieve {__version__}"

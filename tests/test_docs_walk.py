@@ -31,8 +31,11 @@ from logsieve.corpus import generate
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ("README.md", "docs/taxonomies.md", "docs/training.md", "docs/http.md")
-FENCE = re.compile(r"<!--\s*(?P<mark>runnable|file)(?::\s*(?P<arg>[^>]*?))?\s*-->\s*\n"
-                   r"```(?P<lang>\w*)\n(?P<body>.*?)\n```", re.S)
+FENCE = re.compile(
+    r"<!--\s*(?P<mark>runnable|file)(?::\s*(?P<arg>[^>]*?))?\s*-->\s*\n"
+    r"```(?P<lang>\w*)\n(?P<body>.*?)\n```",
+    re.S,
+)
 LONG_RUNNING = re.compile(r"^(?P<cmd>(?:logsieve serve|gunicorn)\b.*?)\s*(?:#.*)?$")
 
 
@@ -81,10 +84,12 @@ def script_for(body: str, arg: str | None) -> str:
             cmd = re.sub(r"-b \S+", f"-b 127.0.0.1:{port}", cmd)
         else:
             cmd += f" --port {port}"
-        out += [f"{cmd} >server-{port}.log 2>&1 &",
-                f"for _ in $(seq 600); do curl -s -o /dev/null localhost:{port}/health && break;"
-                f" sleep 0.2; done",
-                f"curl -s -o /dev/null localhost:{port}/health"]
+        out += [
+            f"{cmd} >server-{port}.log 2>&1 &",
+            f"for _ in $(seq 600); do curl -s -o /dev/null localhost:{port}/health && break;"
+            f" sleep 0.2; done",
+            f"curl -s -o /dev/null localhost:{port}/health",
+        ]
     script = "\n".join(out) + "\n"
     if first_port is not None:
         script = script.replace("localhost:8000", f"localhost:{first_port}")
@@ -107,11 +112,18 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
             w = csv.writer(f)
             w.writerow(["source", "log_message"])
             w.writerows((ln.source or "", ln.log_message) for ln in lines[:20])
-    (ws / "events.jsonl").write_text("".join(
-        json.dumps({"log_message": ln.log_message, "source": ln.source}) + "\n"
-        for ln in generate("openstack", 20, seed=5)), encoding="utf-8")
-    for name, part in (("labelled.csv", lines[:300]), ("my_labelled.csv", lines[:300]),
-                       ("held-out.csv", lines[300:])):
+    (ws / "events.jsonl").write_text(
+        "".join(
+            json.dumps({"log_message": ln.log_message, "source": ln.source}) + "\n"
+            for ln in generate("openstack", 20, seed=5)
+        ),
+        encoding="utf-8",
+    )
+    for name, part in (
+        ("labelled.csv", lines[:300]),
+        ("my_labelled.csv", lines[:300]),
+        ("held-out.csv", lines[300:]),
+    ):
         with (ws / name).open("w", encoding="utf-8", newline="") as f:
             w = csv.writer(f)
             w.writerow(["log_message", "target_label", "source"])
@@ -128,24 +140,34 @@ def test_the_docs_mark_their_commands() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("doc", "line", "arg", "body"), RUNNABLE,
-                         ids=[f"{doc}:{line}" for doc, line, *_ in RUNNABLE])
-def test_runnable_block_runs_as_printed(doc: str, line: int, arg: str | None, body: str,
-                                        workspace: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("doc", "line", "arg", "body"), RUNNABLE, ids=[f"{doc}:{line}" for doc, line, *_ in RUNNABLE]
+)
+def test_runnable_block_runs_as_printed(
+    doc: str, line: int, arg: str | None, body: str, workspace: Path, tmp_path: Path
+) -> None:
     if shutil.which("curl") is None and "curl" in body + (arg or ""):
         pytest.skip("curl is not installed")
     cwd = tmp_path / "ws"
     shutil.copytree(workspace, cwd)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("LOGSIEVE_", "LLM_", "GROQ_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGSIEVE_", "LLM_", "GROQ_"))}
     # The commands are the installed ones: this interpreter's `logsieve`, `gunicorn`.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["LOGSIEVE_MODEL_CACHE_DIR"] = os.environ.get("LOGSIEVE_MODEL_CACHE_DIR", "")
     if not env["LOGSIEVE_MODEL_CACHE_DIR"]:
         del env["LOGSIEVE_MODEL_CACHE_DIR"]
-    p = subprocess.run(["bash", "-c", script_for(body, arg)], cwd=cwd, env=env,
-                       capture_output=True, text=True, timeout=600, check=False)
+    p = subprocess.run(
+        ["bash", "-c", script_for(body, arg)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     logs = "".join(f"\n--- {f.name}\n{f.read_text()[-2000:]}" for f in cwd.glob("server-*.log"))
-    assert p.returncode == 0, (f"{doc}:{line} exited {p.returncode}\n--- stdout\n"
-                               f"{p.stdout[-3000:]}\n--- stderr\n{p.stderr[-3000:]}{logs}")
+    assert p.returncode == 0, (
+        f"{doc}:{line} exited {p.returncode}\n--- stdout\n"
+        f"{p.stdout[-3000:]}\n--- stderr\n{p.stderr[-3000:]}{logs}"
+    )
     assert "Traceback" not in p.stderr, p.stderr[-3000:]

@@ -16,8 +16,11 @@ _EXTRAS = {"logsieve.engines.ray": "ray"}
 
 
 def _modules() -> list[str]:
-    return sorted(m.name for m in pkgutil.walk_packages(logsieve.__path__, "logsieve.")
-                  if not m.name.endswith("__main__"))
+    return sorted(
+        m.name
+        for m in pkgutil.walk_packages(logsieve.__path__, "logsieve.")
+        if not m.name.endswith("__main__")
+    )
 
 
 @pytest.mark.parametrize("name", _modules())
@@ -31,8 +34,10 @@ def test_docstring_examples_run(name: str) -> None:
 
 def test_the_examples_are_many() -> None:
     # (a guard on the guard: a collection that finds no examples would pass silently)
-    attempted = sum(doctest.testmod(importlib.import_module(n)).attempted
-                    for n in ("logsieve.patterns", "logsieve.records", "logsieve.templates"))
+    attempted = sum(
+        doctest.testmod(importlib.import_module(n)).attempted
+        for n in ("logsieve.patterns", "logsieve.records", "logsieve.templates")
+    )
     assert attempted >= 10
 
 
@@ -41,8 +46,11 @@ def test_the_public_names_are_there_and_only_those() -> None:
 
     for name in logsieve.__all__:
         assert hasattr(logsieve, name), name
-    public = {n for n in vars(logsieve) if not n.startswith("_")
-              and not isinstance(getattr(logsieve, n), type(logsieve))}  # (submodules aside)
+    public = {
+        n
+        for n in vars(logsieve)
+        if not n.startswith("_") and not isinstance(getattr(logsieve, n), type(logsieve))
+    }  # (submodules aside)
     assert public <= set(logsieve.__all__), public - set(logsieve.__all__)
     assert logsieve.__version__ == importlib.metadata.version("logsieve")
 
@@ -60,8 +68,11 @@ def test_every_exception_of_the_core_is_in_the_errors_tree() -> None:
             continue
         module = importlib.import_module(name)
         for cls_name, cls in inspect.getmembers(module, inspect.isclass):
-            if (issubclass(cls, BaseException) and cls.__module__ == name != errors.__name__
-                    and f"{name}.{cls_name}" not in faces):
+            if (
+                issubclass(cls, BaseException)
+                and cls.__module__ == name != errors.__name__
+                and f"{name}.{cls_name}" not in faces
+            ):
                 elsewhere.append(f"{name}.{cls_name}")
     assert elsewhere == []
     for cls_name, cls in inspect.getmembers(errors, inspect.isclass):

@@ -44,12 +44,14 @@ def test_vectors_are_float32_and_unit_length(encoder: MiniLMEncoder) -> None:
 
 
 def test_paraphrases_are_closer_than_unrelated_lines(encoder: MiniLMEncoder) -> None:
-    a, b, c, d = encoder.encode([
-        "User alice logged in successfully",
-        "user bob signed in to his account",
-        "Kernel panic: unable to mount root filesystem",
-        "Fatal: the root file system could not be mounted, kernel halted",
-    ])
+    a, b, c, d = encoder.encode(
+        [
+            "User alice logged in successfully",
+            "user bob signed in to his account",
+            "Kernel panic: unable to mount root filesystem",
+            "Fatal: the root file system could not be mounted, kernel halted",
+        ]
+    )
     assert a @ b > a @ c and a @ b > a @ d
     assert c @ d > c @ a and c @ d > c @ b
 
@@ -151,8 +153,12 @@ def _blobs(k: int, n_per: int = 30, d: int = 16, seed: int = 0) -> tuple[np.ndar
     return x, y
 
 
-META = {"taxonomy": "standard", "taxonomy_hash": "abc123", "encoder": "test",
-        "training": {"rows": 90}}
+META = {
+    "taxonomy": "standard",
+    "taxonomy_hash": "abc123",
+    "encoder": "test",
+    "training": {"rows": 90},
+}
 
 
 @pytest.mark.parametrize("k", [2, 3, 5])
@@ -196,8 +202,9 @@ def test_fitted_temperature_lowers_log_loss_of_an_overconfident_head() -> None:
 
 def test_save_load_round_trip(tmp_path: Path) -> None:
     x, y = _blobs(4)
-    head = LinearHead.from_sklearn(LogisticRegression(max_iter=500).fit(x, y), META,
-                                   temperature=1.7)
+    head = LinearHead.from_sklearn(
+        LogisticRegression(max_iter=500).fit(x, y), META, temperature=1.7
+    )
     head.save(tmp_path / "head")
     loaded = LinearHead.load(tmp_path / "head")
     assert loaded.classes_ == head.classes_
@@ -221,8 +228,7 @@ def test_fingerprint_changes_with_weights_classes_and_temperature() -> None:
     nudged = LinearHead(base.classes_, base.coef_ + 1e-3, base.intercept_)
     renamed = LinearHead(["A", "B", "C"], base.coef_, base.intercept_)
     cooled = LinearHead(base.classes_, base.coef_, base.intercept_, temperature=2.0)
-    assert len({base.fingerprint, nudged.fingerprint, renamed.fingerprint,
-                cooled.fingerprint}) == 4
+    assert len({base.fingerprint, nudged.fingerprint, renamed.fingerprint, cooled.fingerprint}) == 4
 
 
 def _saved(tmp_path: Path) -> Path:
@@ -270,9 +276,9 @@ def test_missing_files_are_refused(tmp_path: Path) -> None:
 def test_pickled_npz_is_not_loaded(tmp_path: Path) -> None:
     directory = _saved(tmp_path)
     # An object array needs pickle; even with a matching sha256 it must not be unpickled.
-    np.savez(directory / "head.npz", coef=np.array([object()], dtype=object),
-             intercept=np.zeros(3))
+    np.savez(directory / "head.npz", coef=np.array([object()], dtype=object), intercept=np.zeros(3))
     import hashlib
+
     document = json.loads((directory / "head.json").read_text())
     document["npz_sha256"] = hashlib.sha256((directory / "head.npz").read_bytes()).hexdigest()
     (directory / "head.json").write_text(json.dumps(document))
@@ -298,11 +304,20 @@ def test_inconsistent_shapes_are_refused() -> None:
 def test_head_on_real_embeddings(encoder: MiniLMEncoder) -> None:
     """End to end on the real encoder: a head trained on a few lines labels new paraphrases."""
     train = {
-        "BACKUP": ["Backup started", "Backup completed successfully", "nightly backup finished",
-                   "backup job ended", "Starting database backup"],
-        "AUTH_ERROR": ["Failed password for root", "authentication failure for user admin",
-                       "invalid credentials supplied", "login failed: wrong password",
-                       "access denied for user bob"],
+        "BACKUP": [
+            "Backup started",
+            "Backup completed successfully",
+            "nightly backup finished",
+            "backup job ended",
+            "Starting database backup",
+        ],
+        "AUTH_ERROR": [
+            "Failed password for root",
+            "authentication failure for user admin",
+            "invalid credentials supplied",
+            "login failed: wrong password",
+            "access denied for user bob",
+        ],
     }
     texts = [t for lines in train.values() for t in lines]
     labels = [label for label, lines in train.items() for _ in lines]
@@ -355,10 +370,13 @@ def test_default_encoder_runs_the_derived_dynamic_int8_model(encoder: MiniLMEnco
 def test_dynamic_vectors_stay_close_to_the_packaged_models(encoder: MiniLMEncoder) -> None:
     packaged = MiniLMEncoder(threads=2, quantization="weights")
     assert packaged.name == "all-MiniLM-L6-v2/onnx-int8+compact"
-    texts = ["Failed password for <USER> from <HOST> port <NUM> ssh2",
-             "Backup completed successfully in <NUM> seconds",
-             "instance <UUID> spawned successfully on host compute-<NUM>",
-             "Deprecated API call: use v2 instead", "ERROR connection pool exhausted"]
+    texts = [
+        "Failed password for <USER> from <HOST> port <NUM> ssh2",
+        "Backup completed successfully in <NUM> seconds",
+        "instance <UUID> spawned successfully on host compute-<NUM>",
+        "Deprecated API call: use v2 instead",
+        "ERROR connection pool exhausted",
+    ]
     cosine = (encoder.encode(texts) * packaged.encode(texts)).sum(axis=1)
     assert cosine.min() > 0.97, cosine  # measured: mean 0.99 on LogHub templates
 
@@ -372,9 +390,13 @@ def test_derived_model_is_built_once_and_reused(tmp_path: Path) -> None:
     from logsieve.encoder_model import dynamic_int8_model
 
     # what an image build runs: the settings' cache directory gets the model
-    out = subprocess.run([sys.executable, "-m", "logsieve.encoder_model"], check=True,
-                         capture_output=True, text=True,
-                         env={**os.environ, "LOGSIEVE_MODEL_CACHE_DIR": str(tmp_path)}).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "logsieve.encoder_model"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LOGSIEVE_MODEL_CACHE_DIR": str(tmp_path)},
+    ).stdout
     first = Path(out.strip())
     assert first.parent == tmp_path and first.is_file()
     stamp = first.stat().st_mtime_ns
@@ -396,8 +418,11 @@ def test_a_source_the_tools_refuse_is_a_model_error(tmp_path: Path) -> None:
 def test_concurrent_encode_calls_give_the_same_vectors(encoder: MiniLMEncoder) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    texts = [f"worker {w} finished job number {i} of the nightly batch" for w in range(4)
-             for i in ("one", "two", "three")]
+    texts = [
+        f"worker {w} finished job number {i} of the nightly batch"
+        for w in range(4)
+        for i in ("one", "two", "three")
+    ]
     alone = encoder.encode(texts)
     with ThreadPoolExecutor(4) as pool:
         parts = list(pool.map(encoder.encode, [texts[i::4] for i in range(4)]))
@@ -409,19 +434,38 @@ def test_concurrent_encode_calls_give_the_same_vectors(encoder: MiniLMEncoder) -
 # Lexical features and heads that read words
 # --------------------------------------------------------------------------------------------
 
-WORDY = ["Email service down due to sending error", "Email server encountered a sending fault",
-         "Service outage due to email delivery problem", "Mail service was unable to send emails",
-         "User <ID> logged in", "nova.compute.manager [req-<UUID>] Instance <UUID> spawned",
-         "", "ÜBER-Fehler: Gerät <NUM> nicht erreichbar"]
+WORDY = [
+    "Email service down due to sending error",
+    "Email server encountered a sending fault",
+    "Service outage due to email delivery problem",
+    "Mail service was unable to send emails",
+    "User <ID> logged in",
+    "nova.compute.manager [req-<UUID>] Instance <UUID> spawned",
+    "",
+    "ÜBER-Fehler: Gerät <NUM> nicht erreichbar",
+]
 
 
 def test_lexical_features_are_fixed_values() -> None:
     """Pinned: a change to the tokenizer or hash would silently change every lexical head."""
     spec = LexicalSpec(buckets=1 << 15, ngrams=2, weight=2.0)
     assert spec.grams("Email SERVICE down, email!") == [
-        "email", "service", "down", "email service", "service down", "down email"]
+        "email",
+        "service",
+        "down",
+        "email service",
+        "service down",
+        "down email",
+    ]
     assert spec.grams("<NUM> nova.compute_manager") == [
-        "num", "nova", "compute", "manager", "num nova", "nova compute", "compute manager"]
+        "num",
+        "nova",
+        "compute",
+        "manager",
+        "num nova",
+        "nova compute",
+        "compute manager",
+    ]
     index, values = spec.row("Email service down")
     assert index.tolist() == [4155, 6866, 21449, 28961, 31860]  # crc32(gram) % 32768
     np.testing.assert_allclose(values, 2.0 / np.sqrt(5), rtol=1e-6)
@@ -435,16 +479,24 @@ def test_lexical_features_are_the_same_in_another_process() -> None:
     import sys
 
     spec = LexicalSpec(buckets=1000, ngrams=2)
-    code = ("import json, sys; from logsieve.lexical import LexicalSpec; "
-            "rows = LexicalSpec(buckets=1000, ngrams=2).features(json.load(sys.stdin)); "
-            "print(json.dumps([[i.tolist(), v.tolist()] for i, v in rows]))")
+    code = (
+        "import json, sys; from logsieve.lexical import LexicalSpec; "
+        "rows = LexicalSpec(buckets=1000, ngrams=2).features(json.load(sys.stdin)); "
+        "print(json.dumps([[i.tolist(), v.tolist()] for i, v in rows]))"
+    )
     for seed in ("1", "2"):
-        out = subprocess.run([sys.executable, "-c", code], input=json.dumps(WORDY),
-                             capture_output=True, text=True, check=True,
-                             env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            input=json.dumps(WORDY),
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
         theirs = json.loads(out)
-        for (index, values), (their_index, their_values) in zip(spec.features(WORDY), theirs,
-                                                                strict=True):
+        for (index, values), (their_index, their_values) in zip(
+            spec.features(WORDY), theirs, strict=True
+        ):
             assert index.tolist() == their_index
             np.testing.assert_array_equal(values, np.array(their_values, dtype=np.float32))
 
@@ -452,10 +504,15 @@ def test_lexical_features_are_the_same_in_another_process() -> None:
 def test_lexical_spec_refuses_what_it_does_not_know() -> None:
     spec = LexicalSpec(buckets=64, ngrams=1, weight=0.5, idf=True)
     assert LexicalSpec.from_json(json.loads(json.dumps(spec.to_json()))) == spec
-    for bad in ({**spec.to_json(), "tokenizer": "words-v9"}, {**spec.to_json(), "hash": "md5"},
-                {**spec.to_json(), "stemming": True}, {**spec.to_json(), "buckets": 0},
-                {**spec.to_json(), "weight": -1}, {**spec.to_json(), "idf": "yes"},
-                ["not", "an", "object"]):
+    for bad in (
+        {**spec.to_json(), "tokenizer": "words-v9"},
+        {**spec.to_json(), "hash": "md5"},
+        {**spec.to_json(), "stemming": True},
+        {**spec.to_json(), "buckets": 0},
+        {**spec.to_json(), "weight": -1},
+        {**spec.to_json(), "idf": "yes"},
+        ["not", "an", "object"],
+    ):
         with pytest.raises(ModelError):
             LexicalSpec.from_json(bad)
 
@@ -469,8 +526,9 @@ def _lexical_head(idf: bool = False) -> tuple[LinearHead, np.ndarray, list[str],
     words = {"LABEL_0": "disk full on", "LABEL_1": "user logged in", "LABEL_2": "backup done"}
     texts = [f"{words[label]} host{i % 7}" for i, label in enumerate(y)]
     spec = LexicalSpec(buckets=256, ngrams=2, weight=2.0, idf=idf)
-    head = fit_head(x, texts, np.array(y), np.ones(len(y)), c=10.0, lexical=spec,
-                    metadata=META, temperature=1.3)
+    head = fit_head(
+        x, texts, np.array(y), np.ones(len(y)), c=10.0, lexical=spec, metadata=META, temperature=1.3
+    )
     return head, x, texts, y
 
 
@@ -488,16 +546,18 @@ def test_lexical_head_matches_sklearn_and_round_trips(tmp_path: Path, idf: bool)
     weights = fit_idf(spec, texts) if idf else None
     design = hstack([csr_matrix(x), to_csr(spec.features(texts, weights), spec.buckets)])
     model.fit(design.tocsr(), y)
-    np.testing.assert_allclose(head.decision_function(x, texts),
-                               model.decision_function(design.tocsr()), atol=1e-3)
+    np.testing.assert_allclose(
+        head.decision_function(x, texts), model.decision_function(design.tocsr()), atol=1e-3
+    )
 
     head.save(tmp_path)
     document = json.loads((tmp_path / "head.json").read_text())
     assert document["format_version"] == HEAD_FORMAT_VERSION == 2
     assert LexicalSpec.from_json(document["lexical"]) == spec
     with np.load(tmp_path / "head.npz", allow_pickle=False) as arrays:
-        assert set(arrays.files) == ({"coef", "intercept", "lexical_coef"}
-                                     | ({"lexical_idf"} if idf else set()))
+        assert set(arrays.files) == (
+            {"coef", "intercept", "lexical_coef"} | ({"lexical_idf"} if idf else set())
+        )
     loaded = LinearHead.load(tmp_path)
     assert loaded.fingerprint == head.fingerprint == document["fingerprint"]
     np.testing.assert_array_equal(loaded.predict_proba(x, texts), head.predict_proba(x, texts))
@@ -513,13 +573,20 @@ def test_lexical_head_needs_the_texts_and_counts_their_words() -> None:
     # The words decide when the vector says nothing: the same (zero) vector, other words.
     blank = np.zeros((2, 16), dtype=np.float32)
     assert head.predict(blank, ["backup done host1", "disk full on host3"]) == [
-        "LABEL_2", "LABEL_0"]
+        "LABEL_2",
+        "LABEL_0",
+    ]
     # Temperature fitting and the fingerprint see the lexical part too.
     assert head.predict(x, texts) == y
     assert head.with_fitted_temperature(x, y, texts).uses_texts
     assert head.lexical is not None
-    nudged = LinearHead(head.classes_, head.coef_, head.intercept_, head.temperature_,
-                        lexical=LexicalPart(head.lexical.spec, head.lexical.coef + 1e-3))
+    nudged = LinearHead(
+        head.classes_,
+        head.coef_,
+        head.intercept_,
+        head.temperature_,
+        lexical=LexicalPart(head.lexical.spec, head.lexical.coef + 1e-3),
+    )
     assert nudged.fingerprint != head.fingerprint
 
 
@@ -527,8 +594,9 @@ def test_embedding_only_heads_ignore_texts_and_keep_their_fingerprint() -> None:
     x, y = _blobs(3)
     head = LinearHead.from_sklearn(LogisticRegression(max_iter=500).fit(x, y), META)
     assert not head.uses_texts
-    np.testing.assert_array_equal(head.predict_proba(x, ["anything"] * len(x)),
-                                  head.predict_proba(x))
+    np.testing.assert_array_equal(
+        head.predict_proba(x, ["anything"] * len(x)), head.predict_proba(x)
+    )
 
 
 @pytest.mark.parametrize("name", ["standard", "openstack"])

@@ -115,12 +115,14 @@ class BrokenEncoder:
 
 
 def test_word_overlap_when_the_encoder_fails() -> None:
-    result = generate_from_prompt("user login failed: wrong password", 2, "standard",
-                                  encoder=BrokenEncoder(), seed=3)
+    result = generate_from_prompt(
+        "user login failed: wrong password", 2, "standard", encoder=BrokenEncoder(), seed=3
+    )
     assert "word overlap" in result.detail and "onnxruntime session failed" in result.detail
     assert_lines(result.lines, 2)
-    top = nearest_templates("user login failed: wrong password", "standard", k=1,
-                            encoder=BrokenEncoder())
+    top = nearest_templates(
+        "user login failed: wrong password", "standard", k=1, encoder=BrokenEncoder()
+    )
     assert top[0].startswith("standard/AUTH_ERROR/"), top
 
 
@@ -142,15 +144,19 @@ def test_parse_accepts_json_and_drops_junk() -> None:
     near_copy = "Disk quota exceeded for user {user} on VM creation: 1.0GB used"
     assert parse_templates(f"{example_copy}\n{near_copy}\n!!! ???\n{'word ' * 200}") == []
     assert parse_templates("Disk quota exceeded for tenant {uuid}: volume too big") == [
-        "Disk quota exceeded for tenant {uuid}: volume too big"]
+        "Disk quota exceeded for tenant {uuid}: volume too big"
+    ]
     long = "Backup of volume " + "data " * 80
     (cut,) = parse_templates(long)
     assert len(cut) <= MAX_MESSAGE_CHARS and cut.startswith("Backup of volume data")
 
 
 def test_fill_slots_uses_corpus_fields_and_names_models_invent() -> None:
-    text = fill_slots("vm {instance_id} on {hostname} from {ip}:{port} took {int:5-9} s, "
-                      "user {user}, code {weird}", random.Random(1))
+    text = fill_slots(
+        "vm {instance_id} on {hostname} from {ip}:{port} took {int:5-9} s, "
+        "user {user}, code {weird}",
+        random.Random(1),
+    )
     assert not SLOT.search(text), text
     assert UUID.search(text) and IPV4.search(text)
     assert re.search(r"took [5-9] s", text)
@@ -166,10 +172,16 @@ def double() -> Iterator[LLMDouble]:
 
 
 def stage_for(base_url: str, taxonomy: str, **overrides: Any) -> ChatLLMStage:
-    values: dict[str, Any] = {"llm_base_url": base_url, "llm_model": "double-model",
-                              "llm_backoff_s": 0.0, **overrides}
-    built = build_llm_stage(Settings(_env_file=None, **values),  # type: ignore[call-arg]
-                            load_taxonomy(taxonomy))
+    values: dict[str, Any] = {
+        "llm_base_url": base_url,
+        "llm_model": "double-model",
+        "llm_backoff_s": 0.0,
+        **overrides,
+    }
+    built = build_llm_stage(
+        Settings(_env_file=None, **values),  # type: ignore[call-arg]
+        load_taxonomy(taxonomy),
+    )
     assert built is not None
     return built
 
@@ -196,10 +208,15 @@ def test_llm_templates_are_filled_and_wrapped_in_the_taxonomy_shape(double: LLMD
 
 
 def test_one_line_asked_one_line_given(double: LLMDouble) -> None:
-    double.script(Reply.text("1. User {user} failed to log in from {ip}: bad password\n"
-                             "2. Authentication failure for {user}"))
-    result = generate_from_prompt("wrong password", 1, "standard",
-                                  llm=stage_for(double.base_url, "standard"), seed=1)
+    double.script(
+        Reply.text(
+            "1. User {user} failed to log in from {ip}: bad password\n"
+            "2. Authentication failure for {user}"
+        )
+    )
+    result = generate_from_prompt(
+        "wrong password", 1, "standard", llm=stage_for(double.base_url, "standard"), seed=1
+    )
     assert result.method == "llm"
     assert_lines(result.lines, 1)
     assert "failed to log in from" in result.lines[0] and IPV4.search(result.lines[0])
@@ -207,8 +224,9 @@ def test_one_line_asked_one_line_given(double: LLMDouble) -> None:
 
 def test_garbage_answer_falls_back_offline_and_says_so(double: LLMDouble) -> None:
     double.script(Reply.text("```\n!!!\n```\nSure! {a} {b}"))
-    result = generate_from_prompt(VM_PROMPT, 3, "openstack",
-                                  llm=stage_for(double.base_url, "openstack"), seed=2)
+    result = generate_from_prompt(
+        VM_PROMPT, 3, "openstack", llm=stage_for(double.base_url, "openstack"), seed=2
+    )
     assert result.method == "offline"
     assert "LLM answer had no usable log line" in result.detail
     assert_lines(result.lines, 3)
@@ -247,8 +265,17 @@ def no_llm_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
 
 def test_cli_prompt_offline(no_llm_env: None) -> None:
     runner = CliRunner()
-    args = ["generate", "--prompt", VM_PROMPT, "--count", "3", "--taxonomy", "openstack",
-            "--seed", "7"]
+    args = [
+        "generate",
+        "--prompt",
+        VM_PROMPT,
+        "--count",
+        "3",
+        "--taxonomy",
+        "openstack",
+        "--seed",
+        "7",
+    ]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     lines = first.stdout.splitlines()
@@ -257,13 +284,15 @@ def test_cli_prompt_offline(no_llm_env: None) -> None:
     assert runner.invoke(app, args).stdout == first.stdout
 
 
-def test_cli_prompt_with_llm(no_llm_env: None, double: LLMDouble,
-                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_prompt_with_llm(
+    no_llm_env: None, double: LLMDouble, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("LLM_BASE_URL", double.base_url)
     monkeypatch.setenv("LLM_MODEL", "double-model")
     double.script(Reply.text(FENCED_ANSWER))
-    out = CliRunner().invoke(app, ["generate", "--prompt", VM_PROMPT, "--count", "2",
-                                   "--taxonomy", "openstack"])
+    out = CliRunner().invoke(
+        app, ["generate", "--prompt", VM_PROMPT, "--count", "2", "--taxonomy", "openstack"]
+    )
     assert out.exit_code == 0, out.output
     assert_lines(out.stdout.splitlines(), 2)
     assert "by llm" in out.stderr and "network-vif-plugged" in out.stdout
@@ -285,11 +314,18 @@ SERVER_URL = os.environ.get("LOGSIEVE_LLM_SERVER_URL", "")
 
 
 @pytest.mark.llm_server
-@pytest.mark.skipif(not SERVER_URL, reason="LOGSIEVE_LLM_SERVER_URL is not set; start the "
-                    "local server with scripts/llama_server.sh start")
+@pytest.mark.skipif(
+    not SERVER_URL,
+    reason="LOGSIEVE_LLM_SERVER_URL is not set; start the "
+    "local server with scripts/llama_server.sh start",
+)
 def test_real_local_server_gives_exactly_count_lines() -> None:
-    settings = Settings(_env_file=None, llm_base_url=SERVER_URL,  # type: ignore[call-arg]
-                        llm_model=None, llm_timeout_s=60.0)
+    settings = Settings(
+        _env_file=None,
+        llm_base_url=SERVER_URL,  # type: ignore[call-arg]
+        llm_model=None,
+        llm_timeout_s=60.0,
+    )
     taxonomy = load_taxonomy("openstack")
     stage = build_llm_stage(settings, taxonomy)
     assert stage is not None

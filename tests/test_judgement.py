@@ -26,70 +26,107 @@ STD = load_taxonomy("standard")
 
 # --- the header apart from the message ----------------------------------------------------
 
-@pytest.mark.parametrize(("line", "severity", "component", "message"), [
-    ("2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: "
-     "Created MRAppMaster for application appattempt_1445144423722_0020_000001",
-     # (the masker makes the logger <ID>: with its v2; the header ends there all the same)
-     "INFO", None, "Created MRAppMaster for application <ID>"),
-    ("Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0",
-     None, "<ID>(pam_unix)[<NUM>]", "authentication failure; logname= uid=<NUM>"),
-    ("03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogs opening app",
-     "DEBUG", "WindowManager", "printFreezingDisplayLogs opening app"),
-    ("2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server "
-     "[req-38101a0b-2096-447d-96ea-a692162415ae 113d3a99c3da401fbd62cc2caa5b96d2 - - -] "
-     "Deleting instance files", "INFO", "nova.osapi_compute.wsgi.server",
-     "Deleting instance files"),
-    # after a level, a capitalized first word with a colon is the message's, not a logger
-    ("2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:"
-     "FastLeaderElection@774] - Notification time out: 3200",
-     "INFO", None, "Notification time out: <NUM>"),
-    ("ERROR: disk quota exceeded", "ERROR", None, "disk quota exceeded"),
-    ("Preparing to unpack .../liberror-perl_0.17029-2_all.deb ...", None, None,
-     "Preparing to unpack .../<ID> ..."),
-])
-def test_split_header(line: str, severity: str | None, component: str | None,
-                      message: str) -> None:
+
+@pytest.mark.parametrize(
+    ("line", "severity", "component", "message"),
+    [
+        (
+            "2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: "
+            "Created MRAppMaster for application appattempt_1445144423722_0020_000001",
+            # (the masker makes the logger <ID>: with its v2; the header ends there all the same)
+            "INFO",
+            None,
+            "Created MRAppMaster for application <ID>",
+        ),
+        (
+            "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0",
+            None,
+            "<ID>(pam_unix)[<NUM>]",
+            "authentication failure; logname= uid=<NUM>",
+        ),
+        (
+            "03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogs opening app",
+            "DEBUG",
+            "WindowManager",
+            "printFreezingDisplayLogs opening app",
+        ),
+        (
+            "2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server "
+            "[req-38101a0b-2096-447d-96ea-a692162415ae 113d3a99c3da401fbd62cc2caa5b96d2 - - -] "
+            "Deleting instance files",
+            "INFO",
+            "nova.osapi_compute.wsgi.server",
+            "Deleting instance files",
+        ),
+        # after a level, a capitalized first word with a colon is the message's, not a logger
+        (
+            "2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:"
+            "FastLeaderElection@774] - Notification time out: 3200",
+            "INFO",
+            None,
+            "Notification time out: <NUM>",
+        ),
+        ("ERROR: disk quota exceeded", "ERROR", None, "disk quota exceeded"),
+        (
+            "Preparing to unpack .../liberror-perl_0.17029-2_all.deb ...",
+            None,
+            None,
+            "Preparing to unpack .../<ID> ...",
+        ),
+    ],
+)
+def test_split_header(line: str, severity: str | None, component: str | None, message: str) -> None:
     fields = split_header(template_key(line))
-    assert (fields.severity, fields.component, fields.message) == (severity, component,
-                                                                    message)
+    assert (fields.severity, fields.component, fields.message) == (severity, component, message)
 
 
 def test_head_text_is_the_same_for_a_line_and_its_message_alone() -> None:
-    line = ("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for "
-            "block blk_38865049064139660 terminating")
+    line = (
+        "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for "
+        "block blk_38865049064139660 terminating"
+    )
     message = "PacketResponder 1 for block blk_38865049064139660 terminating"
     assert head_text(template_key(line)) == head_text(template_key(message))
     assert head_text(template_key("onStandStepChanged 3579")) == "on Stand Step Changed <NUM>"
     assert head_text("setLightsOn(true)") == "set Lights On(true)"
 
 
-@pytest.mark.parametrize(("line", "cue"), [
-    ("2015-10-18 18:01:47,978 WARN [main] org.x.Y: Connection reset", "severity WARN"),
-    ("Failed password for root from 1.2.3.4", "word 'failed'"),
-    ("start-stop-daemon: unable to stat /usr/libexec/polkitd (No such file or directory)",
-     "word 'unable'"),
-    ("Deadlock detected while executing query", "word 'deadlock'"),
-    # identifiers are not words
-    ("invalidSet called on view 3", None),
-    ("Preparing to unpack .../liberror-perl_0.17029-2_all.deb ...", None),
-    ("isErrorShown=false hasFailedOnce=false", None),
-    ("syncing data to disk ... ok", None),
-    ("synchronized to 10.100.20.250, stratum 3", None),
-    # crashes, silence and exhaustion said without an error word
-    ("generating core.2275", "word 'generating core'"),
-    ("ciod: generated 64 core files for program /bgl/apps/a.out", "word 'core files'"),
-    ("data_thread() got not answer from any [A8] datasource", "word 'got not answer'"),
-    ("node-12 did not respond to the heartbeat", "word 'did not respond'"),
-    ("ServerFileSystem: domain root14_local is full", "word 'is full'"),
-    ("DHCPDISCOVER from 00:11:43:e3:ba:c3 via eth1: network A_net: no free leases",
-     "word 'no free'"),
-    ("Fullscreen mode is full screen", None),
-    # Windows error constants beside a masked HRESULT; success and variables are not
-    ("Expecting attribute name [HRESULT = 0x800f080d - CBS_E_MANIFEST_INVALID_ITEM]",
-     "word 'cbs_e_manifest_invalid_item'"),
-    ("Done [HRESULT = 0x00000000 - S_OK]", None),
-    ("set ERROR_LEVEL=3 for the e_mail job", None),
-])
+@pytest.mark.parametrize(
+    ("line", "cue"),
+    [
+        ("2015-10-18 18:01:47,978 WARN [main] org.x.Y: Connection reset", "severity WARN"),
+        ("Failed password for root from 1.2.3.4", "word 'failed'"),
+        (
+            "start-stop-daemon: unable to stat /usr/libexec/polkitd (No such file or directory)",
+            "word 'unable'",
+        ),
+        ("Deadlock detected while executing query", "word 'deadlock'"),
+        # identifiers are not words
+        ("invalidSet called on view 3", None),
+        ("Preparing to unpack .../liberror-perl_0.17029-2_all.deb ...", None),
+        ("isErrorShown=false hasFailedOnce=false", None),
+        ("syncing data to disk ... ok", None),
+        ("synchronized to 10.100.20.250, stratum 3", None),
+        # crashes, silence and exhaustion said without an error word
+        ("generating core.2275", "word 'generating core'"),
+        ("ciod: generated 64 core files for program /bgl/apps/a.out", "word 'core files'"),
+        ("data_thread() got not answer from any [A8] datasource", "word 'got not answer'"),
+        ("node-12 did not respond to the heartbeat", "word 'did not respond'"),
+        ("ServerFileSystem: domain root14_local is full", "word 'is full'"),
+        (
+            "DHCPDISCOVER from 00:11:43:e3:ba:c3 via eth1: network A_net: no free leases",
+            "word 'no free'",
+        ),
+        ("Fullscreen mode is full screen", None),
+        # Windows error constants beside a masked HRESULT; success and variables are not
+        (
+            "Expecting attribute name [HRESULT = 0x800f080d - CBS_E_MANIFEST_INVALID_ITEM]",
+            "word 'cbs_e_manifest_invalid_item'",
+        ),
+        ("Done [HRESULT = 0x00000000 - S_OK]", None),
+        ("set ERROR_LEVEL=3 for the e_mail job", None),
+    ],
+)
 def test_problem_cue(line: str, cue: str | None) -> None:
     assert problem_cue(split_header(template_key(line))) == cue
 
@@ -101,19 +138,25 @@ def test_word_features_mask_identifiers() -> None:
     assert "error" in v1.grams(line)  # v1 splits identifiers into words: the bug
     grams = v2.grams(line)
     assert "error" not in grams and "ident" in grams
-    assert "invalid" not in v2.grams("invalidSet called") and \
-        "invalid" in v2.grams("Invalid user admin")
+    assert "invalid" not in v2.grams("invalidSet called") and "invalid" in v2.grams(
+        "Invalid user admin"
+    )
     assert "error" not in v2.grams("org.apache.ErrorReporter: started")
     # a head trained now uses v2
     from logsieve.train import DEFAULT_LEXICAL
+
     assert DEFAULT_LEXICAL.tokenizer == "words-v2"
 
 
 # --- priors ----------------------------------------------------------------------------------
 
+
 def test_prior_shift_moves_probabilities_to_the_target_mix() -> None:
-    shift = PriorShift(["INFO", "DB_ERROR"], train={"INFO": 0.5, "DB_ERROR": 0.5},
-                       target={"INFO": 0.85, "DB_ERROR": 0.15})
+    shift = PriorShift(
+        ["INFO", "DB_ERROR"],
+        train={"INFO": 0.5, "DB_ERROR": 0.5},
+        target={"INFO": 0.85, "DB_ERROR": 0.15},
+    )
     out = shift.apply(np.array([[0.4, 0.6], [0.1, 0.9]]))
     # Bayes: 0.4*0.85 / (0.4*0.85 + 0.6*0.15) = 0.791
     assert out[0].argmax() == 0 and out[0][0] == pytest.approx(0.7907, abs=1e-3)
@@ -128,7 +171,7 @@ def test_em_recovers_the_priors_of_unlabelled_traffic() -> None:
     n = 20000
     y = rng.random(n) < 0.8
     x = np.where(y, rng.normal(-1, 1, n), rng.normal(1, 1, n))
-    like_a, like_b = np.exp(-(x + 1) ** 2 / 2), np.exp(-(x - 1) ** 2 / 2)
+    like_a, like_b = np.exp(-((x + 1) ** 2) / 2), np.exp(-((x - 1) ** 2) / 2)
     probs = np.stack([like_a / (like_a + like_b), like_b / (like_a + like_b)], axis=1)
     assert probs.mean(axis=0)[0] < 0.72  # the raw outputs understate A
     est = estimate_priors(probs, np.array([0.5, 0.5]))
@@ -144,11 +187,15 @@ def test_em_recovers_the_priors_of_unlabelled_traffic() -> None:
 
 # --- the judge: unfamiliar lines, problem labels without a cue -------------------------------
 
-_TAX = parse_taxonomy({
-    "name": "t", "fallback": "UNCLASSIFIED", "routine_default": "INFO",
-    "routing": {"embedding_threshold": 0.7, "familiar_similarity": 0.6},
-    "labels": [{"id": "INFO", "prior": 0.9}, {"id": "DB_ERROR", "prior": 0.1,
-                                               "problem": True}]})
+_TAX = parse_taxonomy(
+    {
+        "name": "t",
+        "fallback": "UNCLASSIFIED",
+        "routine_default": "INFO",
+        "routing": {"embedding_threshold": 0.7, "familiar_similarity": 0.6},
+        "labels": [{"id": "INFO", "prior": 0.9}, {"id": "DB_ERROR", "prior": 0.1, "problem": True}],
+    }
+)
 
 
 def test_judge_lowers_and_refuses_an_unfamiliar_line() -> None:
@@ -173,8 +220,10 @@ def test_judge_wants_a_problem_cue_for_a_problem_label() -> None:
 def test_a_warn_level_alone_is_not_a_failure_cue() -> None:
     # Zookeeper logs its routine peer teardown at WARN: the level lets a problem label stand,
     # but the line is judged under the routine priors and, unsure, is routine.
-    warn = template_key("2015-07-29 19:04:29,071 - WARN  [SendWorker:18897:QuorumCnxManager"
-                        "$SendWorker@688] - Send worker leaving thread")
+    warn = template_key(
+        "2015-07-29 19:04:29,071 - WARN  [SendWorker:18897:QuorumCnxManager"
+        "$SendWorker@688] - Send worker leaving thread"
+    )
     error = warn.replace("WARN", "ERROR", 1)
     assert problem_cue(split_header(warn)) == "severity WARN"
     assert problem_cue(split_header(warn), warning_counts=False) is None
@@ -184,18 +233,21 @@ def test_a_warn_level_alone_is_not_a_failure_cue() -> None:
     even = np.array([0.5, 0.5], dtype=np.float32)
     assert judge.judge(even, None, warn).label == "INFO"  # routine priors
     assert judge.judge(even, None, error).label == "DB_ERROR"  # problem-heavy priors
-    worded = judge.judge(np.array([0.03, 0.97], dtype=np.float32), None,
-                         warn.replace("leaving thread", "failed to send"))
+    worded = judge.judge(
+        np.array([0.03, 0.97], dtype=np.float32),
+        None,
+        warn.replace("leaving thread", "failed to send"),
+    )
     assert worded.accepted and worded.label == "DB_ERROR"
 
 
 def test_journey_says_why_an_answer_over_the_threshold_was_not_taken() -> None:
     low = _low_confidence_detail(0.55, 0.7)
     assert low.startswith("Confidence was 0.55, below the 0.7 threshold")
-    over = _low_confidence_detail(0.78, 0.7, " WORKFLOW_ERROR without a problem cue.",
-                                  cached=False)
-    assert "below" not in over and over.startswith("Confidence 0.78 reached the 0.7 threshold "
-                                                   "but was not accepted.")
+    over = _low_confidence_detail(0.78, 0.7, " WORKFLOW_ERROR without a problem cue.", cached=False)
+    assert "below" not in over and over.startswith(
+        "Confidence 0.78 reached the 0.7 threshold but was not accepted."
+    )
 
 
 def test_taxonomy_checks_the_new_fields() -> None:
@@ -210,6 +262,7 @@ def test_taxonomy_checks_the_new_fields() -> None:
 
 # --- the sieve, end to end on the real encoder ------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def encoder() -> MiniLMEncoder:
     return MiniLMEncoder()
@@ -220,8 +273,9 @@ def head(encoder: MiniLMEncoder) -> LinearHead:
     return train_tiny_head(encoder)
 
 
-def test_routine_default_with_and_without_a_problem_cue(encoder: MiniLMEncoder,
-                                                        head: LinearHead) -> None:
+def test_routine_default_with_and_without_a_problem_cue(
+    encoder: MiniLMEncoder, head: LinearHead
+) -> None:
     # nobody is sure (threshold 0.999, no best guesses)
     tax = replace(STD, routing=replace(STD.routing, no_llm_threshold=None))
     sieve = Sieve(tax, encoder=encoder, head=head, threshold=0.999)
@@ -234,26 +288,33 @@ def test_routine_default_with_and_without_a_problem_cue(encoder: MiniLMEncoder,
     assert "problem cue" in problem.journey[2].details
     # the same templates again, from the cache (the journey written only when read): the same
     # answers, and the journey the first line had, its embedding step now from the cache
-    for first, line in ((routine, "the quarterly report was printed on floor 4"),
-                        (problem, "the quarterly report could not be printed: printer 7 error")):
+    for first, line in (
+        (routine, "the quarterly report was printed on floor 4"),
+        (problem, "the quarterly report could not be printed: printer 7 error"),
+    ):
         again = sieve.classify(line)
         assert again.template == first.template
-        assert ((again.label_id, again.final_confidence, again.classifier)
-                == (first.label_id, first.final_confidence, first.classifier))
+        assert (again.label_id, again.final_confidence, again.classifier) == (
+            first.label_id,
+            first.final_confidence,
+            first.classifier,
+        )
         steps, before = again.to_dict()["journey"], first.to_dict()["journey"]
         assert [(s["stage"], s["status"]) for s in steps] == [
-            (s["stage"], s["status"]) for s in before]
+            (s["stage"], s["status"]) for s in before
+        ]
         assert steps[1]["details"] == _low_confidence_detail(
-            first.journey[1].confidence, 0.999)  # "... threshold (template cache)."
+            first.journey[1].confidence, 0.999
+        )  # "... threshold (template cache)."
         assert steps[1]["label_id"] == before[1]["label_id"]
         assert steps[2]["details"] == before[2]["details"]
-        assert again.processing_time_ms == pytest.approx(
-            sum(s.duration_ms for s in again.journey))
+        assert again.processing_time_ms == pytest.approx(sum(s.duration_ms for s in again.journey))
         assert pickle.loads(pickle.dumps(again)).to_dict() == again.to_dict()
 
 
-def test_without_an_llm_the_heads_fair_guess_stands(encoder: MiniLMEncoder,
-                                                     head: LinearHead) -> None:
+def test_without_an_llm_the_heads_fair_guess_stands(
+    encoder: MiniLMEncoder, head: LinearHead
+) -> None:
     # standard: no_llm_threshold 0.4. With the embedding threshold at 0.999 nothing is
     # accepted, but a line with a problem cue the head puts on a label at 0.4 or more keeps
     # that label when no LLM answers, and the journey says so.
@@ -297,15 +358,18 @@ def test_prior_strength_tempers_the_shift() -> None:
     assert np.allclose(half, [0.75, 0.25], atol=1e-6)  # odds 9 -> sqrt 9 = 3
 
 
-@pytest.mark.parametrize(("routing", "words"), [
-    ({"prior_strength": 1.5}, "prior_strength"),
-    ({"prior_strength": True}, "prior_strength"),
-    ({"embedding_threshold": 0.6, "no_llm_threshold": 0.7}, "no_llm_threshold"),
-    ({"no_llm_threshold": "low"}, "no_llm_threshold"),
-])
-def test_routing_judgement_settings_are_validated(routing: dict[str, object],
-                                                  words: str) -> None:
+@pytest.mark.parametrize(
+    ("routing", "words"),
+    [
+        ({"prior_strength": 1.5}, "prior_strength"),
+        ({"prior_strength": True}, "prior_strength"),
+        ({"embedding_threshold": 0.6, "no_llm_threshold": 0.7}, "no_llm_threshold"),
+        ({"no_llm_threshold": "low"}, "no_llm_threshold"),
+    ],
+)
+def test_routing_judgement_settings_are_validated(routing: dict[str, object], words: str) -> None:
     from logsieve.errors import TaxonomyError
+
     with pytest.raises(TaxonomyError, match=words):
         parse_taxonomy({**_std_doc(), "routing": routing})
 
@@ -317,8 +381,9 @@ def test_unfamiliar_line_is_not_accepted(encoder: MiniLMEncoder) -> None:
     clf = LogisticRegression(C=20.0, max_iter=2000).fit(x, labels)
     head = LinearHead.from_sklearn(clf, {"taxonomy": "standard"})
     head.prototypes = x
-    tax = parse_taxonomy({**_std_doc(), "routing": {"embedding_threshold": 0.3,
-                                                    "familiar_similarity": 0.5}})
+    tax = parse_taxonomy(
+        {**_std_doc(), "routing": {"embedding_threshold": 0.3, "familiar_similarity": 0.5}}
+    )
     sieve = Sieve(tax, encoder=encoder, head=head)
     near = sieve.classify("Nightly backup job wrote archive of 14 GB to storage")
     assert near.label_id == "BACKUP" and near.classifier == "bert"
@@ -332,6 +397,7 @@ def _std_doc() -> dict[str, object]:
     import yaml
 
     from logsieve.taxonomy import builtin_path
+
     doc = yaml.safe_load(builtin_path("standard").read_text(encoding="utf-8"))
     assert isinstance(doc, dict)
     return doc
@@ -347,11 +413,14 @@ def test_reliability_table_and_ece_of_known_answers() -> None:
     assert r["ece"] == pytest.approx(0.5 * 0.35 + 0.5 * 0.05)
     assert r["confidently_wrong"] == pytest.approx(4 / 20)
     assert [(b["bin"], b["answers"], b["accuracy"]) for b in r["bins"]] == [
-        ("0.5-0.6", 10, 0.5), ("0.9-1.0", 10, 0.6)]
+        ("0.5-0.6", 10, 0.5),
+        ("0.9-1.0", 10, 0.6),
+    ]
 
 
-@pytest.mark.parametrize("key", ["<TS> ERROR nova.compute", "ERROR", "W", "<TS> INFO [<ID>]",
-                                 "INFO - org.x.Y"])
+@pytest.mark.parametrize(
+    "key", ["<TS> ERROR nova.compute", "ERROR", "W", "<TS> INFO [<ID>]", "INFO - org.x.Y"]
+)
 def test_split_header_of_a_line_that_ends_in_its_header(key: str) -> None:
     # a level then a logger and nothing after: no message beyond the header, and no crash
     fields = split_header(key)

@@ -19,8 +19,17 @@ from logsieve.resilience import BreakerOpen, CapExceeded
 from logsieve.settings import Settings
 from logsieve.taxonomy import Taxonomy, load_taxonomy
 
-LLM_ENV = ("GROQ_API_KEY", "LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL", "LLM_CALLS_PER_MINUTE",
-           "LLM_ENABLED", "LLM_JSON_SCHEMA", "LLM_TIMEOUT_S", "LLM_REDACT_PATTERNS")
+LLM_ENV = (
+    "GROQ_API_KEY",
+    "LLM_BASE_URL",
+    "LLM_API_KEY",
+    "LLM_MODEL",
+    "LLM_CALLS_PER_MINUTE",
+    "LLM_ENABLED",
+    "LLM_JSON_SCHEMA",
+    "LLM_TIMEOUT_S",
+    "LLM_REDACT_PATTERNS",
+)
 API_KEY = "sk-test-double-key-0123456789abcdef"
 
 
@@ -61,20 +70,27 @@ def slept() -> list[float]:
 
 
 def settings_for(double: LLMDouble, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"llm_base_url": double.base_url, "llm_api_key": API_KEY,
-                              "llm_model": "double-model", **overrides}
+    values: dict[str, Any] = {
+        "llm_base_url": double.base_url,
+        "llm_api_key": API_KEY,
+        "llm_model": "double-model",
+        **overrides,
+    }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-def make_stage(double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float],
-               **overrides: Any) -> ChatLLMStage:
-    stage = build_llm_stage(settings_for(double, **overrides), taxonomy, clock=clock,
-                            sleep=slept.append)
+def make_stage(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float], **overrides: Any
+) -> ChatLLMStage:
+    stage = build_llm_stage(
+        settings_for(double, **overrides), taxonomy, clock=clock, sleep=slept.append
+    )
     assert stage is not None
     return stage
 
 
 # --- configuration --------------------------------------------------------------------------
+
 
 def test_no_key_and_no_base_url_means_no_stage(taxonomy: Taxonomy) -> None:
     assert build_llm_stage(Settings(_env_file=None), taxonomy) is None  # type: ignore[call-arg]
@@ -91,8 +107,9 @@ def test_groq_key_alone_points_at_groq_with_the_default_model(taxonomy: Taxonomy
     assert "gsk_secret" not in json.dumps(health)
 
 
-def test_groq_key_read_from_the_environment(taxonomy: Taxonomy,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_groq_key_read_from_the_environment(
+    taxonomy: Taxonomy, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GROQ_API_KEY", "gsk_fromenvfromenvfromenv")
     monkeypatch.setenv("LLM_MODEL", "llama-3.3-70b-versatile")
     stage = build_llm_stage(Settings(_env_file=None), taxonomy)  # type: ignore[call-arg]
@@ -103,9 +120,9 @@ def test_disabled_stage_is_none(double: LLMDouble, taxonomy: Taxonomy) -> None:
     assert build_llm_stage(settings_for(double, llm_enabled=False), taxonomy) is None
 
 
-def test_health_shows_configuration_but_never_the_key(double: LLMDouble, taxonomy: Taxonomy,
-                                                      clock: FakeClock,
-                                                      slept: list[float]) -> None:
+def test_health_shows_configuration_but_never_the_key(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float]
+) -> None:
     url_with_creds = double.base_url.replace("http://", "http://user:pw@")
     stage = make_stage(double, taxonomy, clock, slept, llm_base_url=url_with_creds)
     health = stage.health()
@@ -119,8 +136,10 @@ def test_health_shows_configuration_but_never_the_key(double: LLMDouble, taxonom
 
 # --- the happy path and the request it sends ------------------------------------------------
 
-def test_valid_answer_becomes_a_verdict(double: LLMDouble, taxonomy: Taxonomy,
-                                        clock: FakeClock, slept: list[float]) -> None:
+
+def test_valid_answer_becomes_a_verdict(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float]
+) -> None:
     double.script(Reply.answer("DB_ERROR", 0.83, "The connection pool ran dry."))
     stage = make_stage(double, taxonomy, clock, slept)
     verdict = stage.classify("ERROR pool exhausted after 30s", source="billing")
@@ -141,8 +160,9 @@ def test_valid_answer_becomes_a_verdict(double: LLMDouble, taxonomy: Taxonomy,
     assert stage.health()["calls"] == 1 and stage.health()["classified"] == 1
 
 
-def test_model_is_asked_from_the_server_when_unset(double: LLMDouble, taxonomy: Taxonomy,
-                                                   clock: FakeClock, slept: list[float]) -> None:
+def test_model_is_asked_from_the_server_when_unset(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float]
+) -> None:
     stage = make_stage(double, taxonomy, clock, slept, llm_model=None)
     stage.classify("hello")
     stage.classify("hello again")
@@ -151,14 +171,25 @@ def test_model_is_asked_from_the_server_when_unset(double: LLMDouble, taxonomy: 
     assert double.chat_requests()[0].body["model"] == "double-model"
 
 
-@pytest.mark.parametrize("content, expected", [
-    ('```json\n{"category": "BACKUP", "confidence": 0.7, "reasoning": "r"}\n```', "BACKUP"),
-    ('Sure! {"category": "Database Error", "confidence": "0.6", "reasoning": "r"} Done.',
-     "DB_ERROR"),
-    ('{"category": "auth_error", "confidence": 1.7, "reasoning": "r"}', "AUTH_ERROR"),
-])
-def test_tolerated_answer_shapes(double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock,
-                                 slept: list[float], content: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ('```json\n{"category": "BACKUP", "confidence": 0.7, "reasoning": "r"}\n```', "BACKUP"),
+        (
+            'Sure! {"category": "Database Error", "confidence": "0.6", "reasoning": "r"} Done.',
+            "DB_ERROR",
+        ),
+        ('{"category": "auth_error", "confidence": 1.7, "reasoning": "r"}', "AUTH_ERROR"),
+    ],
+)
+def test_tolerated_answer_shapes(
+    double: LLMDouble,
+    taxonomy: Taxonomy,
+    clock: FakeClock,
+    slept: list[float],
+    content: str,
+    expected: str,
+) -> None:
     double.script(Reply.text(content))
     verdict = make_stage(double, taxonomy, clock, slept).classify("x")
     assert verdict.label_id == expected
@@ -167,18 +198,27 @@ def test_tolerated_answer_shapes(double: LLMDouble, taxonomy: Taxonomy, clock: F
 
 # --- invalid answers: Failed, never retried, breaker untouched -----------------------------
 
-@pytest.mark.parametrize("content, reason", [
-    ("the category is DB_ERROR", "not JSON"),
-    ('{"category": "KERNEL_PANIC", "confidence": 0.9, "reasoning": "r"}', "not in the"),
-    ('{"confidence": 0.9}', "no string 'category'"),
-    ('["DB_ERROR"]', "not an object"),
-    ('{"category": "INFO", "confidence": "very", "reasoning": "r"}', "not a number"),
-    ('{"category": "INFO", "confidence": true, "reasoning": "r"}', "not a number"),
-    ("", "empty answer"),
-])
-def test_invalid_answers_fail_with_the_reason(double: LLMDouble, taxonomy: Taxonomy,
-                                              clock: FakeClock, slept: list[float],
-                                              content: str, reason: str) -> None:
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        ("the category is DB_ERROR", "not JSON"),
+        ('{"category": "KERNEL_PANIC", "confidence": 0.9, "reasoning": "r"}', "not in the"),
+        ('{"confidence": 0.9}', "no string 'category'"),
+        ('["DB_ERROR"]', "not an object"),
+        ('{"category": "INFO", "confidence": "very", "reasoning": "r"}', "not a number"),
+        ('{"category": "INFO", "confidence": true, "reasoning": "r"}', "not a number"),
+        ("", "empty answer"),
+    ],
+)
+def test_invalid_answers_fail_with_the_reason(
+    double: LLMDouble,
+    taxonomy: Taxonomy,
+    clock: FakeClock,
+    slept: list[float],
+    content: str,
+    reason: str,
+) -> None:
     stage = make_stage(double, taxonomy, clock, slept)
     double.default = lambda body: Reply.text(content)
     for _ in range(4):
@@ -193,10 +233,11 @@ def test_invalid_answers_fail_with_the_reason(double: LLMDouble, taxonomy: Taxon
 
 # --- transient errors: retried with 100 ms, 200 ms --------------------------------------------
 
+
 @pytest.mark.parametrize("status", [500, 502, 503, 429])
-def test_transient_http_errors_are_retried(double: LLMDouble, taxonomy: Taxonomy,
-                                           clock: FakeClock, slept: list[float],
-                                           status: int) -> None:
+def test_transient_http_errors_are_retried(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float], status: int
+) -> None:
     double.script(Reply.fail(status), Reply.fail(status), Reply.answer("BACKUP"))
     stage = make_stage(double, taxonomy, clock, slept)
     assert stage.classify("backup done").label_id == "BACKUP"
@@ -205,8 +246,9 @@ def test_transient_http_errors_are_retried(double: LLMDouble, taxonomy: Taxonomy
     assert stage.health()["retries"] == 2
 
 
-def test_gives_up_after_two_retries(double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock,
-                                    slept: list[float]) -> None:
+def test_gives_up_after_two_retries(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float]
+) -> None:
     double.default = lambda body: Reply.fail(503, "overloaded")
     stage = make_stage(double, taxonomy, clock, slept)
     with pytest.raises(StageFailed, match=r"HTTP 503.*gave up after 3 attempts"):
@@ -215,8 +257,9 @@ def test_gives_up_after_two_retries(double: LLMDouble, taxonomy: Taxonomy, clock
 
 
 @pytest.mark.parametrize("status", [401, 403, 404])
-def test_client_errors_are_not_retried(double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock,
-                                       slept: list[float], status: int) -> None:
+def test_client_errors_are_not_retried(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float], status: int
+) -> None:
     double.default = lambda body: Reply.fail(status, "no")
     stage = make_stage(double, taxonomy, clock, slept)
     with pytest.raises(StageFailed, match=f"HTTP {status}"):
@@ -225,8 +268,9 @@ def test_client_errors_are_not_retried(double: LLMDouble, taxonomy: Taxonomy, cl
     assert slept == []
 
 
-def test_slow_answers_time_out_and_are_retried(double: LLMDouble, taxonomy: Taxonomy,
-                                               clock: FakeClock, slept: list[float]) -> None:
+def test_slow_answers_time_out_and_are_retried(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float]
+) -> None:
     double.default = lambda body: Reply.answer("INFO").slow(5.0)
     # a budget of several attempts (the fake clock stands still: only the timeouts count)
     stage = make_stage(double, taxonomy, clock, slept, llm_timeout_s=0.2, llm_budget_s=10)
@@ -236,8 +280,7 @@ def test_slow_answers_time_out_and_are_retried(double: LLMDouble, taxonomy: Taxo
     assert len(double.chat_requests()) == 3
 
 
-def test_unreachable_server_fails(taxonomy: Taxonomy, clock: FakeClock,
-                                  slept: list[float]) -> None:
+def test_unreachable_server_fails(taxonomy: Taxonomy, clock: FakeClock, slept: list[float]) -> None:
     with LLMDouble() as gone:
         url = gone.base_url
     settings = Settings(_env_file=None, llm_base_url=url, llm_model="m")  # type: ignore[call-arg]
@@ -250,10 +293,10 @@ def test_unreachable_server_fails(taxonomy: Taxonomy, clock: FakeClock,
 
 # --- breaker and cap ------------------------------------------------------------------------
 
-def test_breaker_opens_after_three_failed_calls_then_probes(double: LLMDouble,
-                                                            taxonomy: Taxonomy,
-                                                            clock: FakeClock,
-                                                            slept: list[float]) -> None:
+
+def test_breaker_opens_after_three_failed_calls_then_probes(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float]
+) -> None:
     double.default = lambda body: Reply.fail(500)
     stage = make_stage(double, taxonomy, clock, slept)
     for _ in range(3):
@@ -273,9 +316,9 @@ def test_breaker_opens_after_three_failed_calls_then_probes(double: LLMDouble,
     assert stage.health()["unavailable"] == 1
 
 
-def test_calls_over_the_per_minute_cap_are_unavailable(double: LLMDouble, taxonomy: Taxonomy,
-                                                       clock: FakeClock,
-                                                       slept: list[float]) -> None:
+def test_calls_over_the_per_minute_cap_are_unavailable(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float]
+) -> None:
     stage = make_stage(double, taxonomy, clock, slept, llm_calls_per_minute=2)
     stage.classify("a")
     stage.classify("b")
@@ -289,11 +332,13 @@ def test_calls_over_the_per_minute_cap_are_unavailable(double: LLMDouble, taxono
     assert len(double.chat_requests()) == 3
 
 
-def test_concurrent_calls_are_all_answered(double: LLMDouble, taxonomy: Taxonomy,
-                                           clock: FakeClock, slept: list[float]) -> None:
+def test_concurrent_calls_are_all_answered(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float]
+) -> None:
     stage = make_stage(double, taxonomy, clock, slept)
     double.default = lambda body: Reply.answer(
-        "AUTH_ERROR" if "denied" in body["messages"][1]["content"] else "INFO")
+        "AUTH_ERROR" if "denied" in body["messages"][1]["content"] else "INFO"
+    )
     results: dict[int, str] = {}
 
     def worker(i: int) -> None:
@@ -311,6 +356,7 @@ def test_concurrent_calls_are_all_answered(double: LLMDouble, taxonomy: Taxonomy
 
 # --- response formats: step down when a server refuses one -------------------------------
 
+
 def refuse_modes(refused: set[str], status: int, message: str) -> Any:
     def responder(body: dict[str, Any]) -> Reply:
         rf = body.get("response_format")
@@ -318,6 +364,7 @@ def refuse_modes(refused: set[str], status: int, message: str) -> Any:
         if mode in refused:
             return Reply.fail(status, message)
         return Reply.answer("INFO")
+
     return responder
 
 
@@ -329,8 +376,9 @@ def formats(double: LLMDouble) -> list[str | None]:
     return out
 
 
-def test_steps_down_from_json_schema_and_remembers(double: LLMDouble, taxonomy: Taxonomy,
-                                                   clock: FakeClock, slept: list[float]) -> None:
+def test_steps_down_from_json_schema_and_remembers(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float]
+) -> None:
     double.default = refuse_modes({"json_schema"}, 400, "response_format json_schema unsupported")
     stage = make_stage(double, taxonomy, clock, slept)
     stage.classify("a")
@@ -340,21 +388,24 @@ def test_steps_down_from_json_schema_and_remembers(double: LLMDouble, taxonomy: 
     assert slept == []
 
 
-def test_llama_cpp_style_500_on_json_schema_steps_down(double: LLMDouble, taxonomy: Taxonomy,
-                                                       clock: FakeClock,
-                                                       slept: list[float]) -> None:
+def test_llama_cpp_style_500_on_json_schema_steps_down(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float]
+) -> None:
     # llama-cpp-python answers an unknown response_format type with a 500 naming the field.
-    double.default = refuse_modes({"json_schema"}, 500,
-                                  "('body', 'response_format', 'type'): Input should be 'text'")
+    double.default = refuse_modes(
+        {"json_schema"}, 500, "('body', 'response_format', 'type'): Input should be 'text'"
+    )
     stage = make_stage(double, taxonomy, clock, slept)
     assert stage.classify("a").label_id == "INFO"
     assert formats(double) == ["json_schema", "json_object+schema"]
 
 
-def test_steps_down_to_plain_json(double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock,
-                                  slept: list[float]) -> None:
-    double.default = refuse_modes({"json_schema", "json_object+schema", "json_object"}, 400,
-                                  "bad response_format")
+def test_steps_down_to_plain_json(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float]
+) -> None:
+    double.default = refuse_modes(
+        {"json_schema", "json_object+schema", "json_object"}, 400, "bad response_format"
+    )
     stage = make_stage(double, taxonomy, clock, slept)
     assert stage.classify("a").label_id == "INFO"
     assert formats(double) == ["json_schema", "json_object+schema", "json_object", None]
@@ -362,8 +413,9 @@ def test_steps_down_to_plain_json(double: LLMDouble, taxonomy: Taxonomy, clock: 
     assert '"category"' in double.chat_requests()[-1].system
 
 
-def test_a_400_in_every_mode_is_a_failure(double: LLMDouble, taxonomy: Taxonomy,
-                                          clock: FakeClock, slept: list[float]) -> None:
+def test_a_400_in_every_mode_is_a_failure(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float]
+) -> None:
     double.default = lambda body: Reply.fail(400, "context too long")
     stage = make_stage(double, taxonomy, clock, slept)
     with pytest.raises(StageFailed, match="context too long"):
@@ -371,8 +423,9 @@ def test_a_400_in_every_mode_is_a_failure(double: LLMDouble, taxonomy: Taxonomy,
     assert stage.health()["response_format"] == "json_schema"  # nothing learned from it
 
 
-def test_json_schema_off_starts_at_json_object(double: LLMDouble, taxonomy: Taxonomy,
-                                               clock: FakeClock, slept: list[float]) -> None:
+def test_json_schema_off_starts_at_json_object(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float]
+) -> None:
     stage = make_stage(double, taxonomy, clock, slept, llm_json_schema=False)
     stage.classify("a")
     assert formats(double) == ["json_object"]
@@ -394,10 +447,10 @@ SECRETS = {
 }
 
 
-def test_secrets_never_leave_the_machine(double: LLMDouble, taxonomy: Taxonomy,
-                                         clock: FakeClock, slept: list[float]) -> None:
-    stage = make_stage(double, taxonomy, clock, slept,
-                       llm_redact_patterns=[r"\bcustomer-\d{6}\b"])
+def test_secrets_never_leave_the_machine(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float]
+) -> None:
+    stage = make_stage(double, taxonomy, clock, slept, llm_redact_patterns=[r"\bcustomer-\d{6}\b"])
     lines = [*SECRETS, "order for customer-123456 shipped"]
     for line in lines:
         stage.classify(f"WARN {line} done", source="svc password=sourcepw1")
@@ -410,8 +463,9 @@ def test_secrets_never_leave_the_machine(double: LLMDouble, taxonomy: Taxonomy,
     assert "<EMAIL>" in users[1]
 
 
-def test_long_lines_are_truncated_after_redaction(double: LLMDouble, taxonomy: Taxonomy,
-                                                  clock: FakeClock, slept: list[float]) -> None:
+def test_long_lines_are_truncated_after_redaction(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float]
+) -> None:
     stage = make_stage(double, taxonomy, clock, slept, llm_max_chars=100)
     # a secret straddling the cut must not leak its head either
     line = "x" * 90 + " password=averyveryverylongsecretvalue " + "y" * 1000
@@ -437,16 +491,17 @@ INJECTIONS = [
 def gullible(body: dict[str, Any]) -> Reply:
     """A model that obeys whatever the line tells it to answer."""
     user = body["messages"][1]["content"]
-    match = re.search(r"(?:answer|reply with|respond only with|as)\s+\W*(?:category\W+)?([A-Z_]+)",
-                      user)
+    match = re.search(
+        r"(?:answer|reply with|respond only with|as)\s+\W*(?:category\W+)?([A-Z_]+)", user
+    )
     label = match.group(1) if match else "INFO"
     return Reply.answer(label, 1.0, f"The line told me to answer {label}.")
 
 
 @pytest.mark.parametrize("line", INJECTIONS)
-def test_prompt_injection_stays_inside_the_label_set(double: LLMDouble, taxonomy: Taxonomy,
-                                                     clock: FakeClock, slept: list[float],
-                                                     line: str) -> None:
+def test_prompt_injection_stays_inside_the_label_set(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float], line: str
+) -> None:
     double.default = gullible
     stage = make_stage(double, taxonomy, clock, slept)
     try:
@@ -468,9 +523,11 @@ def test_prompt_injection_stays_inside_the_label_set(double: LLMDouble, taxonomy
     assert set(enum["enum"]) <= set(taxonomy.label_ids)
 
 
-def test_ordinary_lines_carry_no_steering_note(double: LLMDouble, taxonomy: Taxonomy,
-                                               clock: FakeClock, slept: list[float]) -> None:
+def test_ordinary_lines_carry_no_steering_note(
+    double: LLMDouble, taxonomy: Taxonomy, clock: FakeClock, slept: list[float]
+) -> None:
     double.script(Reply.answer("WORKFLOW_ERROR", 0.8, "A job failed."))
     verdict = make_stage(double, taxonomy, clock, slept).classify(
-        "ERROR job 42 failed: answer from upstream was 502")
+        "ERROR job 42 failed: answer from upstream was 502"
+    )
     assert verdict.reasoning == "A job failed."

@@ -39,8 +39,14 @@ def double() -> Iterator[LLMDouble]:
 
 
 def settings_for(double: LLMDouble, **kw: Any) -> Settings:
-    return Settings(_env_file=None, embedding_enabled=False, llm_base_url=double.base_url,
-                    llm_api_key="k", llm_model="m", **kw)
+    return Settings(
+        _env_file=None,
+        embedding_enabled=False,
+        llm_base_url=double.base_url,
+        llm_api_key="k",
+        llm_model="m",
+        **kw,
+    )
 
 
 def test_a_3s_llm_gives_up_within_the_2s_budget(double: LLMDouble) -> None:
@@ -56,11 +62,9 @@ def test_a_3s_llm_gives_up_within_the_2s_budget(double: LLMDouble) -> None:
     sieve.close()
 
 
-def test_budget_is_configurable_and_covers_retries(double: LLMDouble,
-                                                   taxonomy: Taxonomy) -> None:
+def test_budget_is_configurable_and_covers_retries(double: LLMDouble, taxonomy: Taxonomy) -> None:
     double.default = lambda body: Reply.answer("INFO").slow(0.6)
-    stage = build_llm_stage(settings_for(double, llm_timeout_s=0.4, llm_budget_s=1.0),
-                            taxonomy)
+    stage = build_llm_stage(settings_for(double, llm_timeout_s=0.4, llm_budget_s=1.0), taxonomy)
     assert stage is not None and stage.health()["budget_s"] == 1.0
     with pytest.raises(StageFailed):
         stage.classify(LINE)
@@ -68,10 +72,12 @@ def test_budget_is_configurable_and_covers_retries(double: LLMDouble,
     assert len(double.chat_requests()) == 2
 
 
-def test_retry_after_is_honoured_and_pauses_the_stage(double: LLMDouble,
-                                                      taxonomy: Taxonomy) -> None:
-    double.default = lambda body: Reply(status=429, error="slow down",
-                                        headers={"Retry-After": "30"})
+def test_retry_after_is_honoured_and_pauses_the_stage(
+    double: LLMDouble, taxonomy: Taxonomy
+) -> None:
+    double.default = lambda body: Reply(
+        status=429, error="slow down", headers={"Retry-After": "30"}
+    )
     slept: list[float] = []
     stage = build_llm_stage(settings_for(double), taxonomy, sleep=slept.append)
     assert stage is not None
@@ -86,12 +92,14 @@ def test_retry_after_is_honoured_and_pauses_the_stage(double: LLMDouble,
 
 
 def test_short_retry_after_is_waited_for(double: LLMDouble, taxonomy: Taxonomy) -> None:
-    double.script(Reply(status=503, error="busy", headers={"Retry-After": "1"}),
-                  Reply.answer("DATABASE_ERROR" if "DATABASE_ERROR" in taxonomy.label_ids
-                               else "INFO", 0.9))
+    double.script(
+        Reply(status=503, error="busy", headers={"Retry-After": "1"}),
+        Reply.answer("DATABASE_ERROR" if "DATABASE_ERROR" in taxonomy.label_ids else "INFO", 0.9),
+    )
     slept: list[float] = []
-    stage = build_llm_stage(settings_for(double, llm_budget_s=5.0, llm_timeout_s=2.0),
-                            taxonomy, sleep=slept.append)
+    stage = build_llm_stage(
+        settings_for(double, llm_budget_s=5.0, llm_timeout_s=2.0), taxonomy, sleep=slept.append
+    )
     assert stage is not None
     stage.classify(LINE)
     assert slept == [1.0] and len(double.chat_requests()) == 2
@@ -101,7 +109,7 @@ def test_breaker_caps_concurrent_callers_at_its_failure_count(double: LLMDouble)
     double.default = lambda body: Reply(status=500, error="down").slow(0.2)
     sieve = build_sieve(settings_for(double, llm_retries=0))
     # 50 lines of different templates (words, not numbers: numbers are masked)
-    names = ["".join(chr(97 + (i // 26 ** k) % 26) for k in range(3)) for i in range(50)]
+    names = ["".join(chr(97 + (i // 26**k) % 26) for k in range(3)) for i in range(50)]
     lines = [f"Job {name} of tenant {name}x failed hard" for name in names]
     assert len({template_key(x) for x in lines}) == 50
     results = sieve.classify_batch(lines)
@@ -120,14 +128,20 @@ def test_half_open_is_shown_when_the_reset_time_passes(double: LLMDouble) -> Non
     with LiveServer(create_app(settings, sieve=sieve)) as srv, srv.client() as c:
         assert c.get("/health").json()["breakers"]["llm"] == "open"
         text = c.get("/metrics").text
-        assert metric_value(text, "log_classifier_circuit_breaker_state", service="llm",
-                            state="open") == 1.0
+        assert (
+            metric_value(text, "log_classifier_circuit_breaker_state", service="llm", state="open")
+            == 1.0
+        )
         done = threading.Event()
         done.wait(0.7)  # the reset time passes, no LLM-bound line in between
         h = c.get("/health").json()
         assert h["breakers"]["llm"] == "half_open" and h["llm"]["state"] == "half_open"
         text = c.get("/metrics").text
-        assert metric_value(text, "log_classifier_circuit_breaker_state", service="llm",
-                            state="half_open") == 1.0
+        assert (
+            metric_value(
+                text, "log_classifier_circuit_breaker_state", service="llm", state="half_open"
+            )
+            == 1.0
+        )
         assert metric_value(text, "log_classifier_circuit_breaker_open", service="llm") == 0.0
     sieve.close()

@@ -30,8 +30,11 @@ except pytest.fail.Exception:  # pragma: no cover
 
 pytestmark = [
     _marker,
-    pytest.mark.skipif(not SERVER_URL, reason="LOGSIEVE_LLM_SERVER_URL is not set; start the "
-                       "local server with scripts/llama_server.sh start"),
+    pytest.mark.skipif(
+        not SERVER_URL,
+        reason="LOGSIEVE_LLM_SERVER_URL is not set; start the "
+        "local server with scripts/llama_server.sh start",
+    ),
 ]
 
 LINES = [
@@ -88,8 +91,9 @@ def test_every_answer_is_a_label_of_the_set(stage: ChatLLMStage, taxonomy: Taxon
     assert health["state"] == "closed"
 
 
-def test_injection_lines_still_get_a_label_of_the_set(stage: ChatLLMStage,
-                                                      taxonomy: Taxonomy) -> None:
+def test_injection_lines_still_get_a_label_of_the_set(
+    stage: ChatLLMStage, taxonomy: Taxonomy
+) -> None:
     for line in INJECTIONS:
         verdict = stage.classify(line)
         assert verdict.label_id in taxonomy.label_ids, line
@@ -101,8 +105,10 @@ def test_openstack_taxonomy_is_constrained_too() -> None:
     openstack = load_taxonomy("openstack")
     built = build_llm_stage(settings(llm_json_schema=False), openstack)
     assert built is not None
-    verdict = built.classify("nova.compute.manager [instance: 1f2e] Instance failed to spawn: "
-                             "timed out waiting for network-vif-plugged")
+    verdict = built.classify(
+        "nova.compute.manager [instance: 1f2e] Instance failed to spawn: "
+        "timed out waiting for network-vif-plugged"
+    )
     assert verdict.label_id in openstack.label_ids
     assert built.health()["response_format"] == "json_object"
 
@@ -115,16 +121,16 @@ def test_a_timeout_against_the_real_server_fails_after_retries(taxonomy: Taxonom
 
 
 def test_an_unknown_path_is_a_permanent_failure(taxonomy: Taxonomy) -> None:
-    built = build_llm_stage(settings(llm_base_url=SERVER_URL.rstrip("/") + "/nowhere",
-                                     llm_model="x"), taxonomy)
+    built = build_llm_stage(
+        settings(llm_base_url=SERVER_URL.rstrip("/") + "/nowhere", llm_model="x"), taxonomy
+    )
     assert built is not None
     with pytest.raises(StageFailed, match="HTTP 404"):
         built.classify("ERROR something")
     assert built.health()["retries"] == 0
 
 
-def test_a_batch_request_gets_one_answer_per_line_from_the_real_model(
-        taxonomy: Taxonomy) -> None:
+def test_a_batch_request_gets_one_answer_per_line_from_the_real_model(taxonomy: Taxonomy) -> None:
     # The schema becomes llama.cpp's grammar: exactly one item per line, each category a label.
     built = build_llm_stage(settings(llm_batch_size=4), taxonomy)
     assert built is not None

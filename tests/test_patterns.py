@@ -21,20 +21,33 @@ DPKG_LOG = Path("/var/log/dpkg.log")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "logsieve", "patterns", *args],
-                          capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "logsieve", "patterns", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_counter_counts_orders_and_remembers_where() -> None:
     c = PatternCounter()
-    lines = ["took 12 ms", "user 7 logged in", "took 9 ms", "took 3 ms", "user 8 logged in",
-             "disk full"]
+    lines = [
+        "took 12 ms",
+        "user 7 logged in",
+        "took 9 ms",
+        "took 3 ms",
+        "user 8 logged in",
+        "disk full",
+    ]
     for n, text in enumerate(lines, 1):
         c.add("a.log", n, text)
     top = c.top()
-    assert [(p.template, p.count) for p in top] == [("took <NUM> ms", 3),
-                                                    ("user <NUM> logged in", 2),
-                                                    ("disk full", 1)]
+    assert [(p.template, p.count) for p in top] == [
+        ("took <NUM> ms", 3),
+        ("user <NUM> logged in", 2),
+        ("disk full", 1),
+    ]
     assert top[0].first == ("a.log", 1) and top[0].last == ("a.log", 4)
     assert top[0].example == "took 12 ms" and top[0].variables == ["<NUM>"]
     report = c.to_json(2)
@@ -52,8 +65,12 @@ def test_counter_memory_is_bounded_and_says_so() -> None:
 
 def test_cli_json_and_csv(tmp_path: Path) -> None:
     f = tmp_path / "app.log"
-    f.write_text("".join(f"worker {i} finished job {i * 7}\n" for i in range(30))
-                 + "cache warmed\n" * 5 + "User alice logged in.\n", encoding="utf-8")
+    f.write_text(
+        "".join(f"worker {i} finished job {i * 7}\n" for i in range(30))
+        + "cache warmed\n" * 5
+        + "User alice logged in.\n",
+        encoding="utf-8",
+    )
     p = run(str(f), "-f", "json")
     assert p.returncode == 0, p.stderr
     report = json.loads(p.stdout)
@@ -93,8 +110,10 @@ VERSIONS = ["2.36-9+deb12u4", "1.2.3", "1:2.1-1~bpo12", "20230311-1", "5.2.15-2+
 def synthetic_upgrades(path: Path) -> None:
     lines = []
     for i, v in enumerate(VERSIONS * 5):
-        lines += [f"2024-05-0{1 + i % 9} 10:1{i % 10}:0{i % 10} agent upgraded to version {v}",
-                  f"2024-05-0{1 + i % 9} 10:1{i % 10}:0{i % 10} plugin moved to version {v} ok"]
+        lines += [
+            f"2024-05-0{1 + i % 9} 10:1{i % 10}:0{i % 10} agent upgraded to version {v}",
+            f"2024-05-0{1 + i % 9} 10:1{i % 10}:0{i % 10} plugin moved to version {v} ok",
+        ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -102,9 +121,11 @@ def synthetic_dpkg(path: Path) -> None:
     lines = []
     for i, v in enumerate(VERSIONS * 5):
         pkg = f"pkg{i}:{'all' if i % 2 else 'amd64'}"
-        lines += [f"2024-05-0{1 + i % 9} 10:1{i % 10}:0{i % 10} status unpacked {pkg} {v}",
-                  f"2024-05-0{1 + i % 9} 10:1{i % 10}:0{i % 10} configure {pkg} {v} <none>",
-                  f"2024-05-0{1 + i % 9} 10:1{i % 10}:0{i % 10} install {pkg} <none> {v}"]
+        lines += [
+            f"2024-05-0{1 + i % 9} 10:1{i % 10}:0{i % 10} status unpacked {pkg} {v}",
+            f"2024-05-0{1 + i % 9} 10:1{i % 10}:0{i % 10} configure {pkg} {v} <none>",
+            f"2024-05-0{1 + i % 9} 10:1{i % 10}:0{i % 10} install {pkg} <none> {v}",
+        ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -117,7 +138,9 @@ def test_masking_file_folds_version_shapes_into_one_template(tmp_path: Path) -> 
     assert without["templates"] > 2  # the built-in masker tells version shapes apart
     assert with_rules["templates"] == 2, [p["template"] for p in with_rules["patterns"]]
     assert {p["template"] for p in with_rules["patterns"]} == {
-        "<TS> agent upgraded to version <VER>", "<TS> plugin moved to version <VER> ok"}
+        "<TS> agent upgraded to version <VER>",
+        "<TS> plugin moved to version <VER> ok",
+    }
 
 
 def test_the_versions_after_a_package_fold_with_no_rule(tmp_path: Path) -> None:
@@ -126,22 +149,32 @@ def test_the_versions_after_a_package_fold_with_no_rule(tmp_path: Path) -> None:
     synthetic_dpkg(log)
     report = json.loads(run(str(log), "-f", "json").stdout)
     assert {p["template"] for p in report["patterns"]} == {
-        "<TS> status unpacked <ID>", "<TS> configure <ID> <none>",
-        "<TS> install <ID> <none> <ID>"}
+        "<TS> status unpacked <ID>",
+        "<TS> configure <ID> <none>",
+        "<TS> install <ID> <none> <ID>",
+    }
 
 
-@pytest.mark.parametrize(("doc", "words"), [
-    ("masking:\n  - {pattern: '(a', placeholder: '<X>'}\n", "does not compile under RE2"),
-    ("masking:\n  - {pattern: 'a', placeholder: 'lower'}\n", "placeholder must look like"),
-    ("masking:\n  - {pattern: '(?=a)b', placeholder: '<X>'}\n", "does not compile under RE2"),
-    ("rules: []\n", "no 'masking:' list"),
-])
+@pytest.mark.parametrize(
+    ("doc", "words"),
+    [
+        ("masking:\n  - {pattern: '(a', placeholder: '<X>'}\n", "does not compile under RE2"),
+        ("masking:\n  - {pattern: 'a', placeholder: 'lower'}\n", "placeholder must look like"),
+        ("masking:\n  - {pattern: '(?=a)b', placeholder: '<X>'}\n", "does not compile under RE2"),
+        ("rules: []\n", "no 'masking:' list"),
+    ],
+)
 def test_bad_masking_file_is_exit_2_naming_the_rule(tmp_path: Path, doc: str, words: str) -> None:
     rules = tmp_path / "masking.yaml"
     rules.write_text(doc, encoding="utf-8")
-    p = subprocess.run([sys.executable, "-m", "logsieve", "patterns", "--masking", str(rules),
-                        "-"], input="x\n", capture_output=True, text=True, timeout=120,
-                       check=False)
+    p = subprocess.run(
+        [sys.executable, "-m", "logsieve", "patterns", "--masking", str(rules), "-"],
+        input="x\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert p.returncode == 2 and words in p.stderr, p.stderr
 
 
@@ -166,8 +199,7 @@ def _answer(template: str | None, label: str = "info", text: str = "x") -> Simpl
 
 def test_activity_counts_per_template_over_time_and_stays_bounded() -> None:
     clock = _Clock(600.0)
-    a = TemplateActivity(max_templates=2, bucket_s=60, window=4, clock=clock,
-                         scrub=str.upper)
+    a = TemplateActivity(max_templates=2, bucket_s=60, window=4, clock=clock, scrub=str.upper)
     a.observe([_answer("t1", text="first"), _answer("t1"), _answer(None), _answer("t2")])
     clock.t += 60  # the next minute
     a.observe([_answer("t1", label="warn"), _answer("t3")])  # t3: past max_templates
@@ -198,9 +230,14 @@ def test_activity_is_safe_from_many_threads() -> None:
 
 def test_only_the_first_line_of_a_template_is_new() -> None:
     sieve = build_sieve(Settings(llm_enabled=False, embedding_enabled=False))
-    first = sieve.classify_batch([("Shard 3 lag is 40 ms", None), ("Shard 4 lag is 9 ms", None),
-                                  ("User admin123 logged in.", None),
-                                  ("Pool emptied at 12:00", None)])
+    first = sieve.classify_batch(
+        [
+            ("Shard 3 lag is 40 ms", None),
+            ("Shard 4 lag is 9 ms", None),
+            ("User admin123 logged in.", None),
+            ("Pool emptied at 12:00", None),
+        ]
+    )
     assert [r.new_template for r in first] == [True, False, False, True]
     # No stage decided them (no head, no LLM): nothing cached, and still not new again.
     again = sieve.classify_batch([("Shard 5 lag is 1 ms", None), ("Pool emptied at 13:00", None)])

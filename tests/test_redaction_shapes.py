@@ -57,11 +57,15 @@ SHAPES: list[tuple[str, str]] = [
     ("gitlab glpat-AbCdEfGhIjKlMnOpQrSt token", "glpat-AbCdEfGhIjKlMnOpQrSt"),
     ("slack xoxb-123456789012-abcdefghij posted", "xoxb-123456789012-abcdefghij"),
     ("maps AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q", "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q"),
-    ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sflKxwRJSMeKKF2QT4fwpM accepted",
-     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0"),
+    (
+        "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sflKxwRJSMeKKF2QT4fwpM accepted",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0",
+    ),
     ("fetch https://admin:Pa55word@db.internal:5432/app", "Pa55word"),
-    ("-----BEGIN RSA PRIVATE KEY----- MIIEowIBAAKCAQEA7 -----END RSA PRIVATE KEY-----",
-     "MIIEowIBAAKCAQEA7"),
+    (
+        "-----BEGIN RSA PRIVATE KEY----- MIIEowIBAAKCAQEA7 -----END RSA PRIVATE KEY-----",
+        "MIIEowIBAAKCAQEA7",
+    ),
     # high-entropy tokens beside key words
     ("signature Xk9pL2mQ7rT4vW8yZ1bN5cF3 rejected", "Xk9pL2mQ7rT4vW8yZ1bN5cF3"),
     ("token for svc: Qm9vT2pLx8Rz4Wk7Ys1Vb3Nc", "Qm9vT2pLx8Rz4Wk7Ys1Vb3Nc"),
@@ -108,8 +112,13 @@ def test_there_are_at_least_forty_shapes() -> None:
 
 
 def test_no_secret_shape_reaches_the_llm(double: LLMDouble, taxonomy: Taxonomy) -> None:
-    settings = Settings(_env_file=None, llm_base_url=double.base_url, llm_api_key="k",
-                        llm_model="m", llm_max_chars=400)
+    settings = Settings(
+        _env_file=None,
+        llm_base_url=double.base_url,
+        llm_api_key="k",
+        llm_model="m",
+        llm_max_chars=400,
+    )
     stage = build_llm_stage(settings, taxonomy)
     assert stage is not None
     leaked = []

@@ -60,6 +60,7 @@ def trip(breaker: CircuitBreaker, times: int) -> None:
 
 # --- circuit breaker ------------------------------------------------------------------------
 
+
 def test_breaker_opens_after_max_consecutive_failures(breaker: CircuitBreaker) -> None:
     trip(breaker, 2)
     assert breaker.state is BreakerState.CLOSED
@@ -87,8 +88,9 @@ def test_open_breaker_rejects_without_calling(breaker: CircuitBreaker, clock: Fa
     assert breaker.snapshot()["rejected"] == 1
 
 
-def test_open_turns_half_open_after_reset_timeout(breaker: CircuitBreaker,
-                                                  clock: FakeClock) -> None:
+def test_open_turns_half_open_after_reset_timeout(
+    breaker: CircuitBreaker, clock: FakeClock
+) -> None:
     trip(breaker, 3)
     clock.advance(4.99)
     assert breaker.state is BreakerState.OPEN
@@ -107,8 +109,7 @@ def test_successful_probe_closes(breaker: CircuitBreaker, clock: FakeClock) -> N
     assert breaker.state is BreakerState.CLOSED
 
 
-def test_failed_probe_reopens_for_a_full_period(breaker: CircuitBreaker,
-                                                clock: FakeClock) -> None:
+def test_failed_probe_reopens_for_a_full_period(breaker: CircuitBreaker, clock: FakeClock) -> None:
     trip(breaker, 3)
     clock.advance(5.0)
     trip(breaker, 1)  # the probe
@@ -120,8 +121,9 @@ def test_failed_probe_reopens_for_a_full_period(breaker: CircuitBreaker,
     assert breaker.snapshot()["times_opened"] == 2
 
 
-def test_neutral_errors_do_not_trip_and_release_the_probe(breaker: CircuitBreaker,
-                                                          clock: FakeClock) -> None:
+def test_neutral_errors_do_not_trip_and_release_the_probe(
+    breaker: CircuitBreaker, clock: FakeClock
+) -> None:
     def capped() -> None:
         raise CapExceeded("over the cap")
 
@@ -155,8 +157,9 @@ def test_listener_sees_every_transition(breaker: CircuitBreaker, clock: FakeCloc
     ]
 
 
-def test_half_open_lets_exactly_one_concurrent_probe_through(breaker: CircuitBreaker,
-                                                             clock: FakeClock) -> None:
+def test_half_open_lets_exactly_one_concurrent_probe_through(
+    breaker: CircuitBreaker, clock: FakeClock
+) -> None:
     trip(breaker, 3)
     clock.advance(5.0)
     probe_started = threading.Event()
@@ -225,6 +228,7 @@ def test_breaker_validates_max_failures() -> None:
 
 # --- retry policy ---------------------------------------------------------------------------
 
+
 class Flaky:
     def __init__(self, failures: list[BaseException], value: str = "done") -> None:
         self.failures = failures
@@ -258,12 +262,15 @@ def test_retry_gives_up_after_retries_and_raises_the_last_error() -> None:
     assert seen == [1, 2]
 
 
-@pytest.mark.parametrize("error", [
-    BreakerOpen("llm", 1.0),
-    CapExceeded("cap"),
-    StageFailed("invalid answer"),
-    ValueError("a bug"),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        BreakerOpen("llm", 1.0),
+        CapExceeded("cap"),
+        StageFailed("invalid answer"),
+        ValueError("a bug"),
+    ],
+)
 def test_permanent_errors_are_not_retried(error: Exception) -> None:
     slept: list[float] = []
     flaky = Flaky([error])
@@ -282,6 +289,7 @@ def test_is_transient_marks() -> None:
 
 
 # --- timeouts, cap, guard -------------------------------------------------------------------
+
 
 def test_run_with_timeout_returns_value_and_reraises_errors() -> None:
     assert run_with_timeout(sum, 5.0, [1, 2, 3]) == 6
@@ -319,8 +327,11 @@ def test_call_cap_zero_means_no_cap(clock: FakeClock) -> None:
 def test_guard_composes_breaker_retry_and_timeout(clock: FakeClock) -> None:
     never = threading.Event()
     slept: list[float] = []
-    guard = Guard(CircuitBreaker("embedding", 2, 10.0, clock=clock),
-                  RetryPolicy(retries=1, sleep=slept.append), timeout_s=0.02)
+    guard = Guard(
+        CircuitBreaker("embedding", 2, 10.0, clock=clock),
+        RetryPolicy(retries=1, sleep=slept.append),
+        timeout_s=0.02,
+    )
     try:
         with pytest.raises(DeadlineExceeded):
             guard.call(never.wait)

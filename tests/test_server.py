@@ -24,10 +24,17 @@ from conftest_server import (
 from logsieve.server.routes.generate import load_generator
 from logsieve.settings import Settings
 
-SEED_000_FIELDS = {"log_analyzed", "final_category", "pipeline_stage", "final_confidence",
-                   "processing_time_ms", "journey"}
-CODEBASICS = Path(__file__).resolve().parents[2] / "shared" / "data" / "codebasics" / \
-    "synthetic_logs.csv"
+SEED_000_FIELDS = {
+    "log_analyzed",
+    "final_category",
+    "pipeline_stage",
+    "final_confidence",
+    "processing_time_ms",
+    "journey",
+}
+CODEBASICS = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "codebasics" / "synthetic_logs.csv"
+)
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +70,12 @@ def test_health_lists_every_component(client: httpx.Client, real_sieve: Any) -> 
 
 def test_health_shows_priors_assumed_trained_and_estimated(client: httpx.Client) -> None:
     # New templates through the head, then the EM estimate of the traffic's label priors.
-    lines = ["worker finished the nightly import", "cache warmed with fresh entries",
-             "scheduler picked the next queue", "Deadlock detected while executing query"]
+    lines = [
+        "worker finished the nightly import",
+        "cache warmed with fresh entries",
+        "scheduler picked the next queue",
+        "Deadlock detected while executing query",
+    ]
     assert client.post("/classify", json=[{"log_message": m} for m in lines]).status_code == 200
     judgement = client.get("/health").json()["judgement"]
     assert judgement["routine_default"] == "INFO" and judgement["text_view"] == "message-v1"
@@ -87,8 +98,7 @@ def test_health_is_503_when_the_sieve_cannot_be_built(tmp_path: Path) -> None:
 
 
 # --- classification -------------------------------------------------------------------
-def test_single_classification_has_seed_000_shape(client: httpx.Client,
-                                                  real_sieve: Any) -> None:  # noqa: F811
+def test_single_classification_has_seed_000_shape(client: httpx.Client, real_sieve: Any) -> None:  # noqa: F811
     line = RULE_LINES[0]
     r = client.post("/api/classify", json={"log_message": line, "source": "app-server"})
     assert r.status_code == 200
@@ -98,8 +108,7 @@ def test_single_classification_has_seed_000_shape(client: httpx.Client,
     assert body["log_analyzed"] == line
     assert body["final_category"] == body["label_id"] == expected.label_id
     assert body["classifier"] == expected.classifier == "regex"
-    assert [s["stage"] for s in body["journey"]] == ["Regex Engine", "BERT Model",
-                                                     "LLM Fallback"]
+    assert [s["stage"] for s in body["journey"]] == ["Regex Engine", "BERT Model", "LLM Fallback"]
     assert all({"stage", "status", "details"} <= set(s) for s in body["journey"])
 
 
@@ -125,8 +134,10 @@ class _CountedRules:
 
 
 def test_a_new_line_runs_the_rules_and_the_masker_once(
-        client: httpx.Client, real_sieve: Any,  # noqa: F811
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    client: httpx.Client,
+    real_sieve: Any,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     counted = _CountedRules(real_sieve.rules)
     rules, key = counted.match, _Counted(real_sieve._key)
     monkeypatch.setattr(real_sieve, "rules", counted)
@@ -138,16 +149,19 @@ def test_a_new_line_runs_the_rules_and_the_masker_once(
     again = client.post("/api/classify", json={"log_message": line.replace("14", "15")})
     assert again.json()["classifier"] == "cache"
     assert (rules.calls, key.calls) == (2, 2)
-    batch = client.post("/classify", json=[{"log_message": line.replace("14", "16")},
-                                           {"log_message": RULE_LINES[0]}])
+    batch = client.post(
+        "/classify",
+        json=[{"log_message": line.replace("14", "16")}, {"log_message": RULE_LINES[0]}],
+    )
     assert batch.status_code == 200
     assert (rules.calls, key.calls) == (4, 3)  # a rule line needs no template key
 
 
-def test_batch_answers_one_result_per_line_in_order(client: httpx.Client,
-                                                    real_sieve: Any) -> None:  # noqa: F811
-    lines = [RULE_LINES[i % len(RULE_LINES)] if i % 3 else OTHER_LINES[i % len(OTHER_LINES)]
-             for i in range(60)]
+def test_batch_answers_one_result_per_line_in_order(client: httpx.Client, real_sieve: Any) -> None:  # noqa: F811
+    lines = [
+        RULE_LINES[i % len(RULE_LINES)] if i % 3 else OTHER_LINES[i % len(OTHER_LINES)]
+        for i in range(60)
+    ]
     payload = [{"source": f"svc-{i}", "log_message": line} for i, line in enumerate(lines)]
     r = client.post("/classify", json=payload)
     assert r.status_code == 200
@@ -171,8 +185,9 @@ def test_concurrent_single_requests_each_get_their_own_answer(server: LiveServer
 
     async def run() -> list[dict[str, Any]]:
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as ac:
-            rs = await asyncio.gather(*(ac.post("/api/classify", json={"log_message": m})
-                                        for m in lines))
+            rs = await asyncio.gather(
+                *(ac.post("/api/classify", json={"log_message": m}) for m in lines)
+            )
         assert all(r.status_code == 200 for r in rs)
         return [r.json() for r in rs]
 
@@ -189,8 +204,9 @@ def strict_server(real_sieve: Any) -> Iterator[LiveServer]:  # noqa: F811
 
 
 def test_malformed_json_is_400_json(client: httpx.Client) -> None:
-    r = client.post("/api/classify", content=b'{"log_message": ',
-                    headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/classify", content=b'{"log_message": ', headers={"content-type": "application/json"}
+    )
     assert r.status_code == 400
     assert r.json()["error"] == "malformed_json"
 
@@ -237,10 +253,9 @@ def test_body_over_the_limit_is_413_declared_or_streamed(strict_server: LiveServ
 
         def chunks() -> Iterator[bytes]:  # no Content-Length: the limit must count bytes
             for i in range(0, len(big), 1000):
-                yield big[i:i + 1000]
+                yield big[i : i + 1000]
 
-        r = c.post("/api/classify", content=chunks(),
-                   headers={"content-type": "application/json"})
+        r = c.post("/api/classify", content=chunks(), headers={"content-type": "application/json"})
         assert r.status_code == 413 and r.json()["error"] == "body_too_large"
 
 
@@ -256,12 +271,16 @@ def test_api_keys_are_required_when_configured(real_sieve: Any) -> None:  # noqa
         line = {"log_message": RULE_LINES[0]}
         r = c.post("/api/classify", json=line)
         assert r.status_code == 401 and r.json()["error"] == "unauthorized"
-        assert c.post("/api/classify", json=line,
-                      headers={"X-API-Key": "first-ke"}).status_code == 401
-        assert c.post("/classify", json=[line],
-                      headers={"X-API-Key": "nope"}).status_code == 401
-        assert c.post("/api/classify", json=line,
-                      headers={"X-API-Key": "second-key-0123456789"}).status_code == 200
+        assert (
+            c.post("/api/classify", json=line, headers={"X-API-Key": "first-ke"}).status_code == 401
+        )
+        assert c.post("/classify", json=[line], headers={"X-API-Key": "nope"}).status_code == 401
+        assert (
+            c.post(
+                "/api/classify", json=line, headers={"X-API-Key": "second-key-0123456789"}
+            ).status_code
+            == 200
+        )
         assert c.get("/health").status_code == 200  # probes need no key
 
 
@@ -272,20 +291,20 @@ def test_rate_limit_per_key_gives_429(real_sieve: Any) -> None:  # noqa: F811
     settings = Settings(api_keys=[KEY_A, KEY_B], rate_limit_per_minute=3)
     with serve(settings, real_sieve) as srv, srv.client() as c:
         line = {"log_message": RULE_LINES[1]}
-        codes = [c.post("/api/classify", json=line, headers={"X-API-Key": KEY_A}).status_code
-                 for _ in range(4)]
+        codes = [
+            c.post("/api/classify", json=line, headers={"X-API-Key": KEY_A}).status_code
+            for _ in range(4)
+        ]
         assert codes == [200, 200, 200, 429]
         r = c.post("/api/classify", json=line, headers={"X-API-Key": KEY_A})
         assert r.status_code == 429 and r.json()["error"] == "rate_limited"
         assert int(r.headers["retry-after"]) >= 1
         # Another key has its own bucket.
-        assert c.post("/api/classify", json=line,
-                      headers={"X-API-Key": KEY_B}).status_code == 200
+        assert c.post("/api/classify", json=line, headers={"X-API-Key": KEY_B}).status_code == 200
 
 
 def test_rate_limit_counts_lines_not_only_requests(real_sieve: Any) -> None:  # noqa: F811
-    settings = Settings(api_keys=[KEY_A], rate_limit_per_minute=100,
-                        rate_limit_lines_per_minute=50)
+    settings = Settings(api_keys=[KEY_A], rate_limit_per_minute=100, rate_limit_lines_per_minute=50)
     with serve(settings, real_sieve) as srv, srv.client() as c:
         key = {"X-API-Key": KEY_A}
         batch = [{"log_message": RULE_LINES[0]}] * 40
@@ -303,9 +322,12 @@ def test_wrong_keys_are_throttled_per_address(real_sieve: Any) -> None:  # noqa:
     settings = Settings(api_keys=[KEY_A], auth_failures_per_minute=5)
     with serve(settings, real_sieve) as srv, srv.client() as c:
         line = {"log_message": RULE_LINES[0]}
-        codes = [c.post("/api/classify", json=line,
-                        headers={"X-API-Key": f"guess-number-{i:08d}"}).status_code
-                 for i in range(8)]
+        codes = [
+            c.post(
+                "/api/classify", json=line, headers={"X-API-Key": f"guess-number-{i:08d}"}
+            ).status_code
+            for i in range(8)
+        ]
         assert codes == [401] * 5 + [429] * 3
         r = c.post("/api/classify", json=line, headers={"X-API-Key": KEY_A})
         assert r.status_code == 429 and "wrong X-API-Key" in r.json()["message"]
@@ -314,17 +336,22 @@ def test_wrong_keys_are_throttled_per_address(real_sieve: Any) -> None:  # noqa:
 
 def test_short_api_keys_are_refused_at_start() -> None:
     from pydantic import ValidationError
+
     with pytest.raises(ValidationError, match="at least 16"):
         Settings(api_keys=["short-key"])
     assert Settings(_env_file=None).llm_calls_per_minute == 600  # the LLM has a cap
 
 
 def test_cors_allows_the_configured_origin(client: httpx.Client) -> None:
-    r = client.options("/api/classify", headers={
-        "Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"})
+    r = client.options(
+        "/api/classify",
+        headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"},
+    )
     assert r.headers.get("access-control-allow-origin") == "http://localhost:3000"
-    r = client.options("/api/classify", headers={
-        "Origin": "http://evil.example", "Access-Control-Request-Method": "POST"})
+    r = client.options(
+        "/api/classify",
+        headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"},
+    )
     assert "access-control-allow-origin" not in r.headers
 
 
@@ -337,22 +364,23 @@ def _csv_bytes(rows: list[list[str]]) -> bytes:
 
 def test_csv_round_trip_adds_target_label(client: httpx.Client) -> None:
     messages = [*RULE_LINES, *OTHER_LINES, 'quoted "words", a comma\nand a newline']
-    rows = [["source", "log_message", "extra"]] + [[f"s{i}", m, str(i)]
-                                                   for i, m in enumerate(messages)]
+    rows = [["source", "log_message", "extra"]] + [
+        [f"s{i}", m, str(i)] for i, m in enumerate(messages)
+    ]
     r = client.post("/api/classify/csv", files={"file": ("logs.csv", _csv_bytes(rows))})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/csv")
     got = list(csv.reader(io.StringIO(r.text)))
     assert got[0] == ["source", "log_message", "extra", "target_label"]
     assert [g[:3] for g in got[1:]] == rows[1:]
-    batch = client.post("/classify", json=[{"source": f"s{i}", "log_message": m}
-                                           for i, m in enumerate(messages)]).json()
+    batch = client.post(
+        "/classify", json=[{"source": f"s{i}", "log_message": m} for i, m in enumerate(messages)]
+    ).json()
     assert [g[3] for g in got[1:]] == [b["label_id"] for b in batch]
 
 
 def test_csv_without_log_message_column_is_422(client: httpx.Client) -> None:
-    r = client.post("/api/classify/csv",
-                    files={"file": ("x.csv", b"source,message\na,b\n")})
+    r = client.post("/api/classify/csv", files={"file": ("x.csv", b"source,message\na,b\n")})
     assert r.status_code == 422 and r.json()["error"] == "invalid_csv"
     r = client.post("/api/classify/csv", files={"file": ("x.csv", b"\xff\xfe\x00bad")})
     assert r.status_code == 422
@@ -364,8 +392,10 @@ def test_csv_of_the_codebasics_file_streams_every_row(client: httpx.Client) -> N
         pytest.skip(f"{CODEBASICS} is not here")
     with CODEBASICS.open(newline="", encoding="utf-8") as f:
         original = list(csv.reader(f))
-    with CODEBASICS.open("rb") as f, client.stream(
-            "POST", "/api/classify/csv", files={"file": ("synthetic_logs.csv", f)}) as r:
+    with (
+        CODEBASICS.open("rb") as f,
+        client.stream("POST", "/api/classify/csv", files={"file": ("synthetic_logs.csv", f)}) as r,
+    ):
         assert r.status_code == 200
         chunks = list(r.iter_bytes())
     got = list(csv.reader(io.StringIO(b"".join(chunks).decode())))
@@ -390,9 +420,12 @@ def test_generate_answers_or_says_it_is_unavailable(client: httpx.Client) -> Non
 
 # --- metrics ---------------------------------------------------------------------------
 SEED_001_SERIES = (
-    "log_classifications_total", "log_classification_duration_seconds",
-    "log_classification_errors_total", "log_classifier_active_workers",
-    "log_classifier_circuit_breaker_open", "log_classifier_http_requests_total",
+    "log_classifications_total",
+    "log_classification_duration_seconds",
+    "log_classification_errors_total",
+    "log_classifier_active_workers",
+    "log_classifier_circuit_breaker_open",
+    "log_classifier_http_requests_total",
     "log_classifier_http_request_duration_seconds",
 )
 
@@ -401,8 +434,11 @@ def test_metrics_change_after_requests(client: httpx.Client) -> None:
     before = client.get("/metrics").text
     for name in SEED_001_SERIES:
         assert f"# TYPE {name.removesuffix('_total')}" in before, name
-    for extra in ("log_classifier_cache_hits_total", "log_classifier_cache_misses_total",
-                  "log_classifier_llm_calls"):
+    for extra in (
+        "log_classifier_cache_hits_total",
+        "log_classifier_cache_misses_total",
+        "log_classifier_llm_calls",
+    ):
         assert f"# HELP {extra.removesuffix('_total')}" in before, extra
 
     client.post("/classify", json=[{"log_message": m} for m in (*RULE_LINES, *OTHER_LINES)])
@@ -417,14 +453,25 @@ def test_metrics_change_after_requests(client: httpx.Client) -> None:
     assert delta("log_classifications_total") == n
     assert delta("log_classifications_total", classifier="regex") == len(RULE_LINES) + 1
     assert delta("log_classification_duration_seconds_count") == n
-    assert delta("log_classifier_http_requests_total", endpoint="/classify",
-                 method="POST", status="200") == 1
-    assert delta("log_classifier_http_requests_total", endpoint="/api/classify",
-                 method="POST", status="200") == 1
-    assert delta("log_classifier_http_request_duration_seconds_count",
-                 endpoint="/classify") == 1
-    hits_and_misses = (delta("log_classifier_cache_hits_total")
-                       + delta("log_classifier_cache_misses_total"))
+    assert (
+        delta(
+            "log_classifier_http_requests_total", endpoint="/classify", method="POST", status="200"
+        )
+        == 1
+    )
+    assert (
+        delta(
+            "log_classifier_http_requests_total",
+            endpoint="/api/classify",
+            method="POST",
+            status="200",
+        )
+        == 1
+    )
+    assert delta("log_classifier_http_request_duration_seconds_count", endpoint="/classify") == 1
+    hits_and_misses = delta("log_classifier_cache_hits_total") + delta(
+        "log_classifier_cache_misses_total"
+    )
     assert hits_and_misses == len(OTHER_LINES)  # every line past the rules asks the cache
     assert metric_value(after, "log_classifier_active_workers") == 0
 
@@ -434,8 +481,10 @@ def test_metrics_count_rejected_requests_by_status(client: httpx.Client) -> None
     client.post("/api/classify", json={})
     after = client.get("/metrics").text
     labels = {"endpoint": "/api/classify", "method": "POST", "status": "422"}
-    assert (metric_value(after, "log_classifier_http_requests_total", **labels)
-            - metric_value(before, "log_classifier_http_requests_total", **labels)) == 1
+    assert (
+        metric_value(after, "log_classifier_http_requests_total", **labels)
+        - metric_value(before, "log_classifier_http_requests_total", **labels)
+    ) == 1
 
 
 def test_the_single_answer_is_the_documented_schema() -> None:

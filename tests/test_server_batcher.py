@@ -44,8 +44,9 @@ def test_concurrent_lines_become_one_batch(recording: Recording, real_sieve: Any
     async def run() -> list[Result]:
         batcher = MicroBatcher(recording, window_s=0.05, max_lines=256)
         try:
-            return await asyncio.gather(*(batcher.classify(t, f"s{i}")
-                                          for i, t in enumerate(LINES)))
+            return await asyncio.gather(
+                *(batcher.classify(t, f"s{i}") for i, t in enumerate(LINES))
+            )
         finally:
             batcher.close()
 
@@ -61,8 +62,9 @@ def test_batches_are_capped_at_max_lines(recording: Recording) -> None:
     async def run() -> list[Result]:
         batcher = MicroBatcher(recording, window_s=0.01, max_lines=8, threads=2)
         try:
-            return await asyncio.gather(*(batcher.classify(f"{RULE_LINES[0]} {i}")
-                                          for i in range(20)))
+            return await asyncio.gather(
+                *(batcher.classify(f"{RULE_LINES[0]} {i}") for i in range(20))
+            )
         finally:
             batcher.close()
 
@@ -97,8 +99,9 @@ def test_a_failing_batch_fails_its_callers_only(real_sieve: Any) -> None:
     async def run() -> tuple[list[Any], Result]:
         batcher = MicroBatcher(flaky, window_s=0.01, max_lines=256)
         try:
-            first = await asyncio.gather(*(batcher.classify(t) for t in RULE_LINES),
-                                         return_exceptions=True)
+            first = await asyncio.gather(
+                *(batcher.classify(t) for t in RULE_LINES), return_exceptions=True
+            )
             second = await batcher.classify(RULE_LINES[0])
             return first, second
         finally:

@@ -37,8 +37,12 @@ def encoder() -> CountingEncoder:
 
 @pytest.fixture(scope="module")
 def sieve(encoder: CountingEncoder) -> Iterator[Sieve]:
-    built = Sieve(load_taxonomy("standard"), encoder=encoder,
-                  head=train_tiny_head(encoder.inner), threshold=0.4)
+    built = Sieve(
+        load_taxonomy("standard"),
+        encoder=encoder,
+        head=train_tiny_head(encoder.inner),
+        threshold=0.4,
+    )
     yield built
     built.close()
 
@@ -51,8 +55,11 @@ def state_of(srv: LiveServer) -> ServerState:
 def without_timings(body: Any) -> Any:
     """A response body minus what depends on the clock."""
     if isinstance(body, dict):
-        return {k: without_timings(v) for k, v in body.items()
-                if k not in ("processing_time_ms", "duration_ms")}
+        return {
+            k: without_timings(v)
+            for k, v in body.items()
+            if k not in ("processing_time_ms", "duration_ms")
+        }
     if isinstance(body, list):
         return [without_timings(v) for v in body]
     return body
@@ -82,20 +89,26 @@ def test_a_cached_line_is_answered_inline(sieve: Sieve, encoder: CountingEncoder
         # The same answer the sieve gives for the line (the body is seed 000's shape).
         expected = sieve.begin(DB_LINE, "db01")
         assert isinstance(expected, Result)
-        assert without_timings(body) == without_timings(
-            {k: expected.to_dict()[k] for k in body})
+        assert without_timings(body) == without_timings({k: expected.to_dict()[k] for k in body})
 
         after = c.get("/metrics").text
+
         def grew(name: str, **labels: str) -> float:
             return metric_value(after, name, **labels) - metric_value(before, name, **labels)
 
         assert grew("log_classifier_cache_hits_total") == 1
         assert grew("log_classifier_cache_misses_total") == 1  # the first request
-        assert grew("log_classifications_total", classifier="cache",
-                    label=body["label_id"]) == 1
+        assert grew("log_classifications_total", classifier="cache", label=body["label_id"]) == 1
         assert grew("log_classification_duration_seconds_count", classifier="cache") == 1
-        assert grew("log_classifier_http_requests_total", endpoint="/api/classify",
-                    method="POST", status="200") == 2
+        assert (
+            grew(
+                "log_classifier_http_requests_total",
+                endpoint="/api/classify",
+                method="POST",
+                status="200",
+            )
+            == 2
+        )
 
 
 def test_a_rule_line_is_answered_inline(sieve: Sieve) -> None:
@@ -107,8 +120,7 @@ def test_a_rule_line_is_answered_inline(sieve: Sieve) -> None:
         assert batcher.batches_sent == 0 and batcher.answered_inline == 1
 
 
-def test_a_new_line_still_goes_through_the_batcher(sieve: Sieve,
-                                                   encoder: CountingEncoder) -> None:
+def test_a_new_line_still_goes_through_the_batcher(sieve: Sieve, encoder: CountingEncoder) -> None:
     line = "Quarantine of tenant 4411 mailbox began after a policy sweep"
     with LiveServer(create_app(Settings(), sieve=sieve)) as srv, srv.client() as c:
         batcher = state_of(srv).batcher
@@ -123,42 +135,76 @@ def test_a_new_line_still_goes_through_the_batcher(sieve: Sieve,
 # --- every request gets the answer it should ---------------------------------------------------
 def _chunks(data: bytes) -> Iterator[bytes]:
     for i in range(0, len(data), 1024):
-        yield data[i:i + 1024]
+        yield data[i : i + 1024]
 
 
 JSON = {"content-type": "application/json"}
 #: (name, body bytes or a chunk generator factory, headers, (status, error or classifier))
 CASES: list[tuple[str, Any, dict[str, str], tuple[int, str]]] = [
     ("rule line", json.dumps({"log_message": RULE_LINES[0]}), JSON, (200, "regex")),
-    ("with source", json.dumps({"log_message": RULE_LINES[2], "source": "app-1"}), JSON,
-     (200, "regex")),
-    ("source null", json.dumps({"log_message": RULE_LINES[3], "source": None}), JSON,
-     (200, "regex")),
-    ("extra field", json.dumps({"log_message": RULE_LINES[4], "extra": [1, 2]}), JSON,
-     (200, "regex")),
+    (
+        "with source",
+        json.dumps({"log_message": RULE_LINES[2], "source": "app-1"}),
+        JSON,
+        (200, "regex"),
+    ),
+    (
+        "source null",
+        json.dumps({"log_message": RULE_LINES[3], "source": None}),
+        JSON,
+        (200, "regex"),
+    ),
+    (
+        "extra field",
+        json.dumps({"log_message": RULE_LINES[4], "extra": [1, 2]}),
+        JSON,
+        (200, "regex"),
+    ),
     ("cached line", json.dumps({"log_message": DB_LINE}), JSON, (200, "cache")),
-    ("charset", json.dumps({"log_message": RULE_LINES[0]}),
-     {"content-type": "application/json; charset=utf-8"}, (200, "regex")),
-    ("text/plain", json.dumps({"log_message": RULE_LINES[0]}), {"content-type": "text/plain"},
-     (415, "unsupported_media_type")),
-    ("+json", json.dumps({"log_message": RULE_LINES[0]}),
-     {"content-type": "application/vnd.api+json"}, (200, "regex")),
+    (
+        "charset",
+        json.dumps({"log_message": RULE_LINES[0]}),
+        {"content-type": "application/json; charset=utf-8"},
+        (200, "regex"),
+    ),
+    (
+        "text/plain",
+        json.dumps({"log_message": RULE_LINES[0]}),
+        {"content-type": "text/plain"},
+        (415, "unsupported_media_type"),
+    ),
+    (
+        "+json",
+        json.dumps({"log_message": RULE_LINES[0]}),
+        {"content-type": "application/vnd.api+json"},
+        (200, "regex"),
+    ),
     ("empty message", json.dumps({"log_message": ""}), JSON, (422, "validation_error")),
     ("missing message", json.dumps({"source": "x"}), JSON, (422, "validation_error")),
-    ("message not a string", json.dumps({"log_message": 42}), JSON,
-     (422, "validation_error")),
-    ("source too long", json.dumps({"log_message": "x", "source": "s" * 300}), JSON,
-     (422, "validation_error")),
-    ("message too long", json.dumps({"log_message": "y" * 201}), JSON,
-     (422, "message_too_long")),
+    ("message not a string", json.dumps({"log_message": 42}), JSON, (422, "validation_error")),
+    (
+        "source too long",
+        json.dumps({"log_message": "x", "source": "s" * 300}),
+        JSON,
+        (422, "validation_error"),
+    ),
+    ("message too long", json.dumps({"log_message": "y" * 201}), JSON, (422, "message_too_long")),
     ("malformed JSON", '{"log_message": ', JSON, (400, "malformed_json")),
     ("empty body", "", JSON, (422, "validation_error")),
     ("array", json.dumps([{"log_message": "x"}]), JSON, (422, "validation_error")),
     ("NaN", '{"log_message": NaN}', JSON, (422, "validation_error")),
-    ("chunked, over the limit", lambda: _chunks(b'{"log_message": "' + b"z" * 6000 + b'"}'),
-     JSON, (413, "body_too_large")),
-    ("chunked, fine", lambda: _chunks(json.dumps({"log_message": RULE_LINES[1]}).encode()),
-     JSON, (200, "regex")),
+    (
+        "chunked, over the limit",
+        lambda: _chunks(b'{"log_message": "' + b"z" * 6000 + b'"}'),
+        JSON,
+        (413, "body_too_large"),
+    ),
+    (
+        "chunked, fine",
+        lambda: _chunks(json.dumps({"log_message": RULE_LINES[1]}).encode()),
+        JSON,
+        (200, "regex"),
+    ),
 ]
 
 
@@ -200,11 +246,16 @@ def test_keys_and_rate_limit_are_checked_on_every_request(sieve: Sieve) -> None:
     with LiveServer(create_app(settings, sieve=sieve)) as srv, srv.client() as c:
         wrong = {**JSON, "X-API-Key": "beta-key-0123456789"}
         for name, headers, content, expected in (
-                ("no key", JSON, body, (401, "unauthorized")),
-                ("wrong key", wrong, body, (401, "unauthorized")),
-                ("no key, charset", {"content-type": "application/json; charset=utf-8"}, body,
-                 (401, "unauthorized")),
-                ("bad body, no key", JSON, "{", (400, "malformed_json"))):
+            ("no key", JSON, body, (401, "unauthorized")),
+            ("wrong key", wrong, body, (401, "unauthorized")),
+            (
+                "no key, charset",
+                {"content-type": "application/json; charset=utf-8"},
+                body,
+                (401, "unauthorized"),
+            ),
+            ("bad body, no key", JSON, "{", (400, "malformed_json")),
+        ):
             r = c.post("/api/classify", content=content, headers=headers)
             assert _outcome(r) == expected, name
             if expected[0] == 401:
@@ -218,8 +269,7 @@ def test_keys_and_rate_limit_are_checked_on_every_request(sieve: Sieve) -> None:
 def test_cors_headers_are_on_the_answer(sieve: Sieve) -> None:
     origin = "http://localhost:3000"
     with LiveServer(create_app(Settings(), sieve=sieve)) as srv, srv.client() as c:
-        r = c.post("/api/classify", json={"log_message": RULE_LINES[0]},
-                   headers={"Origin": origin})
+        r = c.post("/api/classify", json={"log_message": RULE_LINES[0]}, headers={"Origin": origin})
         assert r.status_code == 200
         assert r.headers["access-control-allow-origin"] == origin
 
@@ -237,13 +287,17 @@ class FailingSieve:
         raise self.error
 
 
-@pytest.mark.parametrize(("error", "status", "code"), [
-    (StageUnavailable("the encoder is down"), 503, "unavailable"),
-    (InputError("not a log line"), 422, "invalid_input"),
-    (RuntimeError("boom"), 500, "internal_error"),
-])
-def test_a_failing_sieve_is_answered_by_the_apps_handlers(sieve: Sieve, error: Exception,
-                                                          status: int, code: str) -> None:
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (StageUnavailable("the encoder is down"), 503, "unavailable"),
+        (InputError("not a log line"), 422, "invalid_input"),
+        (RuntimeError("boom"), 500, "internal_error"),
+    ],
+)
+def test_a_failing_sieve_is_answered_by_the_apps_handlers(
+    sieve: Sieve, error: Exception, status: int, code: str
+) -> None:
     failing = FailingSieve(sieve, error)
     body = json.dumps({"log_message": "Anything at all happened here"})
     with LiveServer(create_app(Settings(), sieve=failing)) as srv:
@@ -251,8 +305,11 @@ def test_a_failing_sieve_is_answered_by_the_apps_handlers(sieve: Sieve, error: E
         with srv.client() as c:
             plain = c.post("/api/classify", content=body, headers=JSON)
         with srv.client() as c:
-            general = c.post("/api/classify", content=body,
-                             headers={"content-type": "application/json; charset=utf-8"})
+            general = c.post(
+                "/api/classify",
+                content=body,
+                headers={"content-type": "application/json; charset=utf-8"},
+            )
         for r in (plain, general):
             assert r.status_code == status
             assert r.headers["content-type"] == "application/json"
@@ -288,8 +345,9 @@ def test_the_batcher_asks_known_first_and_falls_back_to_a_batch(sieve: Sieve) ->
 
 
 @pytest.mark.parametrize(("flags", "logged"), [([], False), (["--access-log"], True)])
-def test_serve_writes_no_access_log_unless_asked(monkeypatch: pytest.MonkeyPatch,
-                                                 flags: list[str], logged: bool) -> None:
+def test_serve_writes_no_access_log_unless_asked(
+    monkeypatch: pytest.MonkeyPatch, flags: list[str], logged: bool
+) -> None:
     import uvicorn
     from typer.testing import CliRunner
 
@@ -336,13 +394,13 @@ def test_with_a_shared_cache_backend_the_event_loop_never_asks_it() -> None:
         with LiveServer(create_app(Settings(), sieve=shared)) as srv, srv.client() as c:
             batcher = state_of(srv).batcher
             assert batcher is not None
-            answers = [c.post("/api/classify", json={"log_message": line}).json()
-                       for _ in range(3)]
+            answers = [c.post("/api/classify", json={"log_message": line}).json() for _ in range(3)]
             assert [a["label_id"] for a in answers] == ["WORKFLOW_ERROR"] * 3
             assert all(a["classifier"] == "cache" for a in answers)
             assert batcher.batches_sent == 1 and batcher.answered_inline == 2
-            assert backend.asked_from and all(name.startswith("logsieve-batch")
-                                              for name in backend.asked_from), backend.asked_from
+            assert backend.asked_from and all(
+                name.startswith("logsieve-batch") for name in backend.asked_from
+            ), backend.asked_from
             stats = shared.cache.stats()
             assert (stats["hits"], stats["misses"]) == (3, 0)
     finally:

@@ -30,8 +30,13 @@ from logsieve.settings import Settings  # noqa: E402
 #: The operations the OpenAPI document lists today (classify, batch, CSV, generate, health, ...).
 MIN_OPERATIONS = 8
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance, response_headers_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +51,14 @@ def _fuzz(operation: Any, checks: list[Any]) -> None:
     """Hypothesis drives one operation: each generated case is sent to the live server."""
 
     @given(case=operation.as_strategy())
-    @hypothesis_settings(max_examples=25, deadline=None, derandomize=True, database=None,
-                         phases=[Phase.explicit, Phase.generate],
-                         suppress_health_check=list(HealthCheck))
+    @hypothesis_settings(
+        max_examples=25,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case: Any) -> None:
         case.call_and_validate(checks=checks)
 

@@ -14,15 +14,23 @@ import pytest
 
 from conftest_server import serve_subprocess
 
-LIMITS = {"LOGSIEVE_HTTP_HEADER_TIMEOUT_S": "1", "LOGSIEVE_HTTP_BODY_TIMEOUT_S": "1",
-          "LOGSIEVE_HTTP_MAX_HEADER_BYTES": "8192", "LOGSIEVE_HTTP_MAX_HEADERS": "40",
-          "LOGSIEVE_HTTP_MAX_CONNECTIONS": "20"}
+LIMITS = {
+    "LOGSIEVE_HTTP_HEADER_TIMEOUT_S": "1",
+    "LOGSIEVE_HTTP_BODY_TIMEOUT_S": "1",
+    "LOGSIEVE_HTTP_MAX_HEADER_BYTES": "8192",
+    "LOGSIEVE_HTTP_MAX_HEADERS": "40",
+    "LOGSIEVE_HTTP_MAX_CONNECTIONS": "20",
+}
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, int]]:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("LOGSIEVE_", "LLM_"))},
-           **LIMITS, "LOGSIEVE_EMBEDDING_ENABLED": "false", "LOGSIEVE_LLM_ENABLED": "false"}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("LOGSIEVE_", "LLM_"))},
+        **LIMITS,
+        "LOGSIEVE_EMBEDDING_ENABLED": "false",
+        "LOGSIEVE_LLM_ENABLED": "false",
+    }
     with serve_subprocess(env=env) as running:
         yield running
 
@@ -70,8 +78,10 @@ def test_idle_connection_is_closed(server: tuple[str, int]) -> None:
 
 def test_body_shorter_than_content_length_is_408_not_held(server: tuple[str, int]) -> None:
     s = connect(server[1])
-    s.sendall(b"POST /api/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-              b"Content-Length: 200\r\n\r\n{\"log_message\": \"User ")
+    s.sendall(
+        b"POST /api/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 200\r\n\r\n{"log_message": "User '
+    )
     raw, took = read_all(s)
     status, body = status_and_json(raw)
     assert status == 408 and "body" in body["message"] and took < 5
@@ -88,7 +98,8 @@ def test_huge_header_and_header_flood_are_431(server: tuple[str, int]) -> None:
 
 
 def test_keep_alive_serves_several_requests_then_limits_apply_again(
-        server: tuple[str, int]) -> None:
+    server: tuple[str, int],
+) -> None:
     with httpx.Client(base_url=server[0], timeout=10) as c:
         for _ in range(3):
             r = c.post("/api/classify", json={"log_message": "User alice logged in."})

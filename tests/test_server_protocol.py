@@ -23,9 +23,13 @@ async def _nodelay_after_accept(protocol_class: type[asyncio.Protocol]) -> int:
     config.load()
     loop = asyncio.get_running_loop()
     transport, _ = await loop.connect_accepted_socket(
-        lambda: protocol_class(config=config, server_state=ServerState(),  # type: ignore[call-arg]
-                               app_state={}),
-        accepted)
+        lambda: protocol_class(
+            config=config,
+            server_state=ServerState(),  # type: ignore[call-arg]
+            app_state={},
+        ),
+        accepted,
+    )
     try:
         return accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
     finally:

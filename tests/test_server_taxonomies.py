@@ -54,13 +54,16 @@ def test_the_label_sets_do_not_overlap() -> None:
     assert not STANDARD & OPENSTACK
 
 
-def test_seed_000s_request_gets_each_taxonomys_labels_from_one_server(
-        client: httpx.Client) -> None:
+def test_seed_000s_request_gets_each_taxonomys_labels_from_one_server(client: httpx.Client) -> None:
     plain = client.post("/api/classify", json={"log_message": SEED_000_LINE})
-    named = client.post("/api/classify",
-                        json={"log_message": SEED_000_LINE, "taxonomy": "openstack"})
-    header = client.post("/api/classify", json={"log_message": SEED_000_LINE},
-                         headers={"X-Logsieve-Taxonomy": "openstack"})
+    named = client.post(
+        "/api/classify", json={"log_message": SEED_000_LINE, "taxonomy": "openstack"}
+    )
+    header = client.post(
+        "/api/classify",
+        json={"log_message": SEED_000_LINE},
+        headers={"X-Logsieve-Taxonomy": "openstack"},
+    )
     assert plain.status_code == named.status_code == header.status_code == 200
     assert plain.json()["label_id"] in STANDARD
     assert named.json()["label_id"] in OPENSTACK
@@ -73,9 +76,11 @@ def test_a_request_fastapi_resolves_answers_as_a_plain_one(client: httpx.Client)
     # the route resolves plain JSON itself; with a charset parameter FastAPI does
     body = {"log_message": SEED_000_LINE, "taxonomy": "openstack"}
     fast = client.post("/api/classify", json=body).json()
-    routed = client.post("/api/classify", content=httpx.Request(
-        "POST", "http://x", json=body).content,
-        headers={"Content-Type": "application/json; charset=utf-8"}).json()
+    routed = client.post(
+        "/api/classify",
+        content=httpx.Request("POST", "http://x", json=body).content,
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    ).json()
     for answer in (fast, routed):
         answer.pop("processing_time_ms")
         for step in answer["journey"]:
@@ -84,8 +89,7 @@ def test_a_request_fastapi_resolves_answers_as_a_plain_one(client: httpx.Client)
 
 
 @pytest.mark.parametrize("where", ["body", "header"])
-def test_an_unknown_taxonomy_is_422_naming_those_served(client: httpx.Client,
-                                                        where: str) -> None:
+def test_an_unknown_taxonomy_is_422_naming_those_served(client: httpx.Client, where: str) -> None:
     body: dict[str, Any] = {"log_message": SEED_000_LINE}
     headers = {}
     if where == "body":
@@ -101,19 +105,22 @@ def test_an_unknown_taxonomy_is_422_naming_those_served(client: httpx.Client,
 
 
 def test_a_body_and_a_header_naming_two_taxonomies_is_422(client: httpx.Client) -> None:
-    r = client.post("/api/classify", json={"log_message": SEED_000_LINE,
-                                           "taxonomy": "openstack"},
-                    headers={"X-Logsieve-Taxonomy": "standard"})
+    r = client.post(
+        "/api/classify",
+        json={"log_message": SEED_000_LINE, "taxonomy": "openstack"},
+        headers={"X-Logsieve-Taxonomy": "standard"},
+    )
     assert r.status_code == 422
     assert r.json()["error"] == "taxonomy_conflict"
 
 
 def test_a_batch_may_mix_taxonomies_and_keeps_its_order(client: httpx.Client) -> None:
-    items = [{"log_message": SEED_000_LINE},
-             {"log_message": SEED_000_LINE, "taxonomy": "openstack"},
-             {"log_message": "User admin123 logged in."},
-             {"log_message": _unique("nova-compute lost its connection to"),
-              "taxonomy": "openstack"}]
+    items = [
+        {"log_message": SEED_000_LINE},
+        {"log_message": SEED_000_LINE, "taxonomy": "openstack"},
+        {"log_message": "User admin123 logged in."},
+        {"log_message": _unique("nova-compute lost its connection to"), "taxonomy": "openstack"},
+    ]
     r = client.post("/classify", json=items)
     assert r.status_code == 200
     answers = r.json()
@@ -139,8 +146,7 @@ def test_health_and_root_list_every_taxonomy(client: httpx.Client) -> None:
 
 def test_generate_writes_lines_of_the_named_taxonomy(client: httpx.Client) -> None:
     prompt = "Generate a log message for a failed compute service"
-    r = client.post("/api/generate", json={"prompt": prompt, "taxonomy": "openstack",
-                                           "count": 20})
+    r = client.post("/api/generate", json={"prompt": prompt, "taxonomy": "openstack", "count": 20})
     assert r.status_code == 200, r.text
     lines = r.json()["synthetic_log"]
     assert len(lines) == 20
@@ -154,11 +160,9 @@ def test_generate_writes_lines_of_the_named_taxonomy(client: httpx.Client) -> No
 
 
 def test_build_sieves_can_serve_only_the_default() -> None:
-    sieves = build_sieves(Settings(llm_enabled=False, embedding_enabled=False,
-                                   serve_taxonomies=""))
+    sieves = build_sieves(Settings(llm_enabled=False, embedding_enabled=False, serve_taxonomies=""))
     assert list(sieves) == ["standard"]
-    both = build_sieves(Settings(llm_enabled=False, embedding_enabled=False,
-                                 taxonomy="openstack"))
+    both = build_sieves(Settings(llm_enabled=False, embedding_enabled=False, taxonomy="openstack"))
     assert list(both) == ["openstack", "standard"]  # the default first
 
 
@@ -166,9 +170,10 @@ def test_build_sieves_can_serve_only_the_default() -> None:
 def test_patterns_count_each_template_and_flag_the_new_ones(client: httpx.Client) -> None:
     stem = _unique("Worker pool drained after")
     lines = [f"{stem} {n} ms on host-{n}" for n in (5, 17, 230)]
-    answers = [client.post("/api/classify", json={"log_message": m,
-                                                   "taxonomy": "openstack"}).json()
-               for m in lines]
+    answers = [
+        client.post("/api/classify", json={"log_message": m, "taxonomy": "openstack"}).json()
+        for m in lines
+    ]
     assert [a["new_template"] for a in answers] == [True, False, False]
     batch = client.post("/classify", json=[{"log_message": lines[0], "taxonomy": "openstack"}])
     assert batch.status_code == 200
@@ -214,20 +219,23 @@ def test_new_templates_and_the_top_templates_are_in_metrics(client: httpx.Client
     text = scrape()
     assert metric_value(text, "log_classifier_new_templates_total") == before + 2
     # opt-in, and bounded: 3 series per taxonomy at most (metrics_top_templates=3)
-    rows = [line for line in text.splitlines()
-            if line.startswith("log_classifier_template_lines{")]
+    rows = [line for line in text.splitlines() if line.startswith("log_classifier_template_lines{")]
     assert rows
     for taxonomy in ("standard", "openstack"):
         assert sum(f'taxonomy="{taxonomy}"' in row for row in rows) <= 3
     patterns = client.get("/api/patterns", params={"top": 3}).json()["patterns"]
     for p in patterns:
-        assert any(f'template="{p["template"]}"' in row and row.endswith(f' {p["count"]}.0')
-                   for row in rows), p["template"]
+        assert any(
+            f'template="{p["template"]}"' in row and row.endswith(f" {p['count']}.0")
+            for row in rows
+        ), p["template"]
 
 
 def test_the_per_template_metric_is_off_by_default(server: LiveServer) -> None:
-    app = create_app(Settings(llm_enabled=False, serve_taxonomies=""),
-                     sieves=[s.sieve for s in server.app.state.logsieve.services.values()])
+    app = create_app(
+        Settings(llm_enabled=False, serve_taxonomies=""),
+        sieves=[s.sieve for s in server.app.state.logsieve.services.values()],
+    )
     with LiveServer(app) as srv, srv.client() as c:
         c.post("/api/classify", json={"log_message": _unique("Cache warmer gave up after")})
         assert "log_classifier_template_lines" not in c.get("/metrics").text

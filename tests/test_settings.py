@@ -17,8 +17,9 @@ def test_a_batch_run_waits_for_the_encoder_and_does_not_retry_it() -> None:
     named = Settings(_env_file=None, encoder_threads=2)  # type: ignore[call-arg]
     assert named.for_batch(encoder_threads=1).encoder_threads == 2
     # everything else is left as it was
-    assert batch.model_dump(exclude={"embed_timeout_s", "embed_retries"}) == \
-        service.model_dump(exclude={"embed_timeout_s", "embed_retries"})
+    assert batch.model_dump(exclude={"embed_timeout_s", "embed_retries"}) == service.model_dump(
+        exclude={"embed_timeout_s", "embed_retries"}
+    )
 
 
 def test_the_taxonomies_a_server_answers_with() -> None:

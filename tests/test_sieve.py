@@ -27,6 +27,7 @@ from tiny_head import TRAIN, CountingEncoder, train_tiny_head
 _BUILTIN = load_taxonomy("standard")
 STD = replace(_BUILTIN, routing=replace(_BUILTIN.routing, no_llm_threshold=None))
 
+
 class ScriptedLLM:
     """The LLM seam's contract (logsieve.llm.LLMStage) answered in process, for routing tests.
 
@@ -71,20 +72,26 @@ def statuses(r: Any) -> list[tuple[str, str]]:
     return [(s.stage, s.status) for s in r.journey]
 
 
-def test_embedding_decides_and_cache_serves_repeats(encoder: MiniLMEncoder,
-                                                    head: LinearHead) -> None:
+def test_embedding_decides_and_cache_serves_repeats(
+    encoder: MiniLMEncoder, head: LinearHead
+) -> None:
     enc = CountingEncoder(encoder)
     sieve = make(enc, head, threshold=0.4)
-    lines = ["Bad credentials for invalid user bob at 192.168.1.7 port 4242 ssh2",
-             "Bad credentials for invalid user eve at 10.1.2.3 port 5555 ssh2"]
+    lines = [
+        "Bad credentials for invalid user bob at 192.168.1.7 port 4242 ssh2",
+        "Bad credentials for invalid user eve at 10.1.2.3 port 5555 ssh2",
+    ]
     first, second = sieve.classify_batch(lines)
     assert first.label_id == second.label_id == "AUTH_ERROR"
     assert first.template == second.template
     # one template -> one encoder input, even within one batch
     assert enc.calls == [1]
     assert first.classifier == "bert" and first.pipeline_stage == "BERT"
-    assert statuses(first) == [("Regex Engine", "Skipped"), ("BERT Model", "Classified"),
-                               ("LLM Fallback", "Skipped")]
+    assert statuses(first) == [
+        ("Regex Engine", "Skipped"),
+        ("BERT Model", "Classified"),
+        ("LLM Fallback", "Skipped"),
+    ]
     third = sieve.classify("Bad credentials for invalid user zed at 10.9.9.9 port 1 ssh2")
     assert enc.calls == [1]  # served from the cache
     assert third.classifier == "cache" and third.decided_by == "bert"
@@ -96,9 +103,13 @@ def test_embedding_decides_and_cache_serves_repeats(encoder: MiniLMEncoder,
 
 def test_order_and_count_kept_for_mixed_batch(encoder: MiniLMEncoder, head: LinearHead) -> None:
     sieve = make(encoder, head, threshold=0.4)
-    base = ["User u1 logged in.", "Deadlock detected while executing query on table t9",
-            "Backup completed successfully.", "Nightly backup job wrote archive of 3 GB",
-            "something entirely different 42"]
+    base = [
+        "User u1 logged in.",
+        "Deadlock detected while executing query on table t9",
+        "Backup completed successfully.",
+        "Nightly backup job wrote archive of 3 GB",
+        "something entirely different 42",
+    ]
     lines = [base[(i * 3) % len(base)].replace("1", str(i)) for i in range(101)]
     out = sieve.classify_batch(lines)
     assert len(out) == len(lines)
@@ -120,8 +131,9 @@ def test_low_confidence_moves_on_and_is_cached(encoder: MiniLMEncoder, head: Lin
     assert r2.journey[1].status == Status.LOW_CONFIDENCE
 
 
-def test_llm_decides_below_threshold_once_per_template(encoder: MiniLMEncoder,
-                                                       head: LinearHead) -> None:
+def test_llm_decides_below_threshold_once_per_template(
+    encoder: MiniLMEncoder, head: LinearHead
+) -> None:
     llm = ScriptedLLM("DB_ERROR")
     sieve = make(encoder, head, threshold=0.999, llm=llm)
     a, b = sieve.classify_batch(["Deadlock on table 1 detected", "Deadlock on table 2 detected"])
@@ -134,13 +146,17 @@ def test_llm_decides_below_threshold_once_per_template(encoder: MiniLMEncoder,
     assert c.journey[2].status == Status.CACHE_HIT
 
 
-@pytest.mark.parametrize(("exc", "status"), [
-    (StageFailed("answer was not JSON"), Status.FAILED),
-    (StageUnavailable("circuit breaker open"), Status.UNAVAILABLE),
-    (RuntimeError("boom"), Status.FAILED),
-])
-def test_llm_failures_degrade_to_fallback(encoder: MiniLMEncoder, head: LinearHead,
-                                          exc: Exception, status: str) -> None:
+@pytest.mark.parametrize(
+    ("exc", "status"),
+    [
+        (StageFailed("answer was not JSON"), Status.FAILED),
+        (StageUnavailable("circuit breaker open"), Status.UNAVAILABLE),
+        (RuntimeError("boom"), Status.FAILED),
+    ],
+)
+def test_llm_failures_degrade_to_fallback(
+    encoder: MiniLMEncoder, head: LinearHead, exc: Exception, status: str
+) -> None:
     sieve = make(encoder, head, threshold=0.999, llm=ScriptedLLM(exc))
     r = sieve.classify("Deadlock detected somewhere")
     assert r.label_id == "UNCLASSIFIED"
@@ -165,8 +181,12 @@ def test_concurrent_requests_share_one_llm_call(encoder: MiniLMEncoder, head: Li
     sieve = make(encoder, head, threshold=0.999, llm=llm)
     sieve.classify("warm the cache of the embedding stage 0")
     out: list[Any] = []
-    threads = [threading.Thread(target=lambda i=i: out.append(
-        sieve.classify(f"Replication stalled on shard {i}"))) for i in range(6)]
+    threads = [
+        threading.Thread(
+            target=lambda i=i: out.append(sieve.classify(f"Replication stalled on shard {i}"))
+        )
+        for i in range(6)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -193,8 +213,18 @@ def test_rules_win_before_anything(encoder: MiniLMEncoder, head: LinearHead) -> 
     assert r.final_confidence == 0.95 and enc.calls == []
     assert [s.status for s in r.journey] == ["Classified", "Skipped", "Skipped"]
     d = r.to_dict()
-    for key in ("log_analyzed", "final_category", "pipeline_stage", "final_confidence",
-                "processing_time_ms", "journey", "label_id", "label", "source", "classifier"):
+    for key in (
+        "log_analyzed",
+        "final_category",
+        "pipeline_stage",
+        "final_confidence",
+        "processing_time_ms",
+        "journey",
+        "label_id",
+        "label",
+        "source",
+        "classifier",
+    ):
         assert key in d
     assert d["final_category"] == "USER_ACTION" and d["label"] == "User Action"
 
@@ -228,8 +258,9 @@ def test_overlong_line_is_truncated(encoder: MiniLMEncoder, head: LinearHead) ->
     assert len(r.log_analyzed) == 1000
 
 
-def test_cache_fingerprint_persistence(tmp_path: Any, encoder: MiniLMEncoder,
-                                       head: LinearHead) -> None:
+def test_cache_fingerprint_persistence(
+    tmp_path: Any, encoder: MiniLMEncoder, head: LinearHead
+) -> None:
     fp = {"taxonomy": "standard", "head": head.fingerprint}
     sieve = make(encoder, head, threshold=0.4, cache=DecisionCache(fingerprint=fp))
     sieve.classify("Bad credentials for invalid user bob at 1.2.3.4 port 1 ssh2")
@@ -243,7 +274,8 @@ def test_cache_fingerprint_persistence(tmp_path: Any, encoder: MiniLMEncoder,
 
 
 def test_begin_answers_rules_and_cache_hits_only_and_counts_once(
-        encoder: MiniLMEncoder, head: LinearHead) -> None:
+    encoder: MiniLMEncoder, head: LinearHead
+) -> None:
     sieve = make(CountingEncoder(encoder), head, threshold=0.4)
     new = "Bad credentials for invalid user bob at 192.168.1.7 port 4242 ssh2"
     rule = sieve.begin("User User123 logged in.")
@@ -256,13 +288,17 @@ def test_begin_answers_rules_and_cache_hits_only_and_counts_once(
     assert known.classifier == "cache" and known.decided_by == "bert"
     assert known.label_id == batch.label_id
     assert [(s.stage, s.status) for s in known.journey] == [
-        ("Regex Engine", "Skipped"), ("BERT Model", "Cache Hit"), ("LLM Fallback", "Skipped")]
+        ("Regex Engine", "Skipped"),
+        ("BERT Model", "Cache Hit"),
+        ("LLM Fallback", "Skipped"),
+    ]
     assert (sieve.cache.stats()["hits"], sieve.cache.stats()["misses"]) == (1, 1)
     assert sieve.counts == {"regex": 1, "bert": 1, "cache": 1}
 
 
 def test_begin_finishes_an_unsure_template_only_without_an_llm(
-        encoder: MiniLMEncoder, head: LinearHead) -> None:
+    encoder: MiniLMEncoder, head: LinearHead
+) -> None:
     line = "the quarterly report was printed on the third floor"
     alone = make(encoder, head, threshold=0.99)
     first = alone.classify_batch([line])[0]
@@ -281,20 +317,25 @@ def test_begin_finishes_an_unsure_template_only_without_an_llm(
     assert with_llm.cache.stats()["hits"] == hits  # and nothing counted for it
 
 
-def test_journeys_written_when_read_say_exactly_what_happened(encoder: MiniLMEncoder,
-                                                               head: LinearHead) -> None:
+def test_journeys_written_when_read_say_exactly_what_happened(
+    encoder: MiniLMEncoder, head: LinearHead
+) -> None:
     """A rule's and a cache hit's journey is only written when read: check its every field."""
     import pickle
 
     sieve = make(encoder, head, threshold=0.4)
-    rule_hit, _ = sieve.classify_batch(["User alice logged in.",
-                                        "Bad credentials for invalid user bob at 10.0.0.1"])
+    rule_hit, _ = sieve.classify_batch(
+        ["User alice logged in.", "Bad credentials for invalid user bob at 10.0.0.1"]
+    )
     hit = sieve.classify("Bad credentials for invalid user eve at 10.0.0.2")
     assert hit.classifier == "cache"
     steps = hit.journey
     assert steps is hit.journey  # written once
     assert [(s.stage, s.status) for s in steps] == [
-        ("Regex Engine", "Skipped"), ("BERT Model", "Cache Hit"), ("LLM Fallback", "Skipped")]
+        ("Regex Engine", "Skipped"),
+        ("BERT Model", "Cache Hit"),
+        ("LLM Fallback", "Skipped"),
+    ]
     assert steps[1].label_id == hit.label_id and steps[1].confidence == hit.final_confidence
     assert f"at {hit.final_confidence:.2f}" in steps[1].details
     assert hit.processing_time_ms == pytest.approx(sum(s.duration_ms for s in steps))
@@ -326,15 +367,23 @@ class _BlankEncoder:
 def test_a_lexical_head_reads_the_words_of_each_template() -> None:
     texts = [template_key(t) for ts in TRAIN.values() for t in ts]
     labels = np.array([lb for lb, ts in TRAIN.items() for _ in ts])
-    head = fit_head(np.zeros((len(texts), 8), dtype=np.float32), texts, labels,
-                    np.ones(len(texts)), c=100.0,
-                    lexical=LexicalSpec(buckets=1 << 12, ngrams=1, weight=4.0),
-                    metadata={"taxonomy": "standard"})
+    head = fit_head(
+        np.zeros((len(texts), 8), dtype=np.float32),
+        texts,
+        labels,
+        np.ones(len(texts)),
+        c=100.0,
+        lexical=LexicalSpec(buckets=1 << 12, ngrams=1, weight=4.0),
+        metadata={"taxonomy": "standard"},
+    )
     sieve = Sieve(STD, encoder=_BlankEncoder(), head=head, threshold=0.4)
-    out = sieve.classify_batch(["Nightly backup job wrote archive of 3 GB to storage",
-                                "Deadlock detected while executing query on table users"])
-    assert [(r.label_id, r.classifier) for r in out] == [("BACKUP", "bert"),
-                                                        ("DB_ERROR", "bert")]
+    out = sieve.classify_batch(
+        [
+            "Nightly backup job wrote archive of 3 GB to storage",
+            "Deadlock detected while executing query on table users",
+        ]
+    )
+    assert [(r.label_id, r.classifier) for r in out] == [("BACKUP", "bert"), ("DB_ERROR", "bert")]
     assert sieve.health()["head"]["lexical"] is True
     vectors_only = LinearHead(head.classes_, head.coef_, head.intercept_)
     assert make(_BlankEncoder(), vectors_only).health()["head"]["lexical"] is False

@@ -7,12 +7,31 @@ import pytest
 from logsieve.errors import TaxonomyError
 from logsieve.taxonomy import load_taxonomy, parse_taxonomy
 
-STANDARD_IDS = ["USER_ACTION", "SYSTEM_NOTIFICATION", "AUTH_ERROR", "DB_ERROR", "BACKUP", "INFO",
-                "WORKFLOW_ERROR", "DEPRECATION_WARNING", "UNCLASSIFIED"]
-OPENSTACK_IDS = ["System_Operations", "Instance_Management", "Network_Operations",
-                 "Resource_Management", "Scheduler_Operations", "Boot_Timeout_Errors",
-                 "Network_Connection_Errors", "Resource_Allocation_Errors", "File_System_Errors",
-                 "Configuration_Errors", "Service_Communication_Errors", "Unclassified"]
+STANDARD_IDS = [
+    "USER_ACTION",
+    "SYSTEM_NOTIFICATION",
+    "AUTH_ERROR",
+    "DB_ERROR",
+    "BACKUP",
+    "INFO",
+    "WORKFLOW_ERROR",
+    "DEPRECATION_WARNING",
+    "UNCLASSIFIED",
+]
+OPENSTACK_IDS = [
+    "System_Operations",
+    "Instance_Management",
+    "Network_Operations",
+    "Resource_Management",
+    "Scheduler_Operations",
+    "Boot_Timeout_Errors",
+    "Network_Connection_Errors",
+    "Resource_Allocation_Errors",
+    "File_System_Errors",
+    "Configuration_Errors",
+    "Service_Communication_Errors",
+    "Unclassified",
+]
 
 
 def test_standard_is_seed_001_label_table() -> None:
@@ -41,24 +60,32 @@ def test_resolve_by_id_or_display_name() -> None:
 
 
 def _doc(**over: object) -> dict:
-    doc: dict = {"name": "t", "labels": [{"id": "A"}, {"id": "B"}],
-                 "rules": [{"pattern": "alpha", "label": "A"}]}
+    doc: dict = {
+        "name": "t",
+        "labels": [{"id": "A"}, {"id": "B"}],
+        "rules": [{"pattern": "alpha", "label": "A"}],
+    }
     doc.update(over)
     return doc
 
 
-@pytest.mark.parametrize(("doc", "needle"), [
-    (_doc(rules=[{"pattern": "x", "label": "C", "name": "bad-label"}]),
-     "rule 1 (bad-label): unknown label 'C'"),
-    (_doc(labels=[{"id": "A"}, {"id": "A"}]), "duplicate id 'A'"),
-    (_doc(rules=[{"pattern": "(a", "label": "A"}]), "does not compile"),
-    (_doc(rules=[{"pattern": r"(a)\1", "label": "A"}]), "does not compile"),  # backreference
-    (_doc(rules=[{"pattern": r"a(?=b)", "label": "A"}]), "does not compile"),  # lookahead
-    (_doc(labels=[]), "non-empty"),
-    (_doc(rules=[{"pattern": "x", "label": "A", "confidence": 1.5}]), "confidence"),
-    (_doc(routing={"embedding_threshold": 2}), "embedding_threshold"),
-    (_doc(labels=[{"id": "UNCLASSIFIED"}], rules=[]), "no labels besides the fallback"),
-])
+@pytest.mark.parametrize(
+    ("doc", "needle"),
+    [
+        (
+            _doc(rules=[{"pattern": "x", "label": "C", "name": "bad-label"}]),
+            "rule 1 (bad-label): unknown label 'C'",
+        ),
+        (_doc(labels=[{"id": "A"}, {"id": "A"}]), "duplicate id 'A'"),
+        (_doc(rules=[{"pattern": "(a", "label": "A"}]), "does not compile"),
+        (_doc(rules=[{"pattern": r"(a)\1", "label": "A"}]), "does not compile"),  # backreference
+        (_doc(rules=[{"pattern": r"a(?=b)", "label": "A"}]), "does not compile"),  # lookahead
+        (_doc(labels=[]), "non-empty"),
+        (_doc(rules=[{"pattern": "x", "label": "A", "confidence": 1.5}]), "confidence"),
+        (_doc(routing={"embedding_threshold": 2}), "embedding_threshold"),
+        (_doc(labels=[{"id": "UNCLASSIFIED"}], rules=[]), "no labels besides the fallback"),
+    ],
+)
 def test_invalid_taxonomies_are_refused_with_reason(doc: dict, needle: str) -> None:
     with pytest.raises(TaxonomyError) as err:
         parse_taxonomy(doc, "my.yaml")
@@ -71,7 +98,8 @@ def test_user_file_round_trip(tmp_path: Path) -> None:
     p.write_text(
         "name: mine\nfallback: OTHER\nlabels:\n  - {id: PAY, name: Payment, description: money}\n"
         "rules:\n  - {pattern: 'paid \\d+', label: Payment, sources: [billing]}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     t = load_taxonomy(p)
     assert t.name == "mine"
     assert t.label_ids == ("PAY", "OTHER")  # fallback added as a label
@@ -93,12 +121,19 @@ def test_yaml_syntax_error_names_file(tmp_path: Path) -> None:
 
 
 def test_labels_hash_depends_on_label_ids_only() -> None:
-    base = {"name": "t", "labels": [{"id": "A", "description": "one"}, {"id": "B"}],
-            "rules": [{"pattern": "alpha", "label": "A"}]}
+    base = {
+        "name": "t",
+        "labels": [{"id": "A", "description": "one"}, {"id": "B"}],
+        "rules": [{"pattern": "alpha", "label": "A"}],
+    }
     t = parse_taxonomy(base)
-    edited = parse_taxonomy({**base, "labels": [{"id": "A", "description": "changed"},
-                                                {"id": "B", "name": "Bee"}],
-                             "rules": [{"pattern": "beta", "label": "B"}]})
+    edited = parse_taxonomy(
+        {
+            **base,
+            "labels": [{"id": "A", "description": "changed"}, {"id": "B", "name": "Bee"}],
+            "rules": [{"pattern": "beta", "label": "B"}],
+        }
+    )
     assert edited.content_hash != t.content_hash  # answers may change: the cache must know
     assert edited.labels_hash == t.labels_hash  # a trained head computes the same thing
     renamed = parse_taxonomy({**base, "labels": [{"id": "A"}, {"id": "C"}], "rules": []})

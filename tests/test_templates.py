@@ -202,9 +202,16 @@ def test_memo_by_shape_never_answers_for_a_token_that_masks_differently() -> Non
         "Routing Table [\\_SB_.PCI1.PBHI.PXB1._PRT]",
         "value 00106570 next to 10106570",  # a leading 0 makes a hex dump
         "value 10106570 next to 00106570",
-        "reg 0x1f and 10x1f", "reg 1x1f and 0x1f",  # "0x" matters only at a run's start
-        "blk_10401 stored", "blk_19491 stored", "blk_01491 stored",
-        "took 12ms", "took 30ms", "took 03ms", "HTTP/1.1 200", "HTTP/2.0 404",
+        "reg 0x1f and 10x1f",
+        "reg 1x1f and 0x1f",  # "0x" matters only at a run's start
+        "blk_10401 stored",
+        "blk_19491 stored",
+        "blk_01491 stored",
+        "took 12ms",
+        "took 30ms",
+        "took 03ms",
+        "HTTP/1.1 200",
+        "HTTP/2.0 404",
     ]
     shared = TemplateMasker()
     for line in lines:
@@ -363,35 +370,51 @@ def test_grouping_accuracy_on_loghub_raw_lines() -> None:
         assert scores[system] >= 0.98, (system, scores[system])
 
 
-@pytest.mark.parametrize(("a", "b"), [
-    # dpkg: the same statement for packages of any architecture and versions of any shape
-    ("2026-12-01 10:00:00 status unpacked libc6:amd64 2.36-9+deb12u4",
-     "2026-12-01 10:00:01 status unpacked liberror-perl:all 0.17029-2"),
-    ("2026-12-01 10:00:00 configure python3.11:amd64 3.11.2-6+deb12u1 <none>",
-     "2026-12-01 10:00:00 configure libfoo1:arm64 1:2.1.2-1~bpo12+1 <none>"),
-    ("Setting up vim (2:9.0.1378-2) ...", "Setting up vim (2:9.1.0016-1+b1) ..."),
-    # the versions after a package, whatever their shape (a dotted number, a dash pair, a
-    # date-like upstream version, letters first)
-    ("2026-12-01 10:00:00 status installed media-types:all 10.0.0",
-     "2026-12-01 10:00:00 status installed libc-bin:amd64 2.36-9+deb12u10"),
-    ("2026-12-01 10:00:00 install adwaita-icon-theme:all <none> 43-1",
-     "2026-12-01 10:00:00 install libaopalliance-java:all <none> 20070526-7"),
-    ("2026-12-01 10:00:00 upgrade tzdata:all 2025b-0+deb12u1 2025b-0+deb12u2",
-     "2026-12-01 10:00:00 upgrade less:amd64 590-2.1~deb12u2 590-2.1~deb12u3"),
-])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # dpkg: the same statement for packages of any architecture and versions of any shape
+        (
+            "2026-12-01 10:00:00 status unpacked libc6:amd64 2.36-9+deb12u4",
+            "2026-12-01 10:00:01 status unpacked liberror-perl:all 0.17029-2",
+        ),
+        (
+            "2026-12-01 10:00:00 configure python3.11:amd64 3.11.2-6+deb12u1 <none>",
+            "2026-12-01 10:00:00 configure libfoo1:arm64 1:2.1.2-1~bpo12+1 <none>",
+        ),
+        ("Setting up vim (2:9.0.1378-2) ...", "Setting up vim (2:9.1.0016-1+b1) ..."),
+        # the versions after a package, whatever their shape (a dotted number, a dash pair, a
+        # date-like upstream version, letters first)
+        (
+            "2026-12-01 10:00:00 status installed media-types:all 10.0.0",
+            "2026-12-01 10:00:00 status installed libc-bin:amd64 2.36-9+deb12u10",
+        ),
+        (
+            "2026-12-01 10:00:00 install adwaita-icon-theme:all <none> 43-1",
+            "2026-12-01 10:00:00 install libaopalliance-java:all <none> 20070526-7",
+        ),
+        (
+            "2026-12-01 10:00:00 upgrade tzdata:all 2025b-0+deb12u1 2025b-0+deb12u2",
+            "2026-12-01 10:00:00 upgrade less:amd64 590-2.1~deb12u2 590-2.1~deb12u3",
+        ),
+    ],
+)
 def test_package_and_version_shapes_share_a_key(a: str, b: str) -> None:
     assert template_key(a) == template_key(b)
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("version 1.2.3 released", "version <NUM> released"),  # a plain version stays a number
-    ("date 2023-01-02 ok", "date <TS> ok"),
-    ("status installed tzdata:all", "status installed <ID>"),
-    ("key:value pairs", "key:value pairs"),  # not an architecture: left alone
-    # only the one or two tokens after a package are its versions; what follows stays
-    ("install pkg:all <none> 1.0 took 12 ms", "install <ID> <none> <ID> took <NUM> ms"),
-    ("range 43-1 only", "range <NUM>-<NUM> only"),  # a dash pair alone is no version
-    ("(pkg:amd64) removed", "(<ID>) removed"),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("version 1.2.3 released", "version <NUM> released"),  # a plain version stays a number
+        ("date 2023-01-02 ok", "date <TS> ok"),
+        ("status installed tzdata:all", "status installed <ID>"),
+        ("key:value pairs", "key:value pairs"),  # not an architecture: left alone
+        # only the one or two tokens after a package are its versions; what follows stays
+        ("install pkg:all <none> 1.0 took 12 ms", "install <ID> <none> <ID> took <NUM> ms"),
+        ("range 43-1 only", "range <NUM>-<NUM> only"),  # a dash pair alone is no version
+        ("(pkg:amd64) removed", "(<ID>) removed"),
+    ],
+)
 def test_version_rules_leave_other_shapes_alone(line: str, expected: str) -> None:
     assert template_key(line) == expected

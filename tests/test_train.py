@@ -31,8 +31,11 @@ from logsieve.train import (
 runner = CliRunner()
 
 
-def write_csv(path: Path, rows: Sequence[tuple[str, ...]],
-              header: tuple[str, ...] = ("log_message", "target_label", "source")) -> Path:
+def write_csv(
+    path: Path,
+    rows: Sequence[tuple[str, ...]],
+    header: tuple[str, ...] = ("log_message", "target_label", "source"),
+) -> Path:
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(header)
@@ -49,8 +52,10 @@ def encoder() -> MiniLMEncoder:
 def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A few hundred generated lines, labelled by *display name* (as users often do)."""
     tax = load_taxonomy("standard")
-    rows = [(ln.log_message, tax.label(ln.target_label).name, ln.source)
-            for ln in generate("standard", 320, seed=11)]
+    rows = [
+        (ln.log_message, tax.label(ln.target_label).name, ln.source)
+        for ln in generate("standard", 320, seed=11)
+    ]
     return write_csv(tmp_path_factory.mktemp("data") / "labelled.csv", rows)
 
 
@@ -60,11 +65,25 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def trained_dir(tmp_path_factory: pytest.TempPathFactory, small_corpus: Path,
-                cache_dir: Path) -> Path:
+def trained_dir(
+    tmp_path_factory: pytest.TempPathFactory, small_corpus: Path, cache_dir: Path
+) -> Path:
     out = tmp_path_factory.mktemp("head")
-    result = runner.invoke(app, ["train", "--data", str(small_corpus), "--out", str(out),
-                                 "--cache-dir", str(cache_dir), "--name", "mine", "--json"])
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--data",
+            str(small_corpus),
+            "--out",
+            str(out),
+            "--cache-dir",
+            str(cache_dir),
+            "--name",
+            "mine",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     return out
 
@@ -76,7 +95,9 @@ def test_reads_csv_and_jsonl(tmp_path: Path) -> None:
     write_csv(tmp_path / "a.csv", [("disk full", "Error", "x"), ("ok", "Info", "")])
     rows = read_labelled(tmp_path / "a.csv")
     assert [(r.line, r.text, r.label, r.source) for r in rows] == [
-        (2, "disk full", "Error", "x"), (3, "ok", "Info", None)]
+        (2, "disk full", "Error", "x"),
+        (3, "ok", "Info", None),
+    ]
     (tmp_path / "b.jsonl").write_text('{"msg": "a b", "y": "L1"}\n\n{"msg": "c", "y": "L2"}\n')
     rows = read_labelled(tmp_path / "b.jsonl", text_col="msg", label_col="y")
     assert [(r.line, r.label) for r in rows] == [(1, "L1"), (3, "L2")]
@@ -110,10 +131,15 @@ def test_unreadable_rows_are_named_by_line(tmp_path: Path) -> None:
 
 
 def test_unknown_label_names_label_and_row() -> None:
-    rows = [LabelledRow(2, "User alice logged in", "User Action"),
-            LabelledRow(3, "disk is on fire", "Fire Alarm")]
-    with pytest.raises(InputError, match=r"line 3: label 'Fire Alarm' is not in taxonomy "
-                                         r"'standard'"):
+    rows = [
+        LabelledRow(2, "User alice logged in", "User Action"),
+        LabelledRow(3, "disk is on fire", "Fire Alarm"),
+    ]
+    with pytest.raises(
+        InputError,
+        match=r"line 3: label 'Fire Alarm' is not in taxonomy "
+        r"'standard'",
+    ):
         train_head(rows, "standard")
 
 
@@ -163,8 +189,9 @@ def test_embedding_cache_hits_on_second_run(tmp_path: Path, encoder: MiniLMEncod
 # --- a real training run ---------------------------------------------------------------------
 
 
-def test_trained_head_is_saved_with_metadata_and_taxonomy(trained_dir: Path,
-                                                           small_corpus: Path) -> None:
+def test_trained_head_is_saved_with_metadata_and_taxonomy(
+    trained_dir: Path, small_corpus: Path
+) -> None:
     doc = json.loads((trained_dir / "head.json").read_text())
     meta = doc["metadata"]
     tax = load_taxonomy(trained_dir / "taxonomy.yaml")
@@ -190,9 +217,13 @@ def test_trained_head_is_saved_with_metadata_and_taxonomy(trained_dir: Path,
 
 def test_trained_head_classifies_through_the_sieve(trained_dir: Path, small_corpus: Path) -> None:
     # A head trained on 320 lines is not sure of much: threshold 0 makes it always answer.
-    settings = Settings(taxonomy=str(trained_dir / "taxonomy.yaml"), model_dir=trained_dir,
-                        llm_enabled=False, embedding_threshold=0.0,
-                        embed_timeout_s=300)  # a busy CI machine must not time out
+    settings = Settings(
+        taxonomy=str(trained_dir / "taxonomy.yaml"),
+        model_dir=trained_dir,
+        llm_enabled=False,
+        embedding_threshold=0.0,
+        embed_timeout_s=300,
+    )  # a busy CI machine must not time out
     sieve = build_sieve(settings)
     assert sieve.head is not None and sieve.head.uses_texts  # a lexical head, fed the keys
     seen = read_labelled(small_corpus)[:80]
@@ -204,8 +235,9 @@ def test_trained_head_classifies_through_the_sieve(trained_dir: Path, small_corp
         sieve.close()
     assert {r.classifier for r in on_seen + on_unseen} <= {"bert", "cache", "regex"}
     tax = load_taxonomy(trained_dir / "taxonomy.yaml")
-    right = sum(r.label_id == tax.resolve(row.label).id for r, row in zip(on_seen, seen,
-                                                                           strict=True))
+    right = sum(
+        r.label_id == tax.resolve(row.label).id for r, row in zip(on_seen, seen, strict=True)
+    )
     assert right >= 68, f"{right}/80 training lines right"
     # 320 lines teach little, but far more than chance (5/40).
     right = sum(r.label_id == ln.target_label for r, ln in zip(on_unseen, unseen, strict=True))
@@ -222,10 +254,18 @@ def _edited_taxonomy(trained_dir: Path, tmp_path: Path, old: str, new: str) -> P
 
 def test_head_survives_rule_and_description_edits(trained_dir: Path, tmp_path: Path) -> None:
     # Rules and descriptions do not change what a head computes: no retraining needed.
-    edited = _edited_taxonomy(trained_dir, tmp_path, "rules: []",
-                              "rules:\n- {pattern: 'Failed password', label: AUTHENTICATION_ERROR}")
-    edited.write_text(edited.read_text(encoding="utf-8").replace(
-        "description: ''", "description: something new", 1), encoding="utf-8")
+    edited = _edited_taxonomy(
+        trained_dir,
+        tmp_path,
+        "rules: []",
+        "rules:\n- {pattern: 'Failed password', label: AUTHENTICATION_ERROR}",
+    )
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace(
+            "description: ''", "description: something new", 1
+        ),
+        encoding="utf-8",
+    )
     tax = load_taxonomy(edited)
     assert tax.content_hash != load_taxonomy(trained_dir / "taxonomy.yaml").content_hash
     head, reason = load_head(Settings(model_dir=trained_dir), tax)
@@ -238,22 +278,28 @@ def test_head_is_refused_when_label_ids_change(trained_dir: Path, tmp_path: Path
         load_head(Settings(model_dir=trained_dir), load_taxonomy(edited))
 
 
-def test_head_from_before_labels_hash_is_read_by_its_content_hash(trained_dir: Path,
-                                                                  tmp_path: Path) -> None:
+def test_head_from_before_labels_hash_is_read_by_its_content_hash(
+    trained_dir: Path, tmp_path: Path
+) -> None:
     head = LinearHead.load(trained_dir)
     del head.metadata["labels_hash"]
     head.save(tmp_path / "old")
     tax = load_taxonomy(trained_dir / "taxonomy.yaml")
     loaded, _ = load_head(Settings(model_dir=tmp_path / "old"), tax)
     assert loaded is not None
-    edited = _edited_taxonomy(trained_dir, tmp_path, "rules: []",
-                              "rules:\n- {pattern: 'Failed password', label: AUTHENTICATION_ERROR}")
+    edited = _edited_taxonomy(
+        trained_dir,
+        tmp_path,
+        "rules: []",
+        "rules:\n- {pattern: 'Failed password', label: AUTHENTICATION_ERROR}",
+    )
     with pytest.raises(ModelError, match="retrain"):
         load_head(Settings(model_dir=tmp_path / "old"), load_taxonomy(edited))
 
 
-def test_same_seed_same_head(small_corpus: Path, cache_dir: Path, encoder: MiniLMEncoder,
-                             tmp_path: Path) -> None:
+def test_same_seed_same_head(
+    small_corpus: Path, cache_dir: Path, encoder: MiniLMEncoder, tmp_path: Path
+) -> None:
     rows = read_labelled(small_corpus)
     a = train_head(rows, "standard", encoder=encoder, cache_dir=cache_dir, seed=3)
     b = train_head(rows, "standard", encoder=encoder, cache_dir=cache_dir, seed=3)
@@ -268,10 +314,23 @@ def test_same_seed_same_head(small_corpus: Path, cache_dir: Path, encoder: MiniL
     assert loaded.temperature_ == a.head.temperature_
 
 
-def test_no_lexical_flag_trains_an_embedding_only_head(small_corpus: Path, cache_dir: Path,
-                                                       tmp_path: Path) -> None:
-    result = runner.invoke(app, ["train", "--data", str(small_corpus), "--out", str(tmp_path),
-                                 "--cache-dir", str(cache_dir), "--no-lexical", "--json"])
+def test_no_lexical_flag_trains_an_embedding_only_head(
+    small_corpus: Path, cache_dir: Path, tmp_path: Path
+) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--data",
+            str(small_corpus),
+            "--out",
+            str(tmp_path),
+            "--cache-dir",
+            str(cache_dir),
+            "--no-lexical",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["lexical"] is None
     doc = json.loads((tmp_path / "head.json").read_text())
@@ -284,8 +343,7 @@ def test_no_lexical_flag_trains_an_embedding_only_head(small_corpus: Path, cache
     assert not head.uses_texts and head.n_features_in_ == 384
 
 
-def test_lexical_head_features_match_in_a_fresh_process(trained_dir: Path,
-                                                         tmp_path: Path) -> None:
+def test_lexical_head_features_match_in_a_fresh_process(trained_dir: Path, tmp_path: Path) -> None:
     """The saved lexical head gives the same probabilities in another interpreter."""
     import os
     import subprocess
@@ -294,14 +352,21 @@ def test_lexical_head_features_match_in_a_fresh_process(trained_dir: Path,
     texts = ["User <ID> logged in", "Backup completed in <NUM> seconds", "disk <PATH> is full"]
     vectors = np.random.default_rng(0).normal(size=(3, 384)).astype(np.float32)
     np.save(tmp_path / "vectors.npy", vectors)
-    code = ("import json, sys, numpy as np; from pathlib import Path; "
-            "from logsieve.embedding import LinearHead; "
-            f"h = LinearHead.load(Path({str(trained_dir)!r})); "
-            f"x = np.load({str(tmp_path / 'vectors.npy')!r}); "
-            "print(json.dumps(h.predict_proba(x, json.load(sys.stdin)).tolist()))")
-    out = subprocess.run([sys.executable, "-c", code], input=json.dumps(texts), check=True,
-                         capture_output=True, text=True,
-                         env={**os.environ, "PYTHONHASHSEED": "123"}).stdout
+    code = (
+        "import json, sys, numpy as np; from pathlib import Path; "
+        "from logsieve.embedding import LinearHead; "
+        f"h = LinearHead.load(Path({str(trained_dir)!r})); "
+        f"x = np.load({str(tmp_path / 'vectors.npy')!r}); "
+        "print(json.dumps(h.predict_proba(x, json.load(sys.stdin)).tolist()))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(texts),
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "123"},
+    ).stdout
     here = LinearHead.load(trained_dir).predict_proba(vectors, texts)
     np.testing.assert_array_equal(np.array(json.loads(out), dtype=np.float32), here)
 
@@ -309,11 +374,22 @@ def test_lexical_head_features_match_in_a_fresh_process(trained_dir: Path,
 # --- a model directory carries its taxonomy ---------------------------------------------------
 
 
-def test_evaluate_with_model_dir_alone_uses_its_taxonomy(trained_dir: Path,
-                                                          small_corpus: Path) -> None:
+def test_evaluate_with_model_dir_alone_uses_its_taxonomy(
+    trained_dir: Path, small_corpus: Path
+) -> None:
     # The docs' walk: train --out DIR, then evaluate --model DIR with no --taxonomy.
-    result = runner.invoke(app, ["evaluate", "--data", str(small_corpus), "--model",
-                                 str(trained_dir), "--json", "--no-llm"])
+    result = runner.invoke(
+        app,
+        [
+            "evaluate",
+            "--data",
+            str(small_corpus),
+            "--model",
+            str(trained_dir),
+            "--json",
+            "--no-llm",
+        ],
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["taxonomy"] == "mine"
@@ -322,18 +398,31 @@ def test_evaluate_with_model_dir_alone_uses_its_taxonomy(trained_dir: Path,
     assert report["accuracy"] > 0.6  # its own training lines, through the whole sieve
 
 
-def test_model_dir_and_another_taxonomy_are_refused_naming_both(trained_dir: Path,
-                                                                small_corpus: Path) -> None:
-    result = runner.invoke(app, ["evaluate", "--data", str(small_corpus), "--model",
-                                 str(trained_dir), "--taxonomy", "openstack", "--no-llm"])
+def test_model_dir_and_another_taxonomy_are_refused_naming_both(
+    trained_dir: Path, small_corpus: Path
+) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "evaluate",
+            "--data",
+            str(small_corpus),
+            "--model",
+            str(trained_dir),
+            "--taxonomy",
+            "openstack",
+            "--no-llm",
+        ],
+    )
     assert result.exit_code == 2
     message = " ".join(result.output.split())
     assert "'mine'" in message and "'openstack'" in message
     assert "drop --taxonomy" in message and str(trained_dir / "taxonomy.yaml") in message
 
 
-def test_settings_take_the_taxonomy_of_the_model_dir(trained_dir: Path, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_take_the_taxonomy_of_the_model_dir(
+    trained_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("LOGSIEVE_TAXONOMY", raising=False)
     assert Settings(model_dir=trained_dir).taxonomy == str(trained_dir / "taxonomy.yaml")
     assert Settings(model_dir=trained_dir, taxonomy="standard").taxonomy == "standard"
@@ -349,7 +438,8 @@ def test_settings_take_the_taxonomy_of_the_model_dir(trained_dir: Path, tmp_path
 
 
 def test_a_head_trained_for_a_named_taxonomy_is_saved_with_a_copy_of_it(
-        trained_dir: Path, tmp_path: Path) -> None:
+    trained_dir: Path, tmp_path: Path
+) -> None:
     from logsieve.train import TrainedHead, save_trained
 
     tax = load_taxonomy("standard")
@@ -360,8 +450,9 @@ def test_a_head_trained_for_a_named_taxonomy_is_saved_with_a_copy_of_it(
 
 def test_cli_reports_clear_errors(tmp_path: Path) -> None:
     write_csv(tmp_path / "bad.csv", [("x", "y")], header=("text", "label"))
-    result = runner.invoke(app, ["train", "--data", str(tmp_path / "bad.csv"),
-                                 "--out", str(tmp_path / "o")])
+    result = runner.invoke(
+        app, ["train", "--data", str(tmp_path / "bad.csv"), "--out", str(tmp_path / "o")]
+    )
     assert result.exit_code == 2
     assert "columns found: text, label" in result.output
 
@@ -376,7 +467,8 @@ def test_shipped_head_matches_its_taxonomy(name: str) -> None:
     head = LinearHead.load(directory)
     tax = load_taxonomy(name)
     assert head.metadata["labels_hash"] == tax.labels_hash, (
-        f"retrain: python -m logsieve.train --rebuild-shipped {name}")
+        f"retrain: python -m logsieve.train --rebuild-shipped {name}"
+    )
     assert set(head.classes_) <= set(tax.label_ids)
     training = head.metadata["training"]
     assert training["corpus"]["generator"] == "logsieve.corpus"
@@ -390,28 +482,47 @@ def test_shipped_head_matches_its_taxonomy(name: str) -> None:
 SHIPPED_EXAMPLES = {
     "standard": [
         # (sshd's "Failed password" lines are taken by a rule now; this one reaches the head)
-        ("Jun 14 15:16:01 web3 sshd[19939]: Connection closed by authenticating user oracle "
-         "61.4.2.9 port 4021 [preauth]", "AUTH_ERROR"),
+        (
+            "Jun 14 15:16:01 web3 sshd[19939]: Connection closed by authenticating user oracle "
+            "61.4.2.9 port 4021 [preauth]",
+            "AUTH_ERROR",
+        ),
         # A worker "leaving" is routine, not a deprecation (the first heads said otherwise).
-        ("2023-02-01 10:00:03,112 WARN [pool-3-thread-2] c.e.sync.Worker - Sync worker "
-         "leaving, queue drained", "INFO"),
-        ("2023-02-01 10:00:03,112 ERROR [pool-3] c.z.h.pool.HikariPool - HikariPool-1 - "
-         "Connection is not available, request timed out after 30000ms.", "DB_ERROR"),
-        ("2024-05-02T01:00:00Z INFO restic: snapshot 4f2a91c saved, 1.2 GiB added",
-         "BACKUP"),
-        ("WARN  [main] o.a.h.conf.Configuration - mapred.job.name is deprecated. Instead, "
-         "use mapreduce.job.name", "DEPRECATION_WARNING"),
+        (
+            "2023-02-01 10:00:03,112 WARN [pool-3-thread-2] c.e.sync.Worker - Sync worker "
+            "leaving, queue drained",
+            "INFO",
+        ),
+        (
+            "2023-02-01 10:00:03,112 ERROR [pool-3] c.z.h.pool.HikariPool - HikariPool-1 - "
+            "Connection is not available, request timed out after 30000ms.",
+            "DB_ERROR",
+        ),
+        ("2024-05-02T01:00:00Z INFO restic: snapshot 4f2a91c saved, 1.2 GiB added", "BACKUP"),
+        (
+            "WARN  [main] o.a.h.conf.Configuration - mapred.job.name is deprecated. Instead, "
+            "use mapreduce.job.name",
+            "DEPRECATION_WARNING",
+        ),
     ],
     "openstack": [
-        ("2017-05-16 00:02:11.332 2931 INFO nova.compute.resource_tracker "
-         "[req-3ea4052c-895d-4b64-9e2d-04d64c4d94ab - - - - -] Final resource view: "
-         "name=cp-1.slowvm1 phys_ram=64000MB used_ram=2560MB phys_disk=15GB used_disk=20GB "
-         "total_vcpus=16 used_vcpus=1 pci_stats=[]", "Resource_Management"),
-        ("2017-05-16 00:05:01.219 25746 ERROR oslo_messaging.rpc.server MessagingTimeout: "
-         "Timed out waiting for a reply to message ID 7f3b1c2d9e8a4b6c",
-         "Service_Communication_Errors"),
-        ("INFO nova.scheduler.host_manager [req-0d3e9a1c-1111-4c2b-9c1e-5a6b7c8d9e0f] "
-         "Host filter ignoring hosts: cmp-04", "Scheduler_Operations"),
+        (
+            "2017-05-16 00:02:11.332 2931 INFO nova.compute.resource_tracker "
+            "[req-3ea4052c-895d-4b64-9e2d-04d64c4d94ab - - - - -] Final resource view: "
+            "name=cp-1.slowvm1 phys_ram=64000MB used_ram=2560MB phys_disk=15GB used_disk=20GB "
+            "total_vcpus=16 used_vcpus=1 pci_stats=[]",
+            "Resource_Management",
+        ),
+        (
+            "2017-05-16 00:05:01.219 25746 ERROR oslo_messaging.rpc.server MessagingTimeout: "
+            "Timed out waiting for a reply to message ID 7f3b1c2d9e8a4b6c",
+            "Service_Communication_Errors",
+        ),
+        (
+            "INFO nova.scheduler.host_manager [req-0d3e9a1c-1111-4c2b-9c1e-5a6b7c8d9e0f] "
+            "Host filter ignoring hosts: cmp-04",
+            "Scheduler_Operations",
+        ),
     ],
 }
 
@@ -426,17 +537,19 @@ def test_shipped_head_classifies_unseen_realistic_lines(name: str) -> None:
         results = sieve.classify_batch([line for line, _ in SHIPPED_EXAMPLES[name]])
     finally:
         sieve.close()
-    wrong = [(line, want, r.label_id, round(r.final_confidence, 2))
-             for (line, want), r in zip(SHIPPED_EXAMPLES[name], results, strict=True)
-             if r.label_id != want]
+    wrong = [
+        (line, want, r.label_id, round(r.final_confidence, 2))
+        for (line, want), r in zip(SHIPPED_EXAMPLES[name], results, strict=True)
+        if r.label_id != want
+    ]
     assert not wrong, wrong
 
 
-def test_train_does_not_overwrite_a_head_without_force(trained_dir: Path,
-                                                       small_corpus: Path) -> None:
+def test_train_does_not_overwrite_a_head_without_force(
+    trained_dir: Path, small_corpus: Path
+) -> None:
     before = (trained_dir / "head.json").read_bytes()
-    result = runner.invoke(app, ["train", "--data", str(small_corpus), "--out",
-                                 str(trained_dir)])
+    result = runner.invoke(app, ["train", "--data", str(small_corpus), "--out", str(trained_dir)])
     assert result.exit_code == 2
     assert "already holds a trained head" in result.output and "--force" in result.output
     assert (trained_dir / "head.json").read_bytes() == before

@@ -36,22 +36,36 @@ from logsieve.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright for Python is not installed")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright for Python is not installed"
+)
 expect = sync_api.expect
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 API_KEY = "ui-test-key-0123456789"
 #: The screenshots docs/ui.md shows.
-DOC_SCREENS = ("classify-cache-hit-laptop.png", "classify-one-phone.png",
-               "file-table-laptop.png", "file-table-phone.png", "generate-laptop.png",
-               "dashboard-laptop.png", "dashboard-phone.png", "api-key-laptop.png")
+DOC_SCREENS = (
+    "classify-cache-hit-laptop.png",
+    "classify-one-phone.png",
+    "file-table-laptop.png",
+    "file-table-phone.png",
+    "generate-laptop.png",
+    "dashboard-laptop.png",
+    "dashboard-phone.png",
+    "api-key-laptop.png",
+)
 #: How long the page may take to show something (the LLM double answers in milliseconds).
 WAIT_MS = 15_000
 
@@ -77,8 +91,9 @@ def llm() -> Iterator[LLMDouble]:
 
 
 def _settings(llm: LLMDouble, **overrides: Any) -> Settings:
-    return Settings(_env_file=None, llm_base_url=llm.base_url, llm_api_key="k",
-                    llm_model=llm.model, **overrides)
+    return Settings(
+        _env_file=None, llm_base_url=llm.base_url, llm_api_key="k", llm_model=llm.model, **overrides
+    )
 
 
 @pytest.fixture(scope="module")
@@ -128,8 +143,11 @@ class Tab:
     allowed: list[re.Pattern[str]] = field(default_factory=list)
 
     def allow_status(self, status: int) -> None:
-        self.allowed.append(re.compile(
-            rf"^Failed to load resource: the server responded with a status of {status}\b"))
+        self.allowed.append(
+            re.compile(
+                rf"^Failed to load resource: the server responded with a status of {status}\b"
+            )
+        )
 
     def shot(self, name: str) -> Path:
         path = self.screens / f"{name}-{self.size}.png"
@@ -146,8 +164,9 @@ def open_page(browser: Any, screens: Path) -> Iterator[Callable[..., Tab]]:
     tabs: list[Tab] = []
 
     def opener(url: str, size: str = "laptop", **context: Any) -> Tab:
-        ctx = browser.new_context(viewport=LAPTOP if size == "laptop" else PHONE,
-                                  accept_downloads=True, **context)
+        ctx = browser.new_context(
+            viewport=LAPTOP if size == "laptop" else PHONE, accept_downloads=True, **context
+        )
         page = ctx.new_page()
         page.set_default_timeout(WAIT_MS)
         tab = Tab(page, screens, size)
@@ -239,8 +258,11 @@ def test_page_and_its_files_are_served(server: LiveServer) -> None:
 
 
 def test_dashboard_endpoint_counts_what_was_classified(server: LiveServer) -> None:
-    lines = [*RULE_LINES[:2], _unique("Shard 7 replica lag 900 ms on"),
-             _unique("Job sync timed out on")]
+    lines = [
+        *RULE_LINES[:2],
+        _unique("Shard 7 replica lag 900 ms on"),
+        _unique("Job sync timed out on"),
+    ]
     with server.client() as c:
         before = c.get("/api/dashboard").json()
         answers = c.post("/classify", json=[{"log_message": m} for m in lines]).json()
@@ -254,7 +276,8 @@ def test_dashboard_endpoint_counts_what_was_classified(server: LiveServer) -> No
     assert after["breakers"] == health["breakers"]
     assert after["llm"]["configured"] is True
     assert after["llm"]["calls"] >= before["llm"]["calls"] + sum(
-        a["source"] == "llm" for a in answers)
+        a["source"] == "llm" for a in answers
+    )
     names = {lab["id"]: lab["name"] for lab in after["taxonomy"]["labels"]}
     decided = [a for a in answers if a["source"] in ("llm", "bert")]
     assert decided
@@ -265,8 +288,7 @@ def test_dashboard_endpoint_counts_what_was_classified(server: LiveServer) -> No
 
 
 def test_dashboard_needs_the_key_when_keys_are_on(llm: LLMDouble, sieve: Any) -> None:
-    with LiveServer(ui_app(_settings(llm, api_keys=[API_KEY]), sieve)) as srv, \
-            srv.client() as c:
+    with LiveServer(ui_app(_settings(llm, api_keys=[API_KEY]), sieve)) as srv, srv.client() as c:
         assert c.get("/ui/").status_code == 200  # the page itself holds nothing secret
         assert c.get("/ui/config.json").json()["auth_required"] is True
         assert c.get("/api/dashboard").status_code == 401
@@ -275,9 +297,9 @@ def test_dashboard_needs_the_key_when_keys_are_on(llm: LLMDouble, sieve: Any) ->
 
 # --- the page ---------------------------------------------------------------------------
 @pytest.mark.parametrize("size", ["laptop", "phone"])
-def test_one_line_shows_label_confidence_and_journey(server: LiveServer,
-                                                     open_page: Callable[..., Tab],
-                                                     size: str) -> None:
+def test_one_line_shows_label_confidence_and_journey(
+    server: LiveServer, open_page: Callable[..., Tab], size: str
+) -> None:
     tab = open_page(server.url + "/ui/", size)
     line = _unique("Connection pool exhausted after 30s on")
     (first,) = _classify_in_page(tab, [line])
@@ -296,12 +318,17 @@ def test_one_line_shows_label_confidence_and_journey(server: LiveServer,
     tab.shot("classify-cache-hit")
 
 
-def test_many_lines_come_back_in_order_with_their_journeys(server: LiveServer,
-                                                           open_page: Callable[..., Tab]
-                                                           ) -> None:
+def test_many_lines_come_back_in_order_with_their_journeys(
+    server: LiveServer, open_page: Callable[..., Tab]
+) -> None:
     tab = open_page(server.url + "/ui/")
-    lines = [RULE_LINES[0], _unique("Job export timed out on"), RULE_LINES[1],
-             _unique("WARNING: flag --x is deprecated on"), RULE_LINES[2]]
+    lines = [
+        RULE_LINES[0],
+        _unique("Job export timed out on"),
+        RULE_LINES[1],
+        _unique("WARNING: flag --x is deprecated on"),
+        RULE_LINES[2],
+    ]
     answers = _classify_in_page(tab, lines)
     cards = tab.page.locator("#classify-results details.result")
     for i, (line, answer) in enumerate(zip(lines, answers, strict=True)):
@@ -317,28 +344,53 @@ def test_many_lines_come_back_in_order_with_their_journeys(server: LiveServer,
     tab.shot("classify-many")
 
 
-def test_every_journey_status_is_drawn(server: LiveServer,
-                                       open_page: Callable[..., Tab]) -> None:
+def test_every_journey_status_is_drawn(server: LiveServer, open_page: Callable[..., Tab]) -> None:
     """Statuses this install cannot produce on demand (Low Confidence needs a trained head,
     Failed a broken LLM) drawn from an answer of the documented shape."""
     tab = open_page(server.url + "/ui/")
-    answer = {"log_analyzed": "x", "label_id": "UNCLASSIFIED", "label": "Unclassified",
-              "final_confidence": 0.0, "classifier": "none", "pipeline_stage": "None",
-              "processing_time_ms": 2012.5, "journey": [
-                  {"stage": "Regex Engine", "status": "Skipped", "details": "No pattern matched.",
-                   "duration_ms": 0.01},
-                  {"stage": "BERT Model", "status": "Low Confidence", "details": "below",
-                   "label_id": "DB_ERROR", "confidence": 0.6234, "duration_ms": 12.0},
-                  {"stage": "LLM Fallback", "status": "Failed", "details": "timeout",
-                   "duration_ms": 2000.5}]}
-    tab.page.evaluate("""async (a) => {
+    answer = {
+        "log_analyzed": "x",
+        "label_id": "UNCLASSIFIED",
+        "label": "Unclassified",
+        "final_confidence": 0.0,
+        "classifier": "none",
+        "pipeline_stage": "None",
+        "processing_time_ms": 2012.5,
+        "journey": [
+            {
+                "stage": "Regex Engine",
+                "status": "Skipped",
+                "details": "No pattern matched.",
+                "duration_ms": 0.01,
+            },
+            {
+                "stage": "BERT Model",
+                "status": "Low Confidence",
+                "details": "below",
+                "label_id": "DB_ERROR",
+                "confidence": 0.6234,
+                "duration_ms": 12.0,
+            },
+            {
+                "stage": "LLM Fallback",
+                "status": "Failed",
+                "details": "timeout",
+                "duration_ms": 2000.5,
+            },
+        ],
+    }
+    tab.page.evaluate(
+        """async (a) => {
         const { resultCard } = await import("./journey.js");
         document.getElementById("classify-results").append(resultCard(a, { open: true }));
-    }""", answer)
+    }""",
+        answer,
+    )
     card = tab.page.locator("#classify-results details.result").last
     _assert_card_shows(card, answer)
     expect(card.locator('li[data-stage="BERT Model"] .stage-status')).to_have_text(
-        re.compile(r"Low Confidence\s*0\.62"))
+        re.compile(r"Low Confidence\s*0\.62")
+    )
     expect(card.locator('li[data-stage="LLM Fallback"] .stage-time')).to_contain_text("2,001 ms")
     expect(card.locator(".decider")).to_contain_text("fallback label")
 
@@ -351,11 +403,17 @@ def _write_upload(path: Path, sources: list[str], messages: list[str]) -> None:
 
 
 @pytest.mark.parametrize("size", ["laptop", "phone"])
-def test_upload_a_file_filter_and_download(server: LiveServer, open_page: Callable[..., Tab],
-                                           tmp_path: Path, size: str) -> None:
+def test_upload_a_file_filter_and_download(
+    server: LiveServer, open_page: Callable[..., Tab], tmp_path: Path, size: str
+) -> None:
     # Enough rows for three chunks; few templates, so the LLM is asked a few times only.
-    kinds = [RULE_LINES[0], "Connection pool exhausted after {n}s",
-             "Job {n} timed out, retrying", RULE_LINES[3], 'Disk "sdb{n}", usage, high']
+    kinds = [
+        RULE_LINES[0],
+        "Connection pool exhausted after {n}s",
+        "Job {n} timed out, retrying",
+        RULE_LINES[3],
+        'Disk "sdb{n}", usage, high',
+    ]
     messages = [kinds[i % len(kinds)].replace("{n}", str(i)) for i in range(1_200)]
     sources = [("billing" if i % 3 else "") for i in range(len(messages))]
     upload = tmp_path / f"sample-{size}.csv"
@@ -383,11 +441,15 @@ def test_upload_a_file_filter_and_download(server: LiveServer, open_page: Callab
     assert len({v for v in progress if 0 < v < 1200}) >= 2, progress  # moved in steps
 
     expect(page.locator("#table-summary")).to_contain_text("(1,200 in all)")
-    items = [{"source": s or None, "log_message": m} for s, m in zip(sources, messages,
-                                                                    strict=True)]
+    items = [
+        {"source": s or None, "log_message": m} for s, m in zip(sources, messages, strict=True)
+    ]
     with server.client() as c:  # the batch API, asked again, gives the same labels
-        truth = [a for i in range(0, len(items), 500)
-                 for a in c.post("/classify", json=items[i:i + 500]).json()]
+        truth = [
+            a
+            for i in range(0, len(items), 500)
+            for a in c.post("/classify", json=items[i : i + 500]).json()
+        ]
     labels = Counter(t["label_id"] for t in truth)
     assert len(labels) >= 3
 
@@ -403,8 +465,9 @@ def test_upload_a_file_filter_and_download(server: LiveServer, open_page: Callab
     saved = tmp_path / "download.csv"
     dl.value.save_as(saved)
     got = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8"))))
-    want = [(s, m) for s, m, t in zip(sources, messages, truth, strict=True)
-            if t["label_id"] == label]
+    want = [
+        (s, m) for s, m, t in zip(sources, messages, truth, strict=True) if t["label_id"] == label
+    ]
     assert [(r["source"], r["log_message"]) for r in got] == want
     assert {r["label_id"] for r in got} == {label}
     assert dl.value.suggested_filename == f"sample-{size}_classified.csv"
@@ -414,17 +477,20 @@ def test_upload_a_file_filter_and_download(server: LiveServer, open_page: Callab
     stage = next(s for s in stages if s and s != "regex")
     page.select_option("#filter-stage", stage)
     visible = page.locator("#file-table tbody tr").evaluate_all(
-        "rs => rs.map(r => r.dataset.stage)")
+        "rs => rs.map(r => r.dataset.stage)"
+    )
     assert visible and set(visible) == {stage}
     page.select_option("#filter-stage", "regex")
     expect(page.locator("#table-summary")).to_contain_text(
-        f"of {sum(t['source'] == 'regex' for t in truth):,} matching rows")
+        f"of {sum(t['source'] == 'regex' for t in truth):,} matching rows"
+    )
     page.select_option("#filter-stage", "")
     tab.shot("file-table")
 
 
-def test_a_text_file_is_one_line_per_line(server: LiveServer, open_page: Callable[..., Tab],
-                                          tmp_path: Path) -> None:
+def test_a_text_file_is_one_line_per_line(
+    server: LiveServer, open_page: Callable[..., Tab], tmp_path: Path
+) -> None:
     lines = [RULE_LINES[1], "", _unique("Replica set rs0 lost primary on"), RULE_LINES[4]]
     upload = tmp_path / "app.log"
     upload.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -441,21 +507,28 @@ class _Generated(SimpleNamespace):
     method: str
 
 
-def _stand_in_generator(prompt: str, count: int, taxonomy: Any, llm: Any = None,
-                        encoder: Any = None) -> _Generated:
+def _stand_in_generator(
+    prompt: str, count: int, taxonomy: Any, llm: Any = None, encoder: Any = None
+) -> _Generated:
     """Used only while logsieve.generation has not landed: lines made from the prompt."""
     words = [w for w in re.findall(r"[A-Za-z]+", prompt)] or ["event"]
-    return _Generated(lines=[f"{words[i % len(words)]} service step {i} timed out after {i}s"
-                             for i in range(count)], method="offline")
+    return _Generated(
+        lines=[
+            f"{words[i % len(words)]} service step {i} timed out after {i}s" for i in range(count)
+        ],
+        method="offline",
+    )
 
 
-def _failing_generator(prompt: str, count: int, taxonomy: Any, llm: Any = None,
-                       encoder: Any = None) -> Any:
+def _failing_generator(
+    prompt: str, count: int, taxonomy: Any, llm: Any = None, encoder: Any = None
+) -> Any:
     raise RuntimeError("the LLM provider is down")
 
 
-def test_generate_then_classify_with_one_click(llm: LLMDouble, sieve: Any,
-                                               open_page: Callable[..., Tab]) -> None:
+def test_generate_then_classify_with_one_click(
+    llm: LLMDouble, sieve: Any, open_page: Callable[..., Tab]
+) -> None:
     app = ui_app(_settings(llm), sieve)
     app.state.logsieve.generator = load_generator() or _stand_in_generator
     with LiveServer(app) as srv:
@@ -473,11 +546,13 @@ def test_generate_then_classify_with_one_click(llm: LLMDouble, sieve: Any,
         expect(page.locator("#panel-classify")).to_be_visible()
         expect(page.locator("#classify-status")).to_contain_text("Classified 3 lines")
         expect(page.locator("#classify-results summary .line")).to_have_text(
-            [line.strip() for line in generated])
+            [line.strip() for line in generated]
+        )
 
 
-def test_generation_errors_are_shown_not_thrown(llm: LLMDouble, sieve: Any, server: LiveServer,
-                                                open_page: Callable[..., Tab]) -> None:
+def test_generation_errors_are_shown_not_thrown(
+    llm: LLMDouble, sieve: Any, server: LiveServer, open_page: Callable[..., Tab]
+) -> None:
     if load_generator() is None:  # this install has none: the tab says so up front
         tab = open_page(server.url + "/ui/#generate")
         expect(tab.page.locator("#gen-notice")).to_contain_text("no generator installed")
@@ -494,21 +569,26 @@ def test_generation_errors_are_shown_not_thrown(llm: LLMDouble, sieve: Any, serv
         error = tab.page.locator("#gen-error")
         expect(error).to_be_visible()
         expect(error).to_contain_text(
-            "Could not generate: Generation failed: the LLM provider is down")
+            "Could not generate: Generation failed: the LLM provider is down"
+        )
         assert error.get_attribute("role") == "alert"
         expect(tab.page.locator("#gen-form button[type=submit]")).to_be_enabled()
 
 
 @pytest.mark.parametrize("size", ["laptop", "phone"])
-def test_dashboard_follows_what_is_classified(server: LiveServer,
-                                              open_page: Callable[..., Tab], size: str) -> None:
+def test_dashboard_follows_what_is_classified(
+    server: LiveServer, open_page: Callable[..., Tab], size: str
+) -> None:
     tab = open_page(server.url + "/ui/?poll=300#dashboard", size)
     page = tab.page
     expect(page.locator("#dash-status")).to_contain_text("Updated")
     before = int(page.locator("#kpi-lines").inner_text().replace(",", ""))
 
-    lines = [RULE_LINES[0], _unique("Shard 3 replica fell behind on"),
-             _unique("Nightly export job timed out on")]
+    lines = [
+        RULE_LINES[0],
+        _unique("Shard 3 replica fell behind on"),
+        _unique("Nightly export job timed out on"),
+    ]
     answers = _classify_in_page(tab, lines)
     page.click("#tab-dashboard")
     expect(page.locator("#kpi-lines")).to_have_text(f"{before + len(lines):,}")
@@ -526,7 +606,8 @@ def test_dashboard_follows_what_is_classified(server: LiveServer,
     expect(page.locator("#kpi-llm")).to_have_text(f"{truth['llm']['calls']:,}")
     hits, misses = truth["cache"]["line_hits"], truth["cache"]["line_misses"]
     expect(page.locator("#kpi-hit-note")).to_have_text(
-        f"{hits:,} of {hits + misses:,} lines past the rules")
+        f"{hits:,} of {hits + misses:,} lines past the rules"
+    )
     shown = float(page.locator("#kpi-hit").inner_text().rstrip("%"))
     assert abs(shown - 100 * hits / (hits + misses)) <= 0.05 + 1e-9
     for name, state in health["breakers"].items():
@@ -536,9 +617,9 @@ def test_dashboard_follows_what_is_classified(server: LiveServer,
     assert templates == [t["template"] for t in truth["top_templates"]]
     # Each template's lines over the last hour, drawn as a sparkline of the API's series.
     sparks = page.locator("#templates tbody svg.spark")
-    assert [int(sparks.nth(i).get_attribute("data-total") or -1)
-            for i in range(sparks.count())] == [sum(t["series"])
-                                                 for t in truth["top_templates"]]
+    assert [
+        int(sparks.nth(i).get_attribute("data-total") or -1) for i in range(sparks.count())
+    ] == [sum(t["series"]) for t in truth["top_templates"]]
     assert sum(sum(t["series"]) for t in truth["top_templates"]) >= 1
     # The new lines show up as bars in both charts.
     assert page.locator("#chart-stage rect").count() >= 1
@@ -546,8 +627,9 @@ def test_dashboard_follows_what_is_classified(server: LiveServer,
     tab.shot("dashboard")
 
 
-def test_api_key_is_asked_for_and_sent(llm: LLMDouble, sieve: Any,
-                                       open_page: Callable[..., Tab]) -> None:
+def test_api_key_is_asked_for_and_sent(
+    llm: LLMDouble, sieve: Any, open_page: Callable[..., Tab]
+) -> None:
     with LiveServer(ui_app(_settings(llm, api_keys=[API_KEY]), sieve)) as srv:
         tab = open_page(srv.url + "/ui/?poll=300")
         tab.allow_status(401)  # the wrong key, below
@@ -566,8 +648,10 @@ def test_api_key_is_asked_for_and_sent(llm: LLMDouble, sieve: Any,
         expect(dialog).to_be_hidden()
 
         sent: list[str | None] = []
-        page.on("request", lambda r: sent.append(r.headers.get("x-api-key"))
-                if "/api/" in r.url else None)
+        page.on(
+            "request",
+            lambda r: sent.append(r.headers.get("x-api-key")) if "/api/" in r.url else None,
+        )
         (answer,) = _classify_in_page(tab, [RULE_LINES[2]])
         assert answer["label_id"]
         assert sent and set(sent) == {API_KEY}
@@ -606,8 +690,9 @@ def test_keyboard_only(server: LiveServer, open_page: Callable[..., Tab]) -> Non
 
 
 @pytest.mark.parametrize("name", ["classify", "file", "generate", "dashboard"])
-def test_nothing_is_wider_than_a_phone(server: LiveServer, open_page: Callable[..., Tab],
-                                       name: str) -> None:
+def test_nothing_is_wider_than_a_phone(
+    server: LiveServer, open_page: Callable[..., Tab], name: str
+) -> None:
     tab = open_page(f"{server.url}/ui/#{name}", "phone")
     expect(tab.page.locator(f"#panel-{name}")).to_be_visible()
     if name == "dashboard":
@@ -647,8 +732,7 @@ def _offline_page(browser: Any, server: LiveServer) -> tuple[Any, Any, list[str]
     return context, context.new_page(), refused
 
 
-def test_swagger_docs_render_their_operations_offline(browser: Any,
-                                                      server: LiveServer) -> None:
+def test_swagger_docs_render_their_operations_offline(browser: Any, server: LiveServer) -> None:
     context, page, refused = _offline_page(browser, server)
     try:
         page.goto(server.url + "/docs")

@@ -14,18 +14,24 @@ from sklearn.linear_model import LogisticRegression
 from logsieve.embedding import LinearHead, MiniLMEncoder
 
 TRAIN = {
-    "AUTH_ERROR": ["Failed password for invalid user admin from 10.0.0.1 port 22 ssh2",
-                   "authentication failure; logname= uid=0 euid=0 user=root",
-                   "Invalid token presented by client, access denied",
-                   "Permission denied for user guest on resource /admin"],
-    "DB_ERROR": ["Database connection refused: could not connect to postgres on db01",
-                 "Deadlock detected while executing query on table orders",
-                 "SQL error: duplicate key value violates unique constraint",
-                 "Connection pool exhausted: no database connections available"],
-    "BACKUP": ["Nightly backup job wrote archive of 12 GB to storage",
-               "Snapshot of volume vol-12 created for backup",
-               "Restore from backup archive finished in 40 s",
-               "Incremental backup of /home copied 300 files"],
+    "AUTH_ERROR": [
+        "Failed password for invalid user admin from 10.0.0.1 port 22 ssh2",
+        "authentication failure; logname= uid=0 euid=0 user=root",
+        "Invalid token presented by client, access denied",
+        "Permission denied for user guest on resource /admin",
+    ],
+    "DB_ERROR": [
+        "Database connection refused: could not connect to postgres on db01",
+        "Deadlock detected while executing query on table orders",
+        "SQL error: duplicate key value violates unique constraint",
+        "Connection pool exhausted: no database connections available",
+    ],
+    "BACKUP": [
+        "Nightly backup job wrote archive of 12 GB to storage",
+        "Snapshot of volume vol-12 created for backup",
+        "Restore from backup archive finished in 40 s",
+        "Incremental backup of /home copied 300 files",
+    ],
 }
 
 

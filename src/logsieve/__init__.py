@@ -1,9 +1,9 @@
 """logsieve: classify log lines through a sieve of rules, an embedding head and an LLM.
 
-    >>> import logsieve
-    >>> sieve = logsieve.build_sieve(logsieve.Settings())            # doctest: +SKIP
-    >>> sieve.classify("User User123 logged in.").to_dict()["final_category"]  # doctest: +SKIP
-    'USER_ACTION'
+>>> import logsieve
+>>> sieve = logsieve.build_sieve(logsieve.Settings())            # doctest: +SKIP
+>>> sieve.classify("User User123 logged in.").to_dict()["final_category"]  # doctest: +SKIP
+'USER_ACTION'
 """
 
 from .build import build_sieve
@@ -37,6 +37,7 @@ def __getattr__(name: str) -> str:
         globals()["__version__"] = version
         return version
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Decision",

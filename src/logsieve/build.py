@@ -41,8 +41,9 @@ def load_head(settings: Settings, taxonomy: Taxonomy) -> tuple[Any | None, str |
     named = settings.model_dir is not None
     directory = settings.model_dir or shipped_head_dir(taxonomy.name)
     if directory is None:
-        return None, (f"No trained head for taxonomy {taxonomy.name!r} "
-                      "(train one with `logsieve train`).")
+        return None, (
+            f"No trained head for taxonomy {taxonomy.name!r} (train one with `logsieve train`)."
+        )
     try:
         return _fitting_head(Path(directory), taxonomy, settings), None
     except ModelError as exc:
@@ -64,21 +65,32 @@ def _fitting_head(directory: Path, taxonomy: Taxonomy, settings: Settings) -> An
         want = have
     if want is not None and want != have:
         own = model_dir_taxonomy(directory)
-        named = ("named with --taxonomy / LOGSIEVE_TAXONOMY" if settings.taxonomy_named
-                 else "the default")
-        hint = (f"drop --taxonomy to use the model's own ({own}), or retrain the head for "
-                f"{taxonomy.name!r}" if own and settings.taxonomy_named
-                else f"retrain it for {taxonomy.name!r}")
-        raise ModelError(f"{directory}: head was trained for the labels of taxonomy "
-                         f"{meta.get('taxonomy')!r} (labels hash {want}), but the taxonomy in "
-                         f"use is {taxonomy.name!r} ({named}; labels hash {have}); {hint}")
+        named = (
+            "named with --taxonomy / LOGSIEVE_TAXONOMY"
+            if settings.taxonomy_named
+            else "the default"
+        )
+        hint = (
+            f"drop --taxonomy to use the model's own ({own}), or retrain the head for "
+            f"{taxonomy.name!r}"
+            if own and settings.taxonomy_named
+            else f"retrain it for {taxonomy.name!r}"
+        )
+        raise ModelError(
+            f"{directory}: head was trained for the labels of taxonomy "
+            f"{meta.get('taxonomy')!r} (labels hash {want}), but the taxonomy in "
+            f"use is {taxonomy.name!r} ({named}; labels hash {have}); {hint}"
+        )
     if want is None and meta.get("taxonomy_hash"):
-        raise ModelError(f"{directory}: head was trained before label hashes were recorded "
-                         f"and taxonomy {taxonomy.name!r} has changed since; retrain it")
+        raise ModelError(
+            f"{directory}: head was trained before label hashes were recorded "
+            f"and taxonomy {taxonomy.name!r} has changed since; retrain it"
+        )
     unknown = [c for c in head.classes_ if c not in taxonomy.label_ids]
     if unknown:
-        raise ModelError(f"{directory}: head knows labels {unknown} that taxonomy "
-                         f"{taxonomy.name!r} does not")
+        raise ModelError(
+            f"{directory}: head knows labels {unknown} that taxonomy {taxonomy.name!r} does not"
+        )
     return head
 
 
@@ -86,19 +98,27 @@ def load_encoder(settings: Settings) -> tuple[Any | None, str | None]:
     from .embedding import MiniLMEncoder
 
     try:
-        enc = MiniLMEncoder(model_path=settings.model_path, tokenizer_path=settings.tokenizer_path,
-                            threads=settings.encoder_threads,
-                            batch_size=settings.encoder_batch_size,
-                            compact_placeholders=settings.encoder_compact_placeholders,
-                            quantization=settings.encoder_quantization,
-                            cache_dir=settings.model_cache_dir)
+        enc = MiniLMEncoder(
+            model_path=settings.model_path,
+            tokenizer_path=settings.tokenizer_path,
+            threads=settings.encoder_threads,
+            batch_size=settings.encoder_batch_size,
+            compact_placeholders=settings.encoder_compact_placeholders,
+            quantization=settings.encoder_quantization,
+            cache_dir=settings.model_cache_dir,
+        )
     except ModelError as exc:
         return None, str(exc)
     return enc, None
 
 
-def build_sieve(settings: Settings | None = None, *, taxonomy: Taxonomy | None = None,
-                encoder: Any | None = None, llm: Any | None = None) -> Sieve:
+def build_sieve(
+    settings: Settings | None = None,
+    *,
+    taxonomy: Taxonomy | None = None,
+    encoder: Any | None = None,
+    llm: Any | None = None,
+) -> Sieve:
     """Build the sieve the settings describe. Pass ``encoder`` to share one between sieves."""
     settings = settings or Settings()
     taxonomy = taxonomy or load_taxonomy(settings.taxonomy)
@@ -110,9 +130,14 @@ def build_sieve(settings: Settings | None = None, *, taxonomy: Taxonomy | None =
         head, reason = load_head(settings, taxonomy)
         if reason:
             why["bert"] = reason
-            problems.append(StageProblem(
-                "embedding", reason, "train a head with `logsieve train --data FILE --out DIR` "
-                "and pass --model DIR (or LOGSIEVE_MODEL_DIR)"))
+            problems.append(
+                StageProblem(
+                    "embedding",
+                    reason,
+                    "train a head with `logsieve train --data FILE --out DIR` "
+                    "and pass --model DIR (or LOGSIEVE_MODEL_DIR)",
+                )
+            )
         if head is not None and encoder is None:
             encoder, reason = load_encoder(settings)
             if reason:
@@ -121,8 +146,10 @@ def build_sieve(settings: Settings | None = None, *, taxonomy: Taxonomy | None =
                 problems.append(StageProblem("embedding", f"the encoder cannot load: {reason}"))
         trained_on = head.metadata.get("encoder") if head is not None else None
         if trained_on and encoder is not None and trained_on != encoder.name:
-            raise ModelError(f"head was trained on encoder {trained_on!r}, "
-                             f"but the encoder in use is {encoder.name!r}")
+            raise ModelError(
+                f"head was trained on encoder {trained_on!r}, "
+                f"but the encoder in use is {encoder.name!r}"
+            )
     else:
         why["bert"] = "Embedding stage switched off (LOGSIEVE_EMBEDDING_ENABLED=false)."
 
@@ -143,29 +170,44 @@ def build_sieve(settings: Settings | None = None, *, taxonomy: Taxonomy | None =
         "threshold": str(threshold),
     }
     backend = _cache_backend(settings, fingerprint)
-    cache = DecisionCache(settings.cache_size, backend=backend, fingerprint=fingerprint,
-                          labels=taxonomy.label_ids)
+    cache = DecisionCache(
+        settings.cache_size, backend=backend, fingerprint=fingerprint, labels=taxonomy.label_ids
+    )
     if settings.cache_path is not None:
         stale = remove_stale_temp_files(settings.cache_path)
         if stale:
-            log.info("removed %d temporary files a crashed save of %s left", stale,
-                     settings.cache_path)
+            log.info(
+                "removed %d temporary files a crashed save of %s left", stale, settings.cache_path
+            )
     if settings.cache_path is not None and Path(settings.cache_path).is_file():
         n = cache.load(settings.cache_path)
         log.info("loaded %d cached templates from %s", n, settings.cache_path)
         if cache.rejected:
-            log.warning("%s: %d bad cache entries dropped (first: %s)", settings.cache_path,
-                        cache.rejected, cache.rejections()[0])
+            log.warning(
+                "%s: %d bad cache entries dropped (first: %s)",
+                settings.cache_path,
+                cache.rejected,
+                cache.rejections()[0],
+            )
     if settings.cache_path is not None and settings.cache_journal:
         try:
             cache.journal_to(settings.cache_path)
         except OSError as exc:
             raise ModelError(f"{settings.cache_path}: cannot write the cache: {exc}") from exc
 
-    return Sieve(taxonomy, encoder=encoder, head=head, llm=llm, cache=cache,
-                 threshold=threshold, max_line_chars=settings.max_line_chars,
-                 embed_breaker=embed_breaker, unavailable_reasons=why,
-                 problems=problems, cache_path=settings.cache_path)
+    return Sieve(
+        taxonomy,
+        encoder=encoder,
+        head=head,
+        llm=llm,
+        cache=cache,
+        threshold=threshold,
+        max_line_chars=settings.max_line_chars,
+        embed_breaker=embed_breaker,
+        unavailable_reasons=why,
+        problems=problems,
+        cache_path=settings.cache_path,
+    )
 
 
 def build_sieves(settings: Settings | None = None) -> dict[str, Sieve]:
@@ -185,11 +227,12 @@ def build_sieves(settings: Settings | None = None) -> dict[str, Sieve]:
             cache_path = settings.cache_path
             if cache_path is not None:
                 cache_path = cache_path.with_name(
-                    f"{cache_path.stem}.{taxonomy.name}{cache_path.suffix}")
-            extra = settings.model_copy(update={"taxonomy": ref, "model_dir": None,
-                                                "cache_path": cache_path})
-            sieves[taxonomy.name] = build_sieve(extra, taxonomy=taxonomy,
-                                                encoder=first.encoder)
+                    f"{cache_path.stem}.{taxonomy.name}{cache_path.suffix}"
+                )
+            extra = settings.model_copy(
+                update={"taxonomy": ref, "model_dir": None, "cache_path": cache_path}
+            )
+            sieves[taxonomy.name] = build_sieve(extra, taxonomy=taxonomy, encoder=first.encoder)
     except Exception:
         for built in sieves.values():
             built.close()
@@ -204,8 +247,10 @@ def _load_llm(settings: Settings, taxonomy: Taxonomy) -> tuple[Any | None, str |
         return None, "LLM stage not installed."
     stage = build_llm_stage(settings, taxonomy)
     if stage is None:
-        return None, ("No LLM configured (set GROQ_API_KEY, or LLM_BASE_URL for any "
-                      "OpenAI-compatible server).")
+        return None, (
+            "No LLM configured (set GROQ_API_KEY, or LLM_BASE_URL for any "
+            "OpenAI-compatible server)."
+        )
     return stage, None
 
 
@@ -213,10 +258,14 @@ def _embed_breaker(settings: Settings) -> Any:
     """Seed 001's guard for the embedding downstream: breaker, retries, timeout."""
     from .resilience import CircuitBreaker, Guard, RetryPolicy
 
-    breaker = CircuitBreaker("bert", settings.embed_breaker_failures,
-                             settings.embed_breaker_reset_s)
-    return Guard(breaker, RetryPolicy(retries=settings.embed_retries, backoff_s=0.1),
-                 timeout_s=settings.embed_timeout_s)
+    breaker = CircuitBreaker(
+        "bert", settings.embed_breaker_failures, settings.embed_breaker_reset_s
+    )
+    return Guard(
+        breaker,
+        RetryPolicy(retries=settings.embed_retries, backoff_s=0.1),
+        timeout_s=settings.embed_timeout_s,
+    )
 
 
 def _cache_backend(settings: Settings, fingerprint: dict[str, str]) -> Any | None:
@@ -240,9 +289,14 @@ def redis_store(settings: Settings, namespace: str) -> Any | None:
     def path(p: Path | None) -> str | None:
         return str(p) if p is not None else None
 
-    return RedisBackend(settings.redis_url, namespace=namespace,
-                        username=settings.redis_username, password=password,
-                        tls=settings.redis_tls, tls_ca_file=path(settings.redis_tls_ca_file),
-                        tls_cert_file=path(settings.redis_tls_cert_file),
-                        tls_key_file=path(settings.redis_tls_key_file),
-                        tls_verify=settings.redis_tls_verify)
+    return RedisBackend(
+        settings.redis_url,
+        namespace=namespace,
+        username=settings.redis_username,
+        password=password,
+        tls=settings.redis_tls,
+        tls_ca_file=path(settings.redis_tls_ca_file),
+        tls_cert_file=path(settings.redis_tls_cert_file),
+        tls_key_file=path(settings.redis_tls_key_file),
+        tls_verify=settings.redis_tls_verify,
+    )

@@ -66,8 +66,12 @@ def check_decision(d: Any, labels: frozenset[str] | None = None) -> Decision:
     if not isinstance(d.label_id, str) or (labels is not None and d.label_id not in labels):
         raise BadDecision(f"label {str(d.label_id)[:40]!r} is not in the label set")
     c = d.confidence
-    if isinstance(c, bool) or not isinstance(c, int | float) or not math.isfinite(c) \
-            or not 0.0 <= c <= 1.0:
+    if (
+        isinstance(c, bool)
+        or not isinstance(c, int | float)
+        or not math.isfinite(c)
+        or not 0.0 <= c <= 1.0
+    ):
         raise BadDecision(f"confidence {str(c)[:20]!r} is not a number in 0..1")
     if d.stage not in CACHED_STAGES:
         raise BadDecision(f"stage {str(d.stage)[:20]!r} is not one of {sorted(CACHED_STAGES)}")
@@ -76,10 +80,12 @@ def check_decision(d: Any, labels: frozenset[str] | None = None) -> Decision:
     if d.stage == "llm" and not d.accepted:
         raise BadDecision("an unsure LLM answer is never cached")
     if not isinstance(d.details, str) or len(d.details) > MAX_DETAILS_CHARS:
-        raise BadDecision("details is not a string of at most "
-                          f"{MAX_DETAILS_CHARS} characters")
-    return d if isinstance(c, float) else Decision(d.label_id, float(c), d.stage, d.accepted,
-                                                   d.details)
+        raise BadDecision(f"details is not a string of at most {MAX_DETAILS_CHARS} characters")
+    return (
+        d
+        if isinstance(c, float)
+        else Decision(d.label_id, float(c), d.stage, d.accepted, d.details)
+    )
 
 
 def decision_from_record(rec: Any, labels: frozenset[str] | None = None) -> Decision:
@@ -87,8 +93,13 @@ def decision_from_record(rec: Any, labels: frozenset[str] | None = None) -> Deci
     if not isinstance(rec, dict):
         raise BadDecision(f"entry is JSON but not an object: {type(rec).__name__}")
     try:
-        d = Decision(rec["label_id"], rec["confidence"], rec["stage"],
-                     rec.get("accepted", True), rec.get("details", ""))
+        d = Decision(
+            rec["label_id"],
+            rec["confidence"],
+            rec["stage"],
+            rec.get("accepted", True),
+            rec.get("details", ""),
+        )
     except KeyError as exc:
         raise BadDecision(f"entry has no {exc.args[0]!r}") from None
     return check_decision(d, labels)
@@ -129,9 +140,13 @@ class CacheBackend(Protocol):
 class DecisionCache:
     """Bounded, thread-safe LRU of template key → Decision, with hit counts per key."""
 
-    def __init__(self, maxsize: int = 100_000, backend: CacheBackend | None = None,
-                 fingerprint: dict[str, str] | None = None,
-                 labels: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        maxsize: int = 100_000,
+        backend: CacheBackend | None = None,
+        fingerprint: dict[str, str] | None = None,
+        labels: Iterable[str] | None = None,
+    ) -> None:
         """``labels``: the label ids a decision may carry (the taxonomy's); a decision read
         from a file or the backend with another is rejected. None: any string (tests)."""
         self.maxsize = maxsize
@@ -262,7 +277,7 @@ class DecisionCache:
         """Count a decision that was read back and dropped, and keep why (for health)."""
         with self._lock:
             self.rejected += 1
-            self._rejections = [*self._rejections[-(_REJECTION_LOG - 1):], reason]
+            self._rejections = [*self._rejections[-(_REJECTION_LOG - 1) :], reason]
 
     def rejections(self) -> list[str]:
         with self._lock:
@@ -296,9 +311,17 @@ class DecisionCache:
         with self._lock:
             items = list(self._data.items())
         best = heapq.nlargest(n, items, key=lambda kv: kv[1][1])
-        return [{"template": k, "count": v[1] + 1, "label_id": v[0].label_id,
-                 "stage": v[0].stage, "confidence": v[0].confidence, "accepted": v[0].accepted}
-                for k, v in best]
+        return [
+            {
+                "template": k,
+                "count": v[1] + 1,
+                "label_id": v[0].label_id,
+                "stage": v[0].stage,
+                "confidence": v[0].confidence,
+                "accepted": v[0].accepted,
+            }
+            for k, v in best
+        ]
 
     def items(self) -> Iterator[tuple[str, Decision]]:
         with self._lock:
@@ -336,8 +359,10 @@ class DecisionCache:
         return n
 
     def _header_line(self) -> str:
-        return json.dumps({"format": FORMAT, "version": VERSION,
-                           "fingerprint": self.fingerprint}) + "\n"
+        return (
+            json.dumps({"format": FORMAT, "version": VERSION, "fingerprint": self.fingerprint})
+            + "\n"
+        )
 
     # --- the journal: decisions appended as they are made ------------------------------
     def journal_to(self, path: str | Path) -> None:
@@ -397,16 +422,22 @@ class DecisionCache:
                 if not isinstance(header, dict) or header.get("format") != FORMAT:
                     raise ModelError(f"{path}: not a logsieve template cache")
                 if header.get("version") != VERSION:
-                    raise ModelError(f"{path}: cache format version {header.get('version')} "
-                                     f"is not {VERSION}")
+                    raise ModelError(
+                        f"{path}: cache format version {header.get('version')} is not {VERSION}"
+                    )
                 theirs = header.get("fingerprint") or {}
                 if theirs != self.fingerprint:
-                    diff = sorted(k for k in set(theirs) | set(self.fingerprint)
-                                  if theirs.get(k) != self.fingerprint.get(k))
-                    why = ", ".join(f"{k}: {theirs.get(k)!r} != {self.fingerprint.get(k)!r}"
-                                    for k in diff)
-                    raise ModelError(f"{path}: cache was made for another configuration "
-                                     f"({why}); not used")
+                    diff = sorted(
+                        k
+                        for k in set(theirs) | set(self.fingerprint)
+                        if theirs.get(k) != self.fingerprint.get(k)
+                    )
+                    why = ", ".join(
+                        f"{k}: {theirs.get(k)!r} != {self.fingerprint.get(k)!r}" for k in diff
+                    )
+                    raise ModelError(
+                        f"{path}: cache was made for another configuration ({why}); not used"
+                    )
                 n = 0
                 for lineno, line in enumerate(f, 2):
                     if not line.endswith("\n"):
@@ -426,9 +457,10 @@ class DecisionCache:
                         self._store(key, decision, count=0)
                     n += 1
         except UnicodeDecodeError as exc:
-            raise ModelError(f"{path}: not a logsieve template cache (not UTF-8 text: "
-                             f"byte {exc.start} is {exc.object[exc.start:exc.start + 1]!r})"
-                             ) from None
+            raise ModelError(
+                f"{path}: not a logsieve template cache (not UTF-8 text: "
+                f"byte {exc.start} is {exc.object[exc.start : exc.start + 1]!r})"
+            ) from None
         except OSError as exc:
             raise ModelError(f"{path}: cannot read cache: {exc}") from exc
         return n

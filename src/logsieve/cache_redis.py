@@ -91,16 +91,26 @@ class RedisBackend:
         retry_after_s: after a failure, fail fast without touching the network this long.
     """
 
-    def __init__(self, url: str, namespace: str, socket_timeout: float = 0.05, *,
-                 ttl_s: float | None = None, retry_after_s: float = 1.0,
-                 username: str | None = None, password: str | None = None,
-                 tls: bool = False, tls_ca_file: str | None = None,
-                 tls_cert_file: str | None = None, tls_key_file: str | None = None,
-                 tls_verify: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        namespace: str,
+        socket_timeout: float = 0.05,
+        *,
+        ttl_s: float | None = None,
+        retry_after_s: float = 1.0,
+        username: str | None = None,
+        password: str | None = None,
+        tls: bool = False,
+        tls_ca_file: str | None = None,
+        tls_cert_file: str | None = None,
+        tls_key_file: str | None = None,
+        tls_verify: bool = True,
+    ) -> None:
         if not namespace or ":" in namespace:
             raise ValueError(f"namespace must be non-empty and without ':' (got {namespace!r})")
         if tls and url.startswith("redis://"):
-            url = "rediss://" + url[len("redis://"):]
+            url = "rediss://" + url[len("redis://") :]
         self.url = url
         self.namespace = namespace
         self.ttl_s = ttl_s
@@ -112,8 +122,9 @@ class RedisBackend:
         if password:
             extra["password"] = password
         if self.tls:
-            extra.update(ssl_cert_reqs="required" if tls_verify else "none",
-                         ssl_check_hostname=tls_verify)
+            extra.update(
+                ssl_cert_reqs="required" if tls_verify else "none", ssl_check_hostname=tls_verify
+            )
             if tls_ca_file:
                 extra["ssl_ca_certs"] = tls_ca_file
             if tls_cert_file:
@@ -121,13 +132,20 @@ class RedisBackend:
             if tls_key_file:
                 extra["ssl_keyfile"] = tls_key_file
         elif tls_ca_file or tls_cert_file or tls_key_file:
-            raise ValueError("TLS files are set but the connection is not TLS "
-                             "(use rediss:// or LOGSIEVE_REDIS_TLS=true)")
+            raise ValueError(
+                "TLS files are set but the connection is not TLS "
+                "(use rediss:// or LOGSIEVE_REDIS_TLS=true)"
+            )
         self._client: Any = redis.Redis.from_url(
-            url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout,
+            url,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=socket_timeout,
             # redis-py retries 3 times by default; one short try is the whole budget here.
-            retry=Retry(NoBackoff(), 0), retry_on_timeout=False, health_check_interval=0,
-            **extra)
+            retry=Retry(NoBackoff(), 0),
+            retry_on_timeout=False,
+            health_check_interval=0,
+            **extra,
+        )
         self._take_script = self._client.register_script(_TAKE_TOKENS)
         self._lock = threading.Lock()
         self._failed_at = -float("inf")  # monotonic time of the last network failure
@@ -171,8 +189,9 @@ class RedisBackend:
             self.puts += 1
 
     # --- rate limits shared by every worker and replica ---------------------------------
-    def take_tokens(self, bucket: str, cost: float, limit: int, window_s: float = 60.0,
-                    *, take: bool = True) -> float:
+    def take_tokens(
+        self, bucket: str, cost: float, limit: int, window_s: float = 60.0, *, take: bool = True
+    ) -> float:
         """A fixed-window counter under ``bucket`` (this minute's window): take ``cost`` of
         ``limit`` (a cost over the limit needs an empty window) and return 0.0, or the
         seconds until the window ends. Atomic in Redis (one script), so N processes share
@@ -180,9 +199,11 @@ class RedisBackend:
         window = int(time.time() // window_s)
         key = f"{KEY_PREFIX}:{self.namespace}:{bucket}:{window}"
         ttl_ms = int((window + 1) * window_s * 1000 - time.time() * 1000) + 1
-        wait_ms = self._call(self._take_script, keys=[key],
-                             args=[min(float(cost), float(limit)), limit, max(ttl_ms, 1),
-                                   1 if take else 0])
+        wait_ms = self._call(
+            self._take_script,
+            keys=[key],
+            args=[min(float(cost), float(limit)), limit, max(ttl_ms, 1), 1 if take else 0],
+        )
         return max(0.0, float(wait_ms) / 1000.0)
 
     # --- observability -----------------------------------------------------------------
@@ -194,11 +215,20 @@ class RedisBackend:
         except Exception:
             reachable = False
         with self._lock:
-            return {"url": _redacted(self.url), "namespace": self.namespace,
-                    "reachable": reachable, "last_error": self.last_error,
-                    "last_error_at": self.last_error_at, "errors": self.errors,
-                    "gets": self.gets, "hits": self.hits, "puts": self.puts,
-                    "rejected": self.rejected, "tls": self.tls, "ttl_s": self.ttl_s}
+            return {
+                "url": _redacted(self.url),
+                "namespace": self.namespace,
+                "reachable": reachable,
+                "last_error": self.last_error,
+                "last_error_at": self.last_error_at,
+                "errors": self.errors,
+                "gets": self.gets,
+                "hits": self.hits,
+                "puts": self.puts,
+                "rejected": self.rejected,
+                "tls": self.tls,
+                "ttl_s": self.ttl_s,
+            }
 
     def clear(self) -> int:
         """Delete this namespace's entries (for tests and operators); returns how many."""
@@ -213,8 +243,10 @@ class RedisBackend:
     # --- internals ---------------------------------------------------------------------
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         if time.monotonic() < self._failed_at + self.retry_after_s:
-            raise RedisUnavailable(f"Redis unreachable recently ({self.last_error}); "
-                                   f"retrying after {self.retry_after_s:g} s")
+            raise RedisUnavailable(
+                f"Redis unreachable recently ({self.last_error}); "
+                f"retrying after {self.retry_after_s:g} s"
+            )
         try:
             return fn(*args, **kwargs)
         except redis.RedisError as exc:

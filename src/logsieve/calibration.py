@@ -25,9 +25,12 @@ __all__ = ["reliability"]
 CONFIDENTLY = 0.95
 
 
-def reliability(confidence: Sequence[float] | np.ndarray, correct: Sequence[bool] | np.ndarray,
-                bins: int = 10, weights: Sequence[float] | np.ndarray | None = None
-                ) -> dict[str, Any]:
+def reliability(
+    confidence: Sequence[float] | np.ndarray,
+    correct: Sequence[bool] | np.ndarray,
+    bins: int = 10,
+    weights: Sequence[float] | np.ndarray | None = None,
+) -> dict[str, Any]:
     """ECE, the share confidently wrong, and the per-bin table (bins with answers only)."""
     c = np.clip(np.asarray(confidence, dtype=np.float64), 0.0, 1.0)
     ok = np.asarray(correct, dtype=bool)
@@ -49,8 +52,18 @@ def reliability(confidence: Sequence[float] | np.ndarray, correct: Sequence[bool
         mean_conf = float((c[mask] * w[mask]).sum() / n)
         accuracy = float((ok[mask] * w[mask]).sum() / n)
         ece += n / total * abs(mean_conf - accuracy)
-        table.append({"bin": f"{i / bins:.1f}-{(i + 1) / bins:.1f}", "answers": round(n, 3),
-                      "confidence": round(mean_conf, 4), "accuracy": round(accuracy, 4)})
+        table.append(
+            {
+                "bin": f"{i / bins:.1f}-{(i + 1) / bins:.1f}",
+                "answers": round(n, 3),
+                "confidence": round(mean_conf, 4),
+                "accuracy": round(accuracy, 4),
+            }
+        )
     wrong_sure = float((w * ((~ok) & (c >= CONFIDENTLY))).sum() / total)
-    return {"answers": round(total, 3), "ece": round(ece, 4),
-            "confidently_wrong": round(wrong_sure, 4), "bins": table}
+    return {
+        "answers": round(total, 3),
+        "ece": round(ece, 4),
+        "confidently_wrong": round(wrong_sure, 4),
+        "bins": table,
+    }

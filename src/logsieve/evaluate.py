@@ -33,8 +33,11 @@ class SieveLike(Protocol):
     def classify_batch(self, items: Sequence[tuple[str, str | None]]) -> list[Result]: ...
 
 
-def evaluate_sieve(sieve: SieveLike, rows: Sequence[LabelledRow], batch_size: int = 512,
-                   ) -> dict[str, Any]:
+def evaluate_sieve(
+    sieve: SieveLike,
+    rows: Sequence[LabelledRow],
+    batch_size: int = 512,
+) -> dict[str, Any]:
     """Classify labelled rows with the sieve and measure the answers against the labels.
 
     Labels in ``rows`` may be ids or display names of the sieve's taxonomy (an unknown one is
@@ -48,14 +51,17 @@ def evaluate_sieve(sieve: SieveLike, rows: Sequence[LabelledRow], batch_size: in
     results: list[Result] = []
     t0 = time.perf_counter()
     for start in range(0, len(rows), batch_size):
-        chunk = rows[start:start + batch_size]
+        chunk = rows[start : start + batch_size]
         results.extend(sieve.classify_batch([(r.text, r.source) for r in chunk]))
     seconds = time.perf_counter() - t0
     pred = [r.label_id for r in results]
 
     labels = list(taxonomy.label_ids)
-    report: dict[str, Any] = {"lines": len(rows), "taxonomy": taxonomy.name,
-                              "taxonomy_hash": taxonomy.content_hash}
+    report: dict[str, Any] = {
+        "lines": len(rows),
+        "taxonomy": taxonomy.name,
+        "taxonomy_hash": taxonomy.content_hash,
+    }
     report.update(classification_metrics(truth, pred, labels))
     report["accuracy"] = round(report["accuracy"], 4)
     report["macro_f1"] = round(report["macro_f1"], 4)
@@ -75,8 +81,11 @@ def evaluate_sieve(sieve: SieveLike, rows: Sequence[LabelledRow], batch_size: in
             cache_hits += 1
         by_stage[stage].append(res.label_id == t)
     for stage, hits in sorted(by_stage.items()):
-        per_stage[stage] = {"lines": len(hits), "share": round(len(hits) / len(rows), 4),
-                            "accuracy": round(sum(hits) / len(hits), 4)}
+        per_stage[stage] = {
+            "lines": len(hits),
+            "share": round(len(hits) / len(rows), 4),
+            "accuracy": round(sum(hits) / len(hits), 4),
+        }
     report["per_stage"] = per_stage
     report["cache_hits"] = cache_hits
     fallback = taxonomy.fallback
@@ -101,26 +110,36 @@ def _llm_calls(results: Sequence[Result]) -> int:
 
 def format_report(report: dict[str, Any]) -> str:
     """A readable table of an ``evaluate_sieve`` report."""
-    out = [f"{report['lines']:,} lines, taxonomy {report['taxonomy']}: accuracy "
-           f"{report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f}, "
-           f"{report['fallback_label']} rate {report['unclassified_rate']:.2%}, "
-           f"LLM calls {report['llm_calls']}, {report['lines_per_second'] or 0:,.0f} lines/s",
-           "", f"{'label':<32} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}"]
+    out = [
+        f"{report['lines']:,} lines, taxonomy {report['taxonomy']}: accuracy "
+        f"{report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f}, "
+        f"{report['fallback_label']} rate {report['unclassified_rate']:.2%}, "
+        f"LLM calls {report['llm_calls']}, {report['lines_per_second'] or 0:,.0f} lines/s",
+        "",
+        f"{'label':<32} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}",
+    ]
     for lb, m in report["per_label"].items():
         if m["support"] == 0 and lb not in report["predicted_distribution"]:
             continue
-        out.append(f"{lb:<32} {m['precision']:>9.3f} {m['recall']:>9.3f} {m['f1']:>9.3f} "
-                   f"{m['support']:>8}")
+        out.append(
+            f"{lb:<32} {m['precision']:>9.3f} {m['recall']:>9.3f} {m['f1']:>9.3f} {m['support']:>8}"
+        )
     out += ["", f"{'decided by':<32} {'lines':>9} {'share':>9} {'accuracy':>9}"]
     for stage, m in report["per_stage"].items():
         out.append(f"{stage:<32} {m['lines']:>9} {m['share']:>9.2%} {m['accuracy']:>9.2%}")
     out.append(f"(template cache answered {report['cache_hits']:,} of them)")
     labels = report["labels"]
-    used = [i for i, lb in enumerate(labels)
-            if any(report["confusion_matrix"][i]) or any(r[i] for r in report["confusion_matrix"])]
+    used = [
+        i
+        for i, lb in enumerate(labels)
+        if any(report["confusion_matrix"][i]) or any(r[i] for r in report["confusion_matrix"])
+    ]
     width = max(6, *(len(labels[i][:12]) for i in used)) if used else 6
-    out += ["", "confusion (rows true, columns predicted):",
-            " " * 14 + " ".join(f"{labels[i][:12]:>{width}}" for i in used)]
+    out += [
+        "",
+        "confusion (rows true, columns predicted):",
+        " " * 14 + " ".join(f"{labels[i][:12]:>{width}}" for i in used),
+    ]
     for i in used:
         row = report["confusion_matrix"][i]
         out.append(f"{labels[i][:13]:<13} " + " ".join(f"{row[j]:>{width}}" for j in used))

@@ -124,16 +124,21 @@ def generate_from_prompt(
             templates = parse_templates(answer)[:MAX_LLM_TEMPLATES]
             if templates:
                 lines = _fill_llm(templates, count, ranking, rng)
-                notes.insert(0, f"{len(templates)} template(s) written by the LLM, slots filled "
-                                f"with random values")
+                notes.insert(
+                    0,
+                    f"{len(templates)} template(s) written by the LLM, slots filled "
+                    f"with random values",
+                )
                 return GenerationResult(lines, "llm", "; ".join(notes))
-            notes.append(f"LLM answer had no usable log line ({_preview(answer)!r}); "
-                         f"made offline")
+            notes.append(f"LLM answer had no usable log line ({_preview(answer)!r}); made offline")
     else:
         notes.append("no LLM configured")
     lines = _fill_offline(ranking, count, rng)
-    chosen = ", ".join(dict.fromkeys(ranking.ids[i] for i in ranking.order[:OFFLINE_POOL]
-                                     [: min(count, OFFLINE_POOL)]))
+    chosen = ", ".join(
+        dict.fromkeys(
+            ranking.ids[i] for i in ranking.order[:OFFLINE_POOL][: min(count, OFFLINE_POOL)]
+        )
+    )
     notes.insert(0, f"nearest corpus templates by {ranking.method}: {chosen}")
     return GenerationResult(lines, "offline", "; ".join(notes))
 
@@ -143,17 +148,21 @@ def generate_from_prompt(
 # --------------------------------------------------------------------------------------------
 
 
-def nearest_templates(prompt: str, taxonomy: Taxonomy | str = "standard", k: int = 5, *,
-                      encoder: _Encoder | None = None) -> list[str]:
+def nearest_templates(
+    prompt: str,
+    taxonomy: Taxonomy | str = "standard",
+    k: int = 5,
+    *,
+    encoder: _Encoder | None = None,
+) -> list[str]:
     """Ids (``taxonomy/label/slug``) of the ``k`` corpus templates nearest to ``prompt``.
 
-        >>> nearest_templates("database connection pool exhausted", k=1)   # doctest: +SKIP
-        ['standard/DB_ERROR/pool-exhausted']
+    >>> nearest_templates("database connection pool exhausted", k=1)   # doctest: +SKIP
+    ['standard/DB_ERROR/pool-exhausted']
     """
     tax = load_taxonomy(taxonomy) if isinstance(taxonomy, str) else taxonomy
     ranking = _rank(" ".join(prompt.split()), _catalog(tax)[0], encoder)
     return [ranking.ids[i] for i in ranking.order[:k]]
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +181,8 @@ def _catalog(tax: Taxonomy) -> tuple[Catalog, str]:
         except LogsieveError:
             pass  # a custom file reusing a built-in name with other labels
     return catalog_for("standard"), (
-        f"taxonomy {tax.name!r} has no synthetic corpus; offline shapes come from 'standard'")
+        f"taxonomy {tax.name!r} has no synthetic corpus; offline shapes come from 'standard'"
+    )
 
 
 def _entries(catalog: Catalog) -> tuple[list[Template], list[str]]:
@@ -188,13 +198,40 @@ def _entries(catalog: Catalog) -> tuple[list[Template], list[str]]:
 #: Opaque fields shown to the encoder as one short word: a uuid costs ~20 tokens of noise, and
 #: shorter texts make the one-off template embedding several times faster.
 _FIELD_WORDS = {
-    "uuid": "id", "hex": "id", "int": "N", "dec": "N", "ms": "N", "secs": "N", "bytes": "N",
-    "pid": "N", "pct": "N", "port": "port", "ip": "ip", "mac": "mac", "host": "host",
-    "node": "host", "path": "path", "basefile": "path", "instpath": "path", "file": "file",
-    "clock": "time", "date": "date", "dur": "duration", "size": "size", "user": "user",
-    "sysuser": "user", "email": "email", "blk": "block", "pod": "pod",
-    "yarn_container": "container", "acct": "account", "order": "order", "ticket": "ticket",
-    "txn": "transaction", "instname": "instance", "version": "version",
+    "uuid": "id",
+    "hex": "id",
+    "int": "N",
+    "dec": "N",
+    "ms": "N",
+    "secs": "N",
+    "bytes": "N",
+    "pid": "N",
+    "pct": "N",
+    "port": "port",
+    "ip": "ip",
+    "mac": "mac",
+    "host": "host",
+    "node": "host",
+    "path": "path",
+    "basefile": "path",
+    "instpath": "path",
+    "file": "file",
+    "clock": "time",
+    "date": "date",
+    "dur": "duration",
+    "size": "size",
+    "user": "user",
+    "sysuser": "user",
+    "email": "email",
+    "blk": "block",
+    "pod": "pod",
+    "yarn_container": "container",
+    "acct": "account",
+    "order": "order",
+    "ticket": "ticket",
+    "txn": "transaction",
+    "instname": "instance",
+    "version": "version",
 }
 _PATTERN_FIELD = re.compile(r"\{([a-z_][a-z0-9_]*)(?::[^{}|]*)?\}")
 
@@ -265,12 +302,48 @@ def _template_vectors(catalog: Catalog, templates: list[Template], enc: _Encoder
 
 
 _WORD = re.compile(r"[a-z]+")
-_STOP = frozenset((
-    "the", "and", "for", "with", "from", "into", "onto", "was", "were", "has", "have", "had",
-    "this", "that", "during", "while", "when", "then", "than", "not", "but", "are", "its", "our",
-    "their", "his", "her", "them", "they", "you", "your", "via", "per", "out", "off", "over",
-    "after", "before",
-))
+_STOP = frozenset(
+    (
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "into",
+        "onto",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "this",
+        "that",
+        "during",
+        "while",
+        "when",
+        "then",
+        "than",
+        "not",
+        "but",
+        "are",
+        "its",
+        "our",
+        "their",
+        "his",
+        "her",
+        "them",
+        "they",
+        "you",
+        "your",
+        "via",
+        "per",
+        "out",
+        "off",
+        "over",
+        "after",
+        "before",
+    )
+)
 
 
 def _stems(text: str) -> set[str]:
@@ -301,8 +374,7 @@ def _overlap_scores(prompt: str, catalog: Catalog, templates: list[Template]) ->
 
 def _fill_offline(ranking: _Ranking, count: int, rng: random.Random) -> list[str]:
     pool = ranking.order[: min(count, OFFLINE_POOL)]
-    return [_one_line(ranking.templates[pool[i % len(pool)]].render(rng)[0])
-            for i in range(count)]
+    return [_one_line(ranking.templates[pool[i % len(pool)]].render(rng)[0]) for i in range(count)]
 
 
 def _one_line(text: str) -> str:
@@ -315,9 +387,9 @@ def _one_line(text: str) -> str:
 
 _STYLES = {
     "openstack": "OpenStack services (nova-compute, the libvirt driver, the scheduler, neutron "
-                 "agents, placement)",
+    "agents, placement)",
     "standard": "Linux servers and business applications (sshd, systemd, databases, web "
-                "servers, batch jobs, backup tools, application loggers)",
+    "servers, batch jobs, backup tools, application loggers)",
 }
 _EXAMPLE = "Disk quota exceeded for user {user} on {host}: {int} MB used"
 _SLOT_TEXT = re.compile(r"\{[^{}]*\}")
@@ -344,9 +416,14 @@ def build_messages(prompt: str, taxonomy: Taxonomy, k: int) -> list[dict[str, st
     from logsieve.llm.redact import Redactor  # the prompt leaves the machine: same redaction
 
     situation = Redactor().redact(prompt)[:MAX_PROMPT_CHARS]
-    return [{"role": "system", "content": system},
-            {"role": "user", "content": f"Situation: {situation}\nWrite {k} log message "
-                                        f"template{'s' if k > 1 else ''}, one per line."}]
+    return [
+        {"role": "system", "content": system},
+        {
+            "role": "user",
+            "content": f"Situation: {situation}\nWrite {k} log message "
+            f"template{'s' if k > 1 else ''}, one per line.",
+        },
+    ]
 
 
 def _ask_llm(llm: Any, prompt: str, taxonomy: Taxonomy, count: int) -> str:
@@ -360,14 +437,18 @@ def _ask_llm(llm: Any, prompt: str, taxonomy: Taxonomy, count: int) -> str:
 _FENCE = re.compile(r"^\s*```")
 _THINK = re.compile(r"<think>.*?</think>", re.S | re.I)
 _BULLET = re.compile(r"^\s*(?:[-*•>]+|\(?\d{1,3}[.):\]]|#+)\s*")
-_LABELLED = re.compile(r"^\s*(?:log\s*)?(?:template|line|message|example)\s*\d*\s*[:.)-]\s*",
-                       re.I)
-_LEVEL = re.compile(r"^\s*[\[(]?(DEBUG|INFO|NOTICE|WARNING|WARN|ERROR|ERR|CRITICAL|FATAL)[\])]?"
-                    r"\s*[:|-]?\s+", re.I)
+_LABELLED = re.compile(r"^\s*(?:log\s*)?(?:template|line|message|example)\s*\d*\s*[:.)-]\s*", re.I)
+_LEVEL = re.compile(
+    r"^\s*[\[(]?(DEBUG|INFO|NOTICE|WARNING|WARN|ERROR|ERR|CRITICAL|FATAL)[\])]?"
+    r"\s*[:|-]?\s+",
+    re.I,
+)
 _CHATTER = re.compile(
     r"^(?:here(?:'s| is| are)|sure\b|certainly|of course|note\b|i\b|i'm|i am|sorry|as an ai|"
     r"this (?:is|will|log|message|template)|these |the (?:above|following)|example\b|"
-    r"explanation|output\b|in this)", re.I)
+    r"explanation|output\b|in this)",
+    re.I,
+)
 _QUOTES = "\"'`“”‘’"
 
 
@@ -444,8 +525,10 @@ def _clean(raw: str) -> str | None:
     return line
 
 
-_SLOT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_ .-]{0,40})(?::([^{}]{0,20}))?\}"
-                   r"|<([A-Za-z_][A-Za-z0-9_]{0,40})>")
+_SLOT = re.compile(
+    r"\{([A-Za-z_][A-Za-z0-9_ .-]{0,40})(?::([^{}]{0,20}))?\}"
+    r"|<([A-Za-z_][A-Za-z0-9_]{0,40})>"
+)
 # Names models use for slots, mapped to corpus field makers (checked after exact names).
 _SLOT_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("uuid", "instance", "request", "req", "guid", "vm", "server_id"), "uuid"),
@@ -497,21 +580,39 @@ def _maker_for(name: str) -> Callable[[random.Random, str | None], str] | None:
     return None
 
 
-_ERROR_WORDS = re.compile(r"\b(?:error|fail\w*|timed? ?out|timeout|refused|denied|unable|cannot|"
-                          r"can't|exception|invalid|unreachable|crash\w*|abort\w*|lost|did not|"
-                          r"no response|not respond\w*)\b", re.I)
-_WARN_WORDS = re.compile(r"\b(?:warn\w*|deprecat\w*|retry\w*|retrying|slow|high|low|degraded|"
-                         r"exceed\w*|approaching)\b", re.I)
-_LEVEL_LETTER = {"DEBUG": "D", "INFO": "I", "NOTICE": "I", "WARNING": "W", "WARN": "W",
-                 "ERROR": "E", "ERR": "E", "CRITICAL": "F", "FATAL": "F"}
+_ERROR_WORDS = re.compile(
+    r"\b(?:error|fail\w*|timed? ?out|timeout|refused|denied|unable|cannot|"
+    r"can't|exception|invalid|unreachable|crash\w*|abort\w*|lost|did not|"
+    r"no response|not respond\w*)\b",
+    re.I,
+)
+_WARN_WORDS = re.compile(
+    r"\b(?:warn\w*|deprecat\w*|retry\w*|retrying|slow|high|low|degraded|"
+    r"exceed\w*|approaching)\b",
+    re.I,
+)
+_LEVEL_LETTER = {
+    "DEBUG": "D",
+    "INFO": "I",
+    "NOTICE": "I",
+    "WARNING": "W",
+    "WARN": "W",
+    "ERROR": "E",
+    "ERR": "E",
+    "CRITICAL": "F",
+    "FATAL": "F",
+}
 
 #: Shapes for a taxonomy without a corpus genre to borrow.
-_GENERIC = Genre(("pylog", "java", "json", "bare"), ("app", "api-server", "worker"),
-                 ("app.main", "app.service"), ("app",))
+_GENERIC = Genre(
+    ("pylog", "java", "json", "bare"),
+    ("app", "api-server", "worker"),
+    ("app.main", "app.service"),
+    ("app",),
+)
 
 
-def _fill_llm(templates: list[str], count: int, ranking: _Ranking,
-              rng: random.Random) -> list[str]:
+def _fill_llm(templates: list[str], count: int, ranking: _Ranking, rng: random.Random) -> list[str]:
     # The nearest corpus templates lend their genres: the line shapes and logger names of the
     # kind of system the prompt is about.
     genres = [ranking.templates[i].genre for i in ranking.order[:3]] or [_GENERIC]
@@ -521,7 +622,7 @@ def _fill_llm(templates: list[str], count: int, ranking: _Ranking,
         level = _LEVEL.match(template)
         if level:
             letter = _LEVEL_LETTER[level.group(1).upper()]
-            template = template[level.end():]
+            template = template[level.end() :]
         elif _ERROR_WORDS.search(template):
             letter = "E"
         elif _WARN_WORDS.search(template):

@@ -61,12 +61,19 @@ def _decode(raw: bytes, lineno: int) -> tuple[str, str | None]:
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        return (raw.decode("utf-8", errors="replace"),
-                f"not valid UTF-8 at byte {exc.start}; undecodable bytes replaced")
+        return (
+            raw.decode("utf-8", errors="replace"),
+            f"not valid UTF-8 at byte {exc.start}; undecodable bytes replaced",
+        )
 
 
-def read_records(stream: BinaryIO, fmt: str = "auto", name: str | None = None,
-                 text_col: str = "log_message", source_col: str = "source") -> Iterator[Record]:
+def read_records(
+    stream: BinaryIO,
+    fmt: str = "auto",
+    name: str | None = None,
+    text_col: str = "log_message",
+    source_col: str = "source",
+) -> Iterator[Record]:
     """Yield records from a binary stream. Raises InputError only when nothing can be read."""
     # Peeking needs a buffered reader; sys.stdin.buffer and open(..., "rb") already are.
     buffered: Any = stream if hasattr(stream, "peek") else io.BufferedReader(stream)
@@ -77,14 +84,16 @@ def read_records(stream: BinaryIO, fmt: str = "auto", name: str | None = None,
             yield from _read_format(unpacked, fmt, name, text_col, source_col)
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             # the lines before the damage were answered; say where it stopped
-            raise InputError(f"the gzip data is damaged or cut short ({exc}); the lines "
-                             "before it were read") from exc
+            raise InputError(
+                f"the gzip data is damaged or cut short ({exc}); the lines before it were read"
+            ) from exc
         return
     yield from _read_format(buffered, fmt, name, text_col, source_col)
 
 
-def _read_format(buffered: Any, fmt: str, name: str | None, text_col: str,
-                 source_col: str) -> Iterator[Record]:
+def _read_format(
+    buffered: Any, fmt: str, name: str | None, text_col: str, source_col: str
+) -> Iterator[Record]:
     first = buffered.peek(4096)[:4096].split(b"\n", 1)[0]
     if fmt == "auto":
         fmt = detect_format(name, first, text_col)
@@ -117,8 +126,9 @@ def _read_jsonl(stream: BinaryIO, text_col: str, source_col: str) -> Iterator[Re
             yield Record(n, text, None, f"not valid JSON ({exc.msg}); classified as plain text")
             continue
         if not isinstance(obj, dict) or not isinstance(obj.get(text_col), str):
-            yield Record(n, text, None,
-                         f"no string field {text_col!r}; classified the whole line as text")
+            yield Record(
+                n, text, None, f"no string field {text_col!r}; classified the whole line as text"
+            )
             continue
         src = obj.get(source_col)
         yield Record(n, obj[text_col], src if isinstance(src, str) else None, err)
@@ -146,8 +156,9 @@ def _read_csv(stream: BinaryIO, text_col: str, source_col: str) -> Iterator[Reco
         raise InputError(f"the CSV header cannot be read ({exc})", line=1) from exc
     cols = [h.strip() for h in header]
     if text_col not in cols:
-        raise InputError(f"CSV header has no {text_col!r} column (columns: {', '.join(cols)})",
-                         line=1)
+        raise InputError(
+            f"CSV header has no {text_col!r} column (columns: {', '.join(cols)})", line=1
+        )
     ti = cols.index(text_col)
     si = cols.index(source_col) if source_col in cols else None
     while True:
@@ -184,9 +195,12 @@ def _unreadable_csv_row(raw: list[tuple[int, str]], why: str) -> Iterator[Record
     first, last = lines[0][0], raw[-1][0]
     span = f"; lines {first}-{last} read as plain text" if last > first else ""
     for i, (n, text) in enumerate(lines):
-        yield Record(n, text, None,
-                     f"not a valid CSV row ({why}){span}; classified as plain text"
-                     if i == 0 else None)
+        yield Record(
+            n,
+            text,
+            None,
+            f"not a valid CSV row ({why}){span}; classified as plain text" if i == 0 else None,
+        )
 
 
 class FollowedFile(io.RawIOBase):
@@ -246,8 +260,14 @@ class FollowedFile(io.RawIOBase):
         super().close()
 
 
-def open_records(name: str, fmt: str = "auto", text_col: str = "log_message",
-                 source_col: str = "source", *, follow: bool = False) -> Iterator[Record]:
+def open_records(
+    name: str,
+    fmt: str = "auto",
+    text_col: str = "log_message",
+    source_col: str = "source",
+    *,
+    follow: bool = False,
+) -> Iterator[Record]:
     """Records of a file by name (``-``: standard input; ``follow``: like ``tail -F``)."""
     if follow:
         with io.BufferedReader(FollowedFile(name)) as stream:

@@ -48,11 +48,14 @@ _IDENTIFIER = re.compile(
     r"(?<![\w.:/~$@-])"
     r"(?:[A-Za-z0-9]+(?:[_.:/~$@-]+[A-Za-z0-9]+)+"
     r"|[a-z0-9]+[A-Z][A-Za-z0-9]*|[A-Z]+[a-z0-9]+[A-Z][A-Za-z0-9]*)"
-    r"(?![\w.:/~$@-]*[\w])")
+    r"(?![\w.:/~$@-]*[\w])"
+)
 
 
 def _mask_identifiers(text: str) -> str:
     return _IDENTIFIER.sub(" ident ", text)
+
+
 _HASHES = ("crc32",)
 
 #: One text's features: bucket indices (sorted, distinct) and their values.
@@ -72,27 +75,38 @@ class LexicalSpec:
 
     def __post_init__(self) -> None:
         if not (isinstance(self.buckets, int) and 1 <= self.buckets <= 1 << 24):
-            raise ModelError(f"lexical buckets must be an integer in 1..2**24, got "
-                             f"{self.buckets!r}")
+            raise ModelError(
+                f"lexical buckets must be an integer in 1..2**24, got {self.buckets!r}"
+            )
         if not (isinstance(self.ngrams, int) and 1 <= self.ngrams <= 4):
             raise ModelError(f"lexical ngrams must be 1..4, got {self.ngrams!r}")
-        if not (isinstance(self.weight, int | float) and self.weight > 0
-                and np.isfinite(self.weight)):
+        if not (
+            isinstance(self.weight, int | float) and self.weight > 0 and np.isfinite(self.weight)
+        ):
             raise ModelError(f"lexical weight must be a positive number, got {self.weight!r}")
         if not isinstance(self.idf, bool):
             raise ModelError(f"lexical idf must be true or false, got {self.idf!r}")
         if self.tokenizer not in _TOKENIZERS:
-            raise ModelError(f"unknown lexical tokenizer {self.tokenizer!r} (this logsieve "
-                             f"knows {', '.join(_TOKENIZERS)})")
+            raise ModelError(
+                f"unknown lexical tokenizer {self.tokenizer!r} (this logsieve "
+                f"knows {', '.join(_TOKENIZERS)})"
+            )
         if self.hash not in _HASHES:
-            raise ModelError(f"unknown lexical hash {self.hash!r} (this logsieve knows "
-                             f"{', '.join(_HASHES)})")
+            raise ModelError(
+                f"unknown lexical hash {self.hash!r} (this logsieve knows {', '.join(_HASHES)})"
+            )
 
     # --- (de)serialization --------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
-        return {"buckets": self.buckets, "ngrams": self.ngrams, "weight": self.weight,
-                "idf": self.idf, "tokenizer": self.tokenizer, "hash": self.hash}
+        return {
+            "buckets": self.buckets,
+            "ngrams": self.ngrams,
+            "weight": self.weight,
+            "idf": self.idf,
+            "tokenizer": self.tokenizer,
+            "hash": self.hash,
+        }
 
     @classmethod
     def from_json(cls, doc: Any) -> LexicalSpec:
@@ -112,7 +126,7 @@ class LexicalSpec:
         words = _TOKENIZERS[self.tokenizer].findall(text.lower())
         grams = list(words)
         for n in range(2, self.ngrams + 1):
-            grams.extend(" ".join(words[i:i + n]) for i in range(len(words) - n + 1))
+            grams.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
         return list(dict.fromkeys(grams))
 
     def row(self, text: str, idf: np.ndarray | None = None) -> Row:
@@ -143,19 +157,21 @@ class LexicalPart:
     ``logits(texts)`` is what it adds to the embedding's logits; numpy only.
     """
 
-    def __init__(self, spec: LexicalSpec, coef: np.ndarray,
-                 idf: np.ndarray | None = None) -> None:
+    def __init__(self, spec: LexicalSpec, coef: np.ndarray, idf: np.ndarray | None = None) -> None:
         coef = np.ascontiguousarray(coef, dtype=np.float32)
         if coef.ndim != 2 or coef.shape[1] != spec.buckets:
-            raise ModelError(f"lexical weights have shape {coef.shape}, the spec says "
-                             f"{spec.buckets} buckets")
+            raise ModelError(
+                f"lexical weights have shape {coef.shape}, the spec says {spec.buckets} buckets"
+            )
         if spec.idf:
             if idf is None:
                 raise ModelError("the lexical spec weighs words by idf, but no idf was given")
             idf = np.ascontiguousarray(idf, dtype=np.float32).reshape(-1)
             if idf.shape != (spec.buckets,) or not np.isfinite(idf).all():
-                raise ModelError(f"lexical idf has shape {idf.shape} (or non-finite values); "
-                                 f"the spec says {spec.buckets} buckets")
+                raise ModelError(
+                    f"lexical idf has shape {idf.shape} (or non-finite values); "
+                    f"the spec says {spec.buckets} buckets"
+                )
         elif idf is not None:
             raise ModelError("an idf was given, but the lexical spec does not use one")
         if not np.isfinite(coef).all():
@@ -207,11 +223,13 @@ def to_csr(rows: Sequence[Row], buckets: int) -> Any:
     return csr_matrix((data, indices, indptr), shape=(len(rows), buckets))
 
 
-def design_matrix(vectors: np.ndarray, texts: Sequence[str], spec: LexicalSpec,
-                  idf: np.ndarray | None = None) -> Any:
+def design_matrix(
+    vectors: np.ndarray, texts: Sequence[str], spec: LexicalSpec, idf: np.ndarray | None = None
+) -> Any:
     """What a head with a lexical part is fitted on: the vectors, then the texts' features
     (``spec.buckets`` columns last, the order ``LinearHead.from_sklearn`` splits them by)."""
     from scipy.sparse import csr_matrix, hstack
 
-    return hstack([csr_matrix(vectors), to_csr(spec.features(texts, idf), spec.buckets)],
-                  format="csr")
+    return hstack(
+        [csr_matrix(vectors), to_csr(spec.features(texts, idf), spec.buckets)], format="csr"
+    )

@@ -32,16 +32,34 @@ __all__ = ["LineFields", "head_text", "not_log_text", "problem_cue", "split_head
 #: glog) count only in the position a level takes: after the header's placeholders and
 #: before a ``Tag:``.
 _LEVELS = {
-    "TRACE": "DEBUG", "DEBUG": "DEBUG", "DBG": "DEBUG", "VERBOSE": "DEBUG", "FINE": "DEBUG",
-    "FINER": "DEBUG", "FINEST": "DEBUG",
-    "INFO": "INFO", "INFORMATION": "INFO", "INF": "INFO", "NOTICE": "INFO", "CONFIG": "INFO",
-    "WARN": "WARN", "WARNING": "WARN", "WRN": "WARN",
-    "ERROR": "ERROR", "ERR": "ERROR", "SEVERE": "ERROR", "FAILURE": "ERROR",
-    "FATAL": "FATAL", "CRITICAL": "FATAL", "CRIT": "FATAL", "ALERT": "FATAL",
-    "EMERG": "FATAL", "EMERGENCY": "FATAL", "PANIC": "FATAL",
+    "TRACE": "DEBUG",
+    "DEBUG": "DEBUG",
+    "DBG": "DEBUG",
+    "VERBOSE": "DEBUG",
+    "FINE": "DEBUG",
+    "FINER": "DEBUG",
+    "FINEST": "DEBUG",
+    "INFO": "INFO",
+    "INFORMATION": "INFO",
+    "INF": "INFO",
+    "NOTICE": "INFO",
+    "CONFIG": "INFO",
+    "WARN": "WARN",
+    "WARNING": "WARN",
+    "WRN": "WARN",
+    "ERROR": "ERROR",
+    "ERR": "ERROR",
+    "SEVERE": "ERROR",
+    "FAILURE": "ERROR",
+    "FATAL": "FATAL",
+    "CRITICAL": "FATAL",
+    "CRIT": "FATAL",
+    "ALERT": "FATAL",
+    "EMERG": "FATAL",
+    "EMERGENCY": "FATAL",
+    "PANIC": "FATAL",
 }
-_LETTER_LEVELS = {"V": "DEBUG", "D": "DEBUG", "I": "INFO", "W": "WARN", "E": "ERROR",
-                  "F": "FATAL"}
+_LETTER_LEVELS = {"V": "DEBUG", "D": "DEBUG", "I": "INFO", "W": "WARN", "E": "ERROR", "F": "FATAL"}
 #: Severities that are a problem cue on their own.
 PROBLEM_SEVERITIES = frozenset({"WARN", "ERROR", "FATAL"})
 
@@ -78,14 +96,17 @@ def _level_of(token: str, nxt: str | None) -> str | None:
     upper = word.upper()
     if len(word) == 1:
         # a single letter is a level only where logcat/glog put one: before a ``Tag:``
-        if upper in _LETTER_LEVELS and word.isupper() and nxt is not None and \
-                nxt.endswith(":"):
+        if upper in _LETTER_LEVELS and word.isupper() and nxt is not None and nxt.endswith(":"):
             return _LETTER_LEVELS[upper]
         return None
     # ``Info``, ``INFO``, ``[notice]``; not ``Error`` as the first word of a sentence in the
     # message proper (handled by the caller: a level must follow header tokens only).
-    if upper in _LEVELS and (word.isupper() or word.istitle() or token.startswith("[")
-                             or (word.islower() and token.startswith("["))):
+    if upper in _LEVELS and (
+        word.isupper()
+        or word.istitle()
+        or token.startswith("[")
+        or (word.islower() and token.startswith("["))
+    ):
         return _LEVELS[upper]
     return None
 
@@ -113,8 +134,14 @@ def split_header(key: str) -> LineFields:
         if _HEADER_TOKEN.match(tok):
             i += 1
             continue
-        if i > 0 and nxt is not None and _PROGRAM.match(nxt) and ":" not in tok \
-                and i + 2 < n and _level_of(nxt, None) is None:
+        if (
+            i > 0
+            and nxt is not None
+            and _PROGRAM.match(nxt)
+            and ":" not in tok
+            and i + 2 < n
+            and _level_of(nxt, None) is None
+        ):
             # a host name the masker left as a word (``local@<ID>``) before the program
             i += 1
             continue
@@ -123,7 +150,7 @@ def split_header(key: str) -> LineFields:
             component = tok.rstrip(":")
             i += 1
             break
-        ahead = tokens[i + 1:i + 3]
+        ahead = tokens[i + 1 : i + 3]
         if any(_level_of(t, None) for t in ahead if len(t) > 1) and tok.isupper():
             # a word or two before the level (BGL's ``RAS KERNEL INFO``): part of the header
             i += 1
@@ -137,11 +164,16 @@ def split_header(key: str) -> LineFields:
         # a logger: dotted (``org.x.Y:``, ``nova.compute.claims``), a masked one (``<ID>:``),
         # or after a logcat letter level any ``Tag:``. Not ``Notification:``, which after a
         # word level is the message's own first word.
-        dotted = _DOTTED.match(tok) and (tok.endswith(":") or
-                                          (i + 1 < n and tokens[i + 1].startswith("[")))
+        dotted = _DOTTED.match(tok) and (
+            tok.endswith(":") or (i + 1 < n and tokens[i + 1].startswith("["))
+        )
         upper_tag = tok.isalpha() and tok.isupper() and 2 <= len(tok) <= 5  # Windows' CBS
-        if i + 1 < n and (dotted or upper_tag or tok == "<ID>:" or (letter_level
-                          and tok.endswith(":") and _LOGGER.match(tok))):
+        if i + 1 < n and (
+            dotted
+            or upper_tag
+            or tok == "<ID>:"
+            or (letter_level and tok.endswith(":") and _LOGGER.match(tok))
+        ):
             component = tokens[i].rstrip(":")
             i += 1
             while i < n and tokens[i] in ("-", ":"):
@@ -174,7 +206,8 @@ _CUE_WORDS = re.compile(
     # Windows' error constants beside an HRESULT whose value is masked (``CBS_E_…``,
     # ``E_FAIL``, ``ERROR_INVALID_FUNCTION``); ``S_OK`` is success
     r"|(?<![\w<])(?-i:[A-Z]+_E_[A-Z0-9_]+|E_[A-Z]{3,}[A-Z0-9_]*|ERROR_[A-Z0-9_]{3,})(?![\w>=])",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _IDENTIFIER_CASE = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
 
 
@@ -193,7 +226,7 @@ def problem_cue(fields: LineFields, *, warning_counts: bool = True) -> str | Non
         # check the token around the match for mixed case
         start = fields.message.rfind(" ", 0, m.start()) + 1
         end = fields.message.find(" ", m.end())
-        token = fields.message[start:end if end >= 0 else None]
+        token = fields.message[start : end if end >= 0 else None]
         if _IDENTIFIER_CASE.search(token.strip("()[]{},;:'\"=")):
             continue
         return f"word {word.lower()!r}"
@@ -239,6 +272,8 @@ def not_log_text(text: str) -> str | None:
         return "the line is empty or whitespace only"
     junk = sum(1 for c in text if c == "\ufffd" or (c < " " and c != "\t") or c == "\x7f")
     if junk > JUNK_SHARE * len(text):
-        return (f"the line looks binary, not text: {junk} of its {len(text)} characters are "
-                "control bytes or undecodable")
+        return (
+            f"the line looks binary, not text: {junk} of its {len(text)} characters are "
+            "control bytes or undecodable"
+        )
     return None

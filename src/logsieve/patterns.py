@@ -41,18 +41,26 @@ class Pattern:
         return _PLACEHOLDER.findall(self.template)
 
     def to_json(self, total: int) -> dict[str, Any]:
-        return {"template": self.template, "count": self.count,
-                "share": round(self.count / total, 6) if total else 0.0,
-                "first": {"file": self.first[0], "line": self.first[1]},
-                "last": {"file": self.last[0], "line": self.last[1]},
-                "example": self.example, "variables": self.variables}
+        return {
+            "template": self.template,
+            "count": self.count,
+            "share": round(self.count / total, 6) if total else 0.0,
+            "first": {"file": self.first[0], "line": self.first[1]},
+            "last": {"file": self.last[0], "line": self.last[1]},
+            "example": self.example,
+            "variables": self.variables,
+        }
 
 
 class PatternCounter:
     """Counts lines per template key; ``top(n)`` the commonest (ties: first seen first)."""
 
-    def __init__(self, max_templates: int = 100_000, masker: TemplateMasker | None = None,
-                 example_chars: int = 500) -> None:
+    def __init__(
+        self,
+        max_templates: int = 100_000,
+        masker: TemplateMasker | None = None,
+        example_chars: int = 500,
+    ) -> None:
         self.max_templates = max_templates
         self.masker = masker or TemplateMasker()
         self.example_chars = example_chars
@@ -68,8 +76,9 @@ class PatternCounter:
             found.count += 1
             found.last = (file, line)
         elif len(self._patterns) < self.max_templates:
-            self._patterns[key] = Pattern(key, 1, (file, line), (file, line),
-                                          text[:self.example_chars])
+            self._patterns[key] = Pattern(
+                key, 1, (file, line), (file, line), text[: self.example_chars]
+            )
         else:
             self.other += 1
 
@@ -82,8 +91,12 @@ class PatternCounter:
         return ranked if n is None else ranked[:n]
 
     def to_json(self, n: int | None = None) -> dict[str, Any]:
-        return {"lines": self.lines, "templates": self.distinct, "other_lines": self.other,
-                "patterns": [p.to_json(self.lines) for p in self.top(n)]}
+        return {
+            "lines": self.lines,
+            "templates": self.distinct,
+            "other_lines": self.other,
+            "patterns": [p.to_json(self.lines) for p in self.top(n)],
+        }
 
 
 @dataclass(slots=True)
@@ -114,10 +127,16 @@ class TemplateActivity:
         [0, 0, 1]
     """
 
-    def __init__(self, max_templates: int = 10_000, *, bucket_s: float = 60.0,
-                 window: int = 60, example_chars: int = 300,
-                 clock: Callable[[], float] = time.time,
-                 scrub: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self,
+        max_templates: int = 10_000,
+        *,
+        bucket_s: float = 60.0,
+        window: int = 60,
+        example_chars: int = 300,
+        clock: Callable[[], float] = time.time,
+        scrub: Callable[[str], str] | None = None,
+    ) -> None:
         self.max_templates = max_templates
         self.bucket_s = bucket_s
         self.window = window
@@ -145,8 +164,15 @@ class TemplateActivity:
                         self.other += 1
                         continue
                     act = self._by_key[key] = _Activity(
-                        key, res.label_id, 0, now, now,
-                        self._scrub(res.log_analyzed[: self.example_chars]), bucket, [0])
+                        key,
+                        res.label_id,
+                        0,
+                        now,
+                        now,
+                        self._scrub(res.log_analyzed[: self.example_chars]),
+                        bucket,
+                        [0],
+                    )
                 act.count += 1
                 act.last_seen = now
                 act.label_id = res.label_id
@@ -178,11 +204,20 @@ class TemplateActivity:
             best = heapq.nlargest(n, self._by_key.values(), key=lambda a: a.count)
             total = self.lines
             rows = [(a, self._series(a, now_bucket)) for a in best]
-        return [{"template": a.template, "label_id": a.label_id, "count": a.count,
-                 "share": round(a.count / total, 6) if total else 0.0,
-                 "first_seen": a.first_seen, "last_seen": a.last_seen, "example": a.example,
-                 "variables": _PLACEHOLDER.findall(a.template), "series": series}
-                for a, series in rows]
+        return [
+            {
+                "template": a.template,
+                "label_id": a.label_id,
+                "count": a.count,
+                "share": round(a.count / total, 6) if total else 0.0,
+                "first_seen": a.first_seen,
+                "last_seen": a.last_seen,
+                "example": a.example,
+                "variables": _PLACEHOLDER.findall(a.template),
+                "series": series,
+            }
+            for a, series in rows
+        ]
 
     def _series(self, act: _Activity, now_bucket: int) -> list[int]:
         start = now_bucket - self.window + 1

@@ -40,8 +40,13 @@ def _vector(classes: Sequence[str], shares: Mapping[str, float]) -> np.ndarray:
 class PriorShift:
     """Re-weights probability rows from ``train`` priors to ``target`` priors."""
 
-    def __init__(self, classes: Sequence[str], train: Mapping[str, float],
-                 target: Mapping[str, float], strength: float = 1.0) -> None:
+    def __init__(
+        self,
+        classes: Sequence[str],
+        train: Mapping[str, float],
+        target: Mapping[str, float],
+        strength: float = 1.0,
+    ) -> None:
         self.classes = list(classes)
         self.train = _vector(self.classes, train)
         self.target = _vector(self.classes, target)
@@ -56,15 +61,22 @@ class PriorShift:
         return out
 
     def to_json(self) -> dict[str, dict[str, float]]:
-        return {"train": {c: round(float(v), 4) for c, v in zip(self.classes, self.train,
-                                                                 strict=True)},
-                "target": {c: round(float(v), 4) for c, v in zip(self.classes, self.target,
-                                                                  strict=True)}}
+        return {
+            "train": {c: round(float(v), 4) for c, v in zip(self.classes, self.train, strict=True)},
+            "target": {
+                c: round(float(v), 4) for c, v in zip(self.classes, self.target, strict=True)
+            },
+        }
 
 
-def estimate_priors(probs: np.ndarray, train: np.ndarray, weights: np.ndarray | None = None,
-                    start: np.ndarray | None = None, iterations: int = 200,
-                    tol: float = 1e-7) -> np.ndarray:
+def estimate_priors(
+    probs: np.ndarray,
+    train: np.ndarray,
+    weights: np.ndarray | None = None,
+    start: np.ndarray | None = None,
+    iterations: int = 200,
+    tol: float = 1e-7,
+) -> np.ndarray:
     """EM for the label priors of unlabelled data (Saerens et al. 2002, section 3).
 
     ``probs`` are the head's outputs ``p_train(y | x_i)`` (rows), ``train`` the priors they
@@ -96,8 +108,9 @@ class PriorTracker:
     the head, so the estimate is of templates, not lines), at most ``max_rows``.
     """
 
-    def __init__(self, classes: Sequence[str], train: Mapping[str, float],
-                 max_rows: int = 50_000) -> None:
+    def __init__(
+        self, classes: Sequence[str], train: Mapping[str, float], max_rows: int = 50_000
+    ) -> None:
         self.classes = list(classes)
         self.train = _vector(self.classes, train)
         self.max_rows = max_rows
@@ -135,9 +148,11 @@ class PriorTracker:
             probs = np.vstack(self._rows)
             weights = np.array(self._weights)
         est = estimate_priors(probs, self.train, weights)
-        out: dict[str, object] = {"templates": len(probs), "lines": int(weights.sum()),
-                "estimated": {c: round(float(v), 4) for c, v in zip(self.classes, est,
-                                                                     strict=True)}}
+        out: dict[str, object] = {
+            "templates": len(probs),
+            "lines": int(weights.sum()),
+            "estimated": {c: round(float(v), 4) for c, v in zip(self.classes, est, strict=True)},
+        }
         with self._lock:
             self._last = (len(probs), out)
         return out

@@ -37,28 +37,72 @@ from .result import Result
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["CSV_COLUMNS", "OUTPUT_FORMATS", "RECORD_FIELDS", "SINGLE_FIELDS", "LineFormat",
-           "arrow_columns", "batch_response", "csv_row", "json_bytes", "json_line", "record",
-           "single_response"]
+__all__ = [
+    "CSV_COLUMNS",
+    "OUTPUT_FORMATS",
+    "RECORD_FIELDS",
+    "SINGLE_FIELDS",
+    "LineFormat",
+    "arrow_columns",
+    "batch_response",
+    "csv_row",
+    "json_bytes",
+    "json_line",
+    "record",
+    "single_response",
+]
 
 #: The fields of :meth:`Result.to_dict`, in order.
-ANSWER_FIELDS = ("log_analyzed", "final_category", "pipeline_stage", "final_confidence",
-                 "processing_time_ms", "journey", "label_id", "label", "source", "classifier",
-                 "decided_by", "template", "new_template")
+ANSWER_FIELDS = (
+    "log_analyzed",
+    "final_category",
+    "pipeline_stage",
+    "final_confidence",
+    "processing_time_ms",
+    "journey",
+    "label_id",
+    "label",
+    "source",
+    "classifier",
+    "decided_by",
+    "template",
+    "new_template",
+)
 #: A JSON record's fields, in order (``error`` only when there is one).
 RECORD_FIELDS = ("path", "line", *ANSWER_FIELDS, "error")
 #: Seed 000's answer (``/api/classify``) and ours beside it.
-SINGLE_FIELDS = ("log_analyzed", "final_category", "pipeline_stage", "final_confidence",
-                 "processing_time_ms", "journey", "label_id", "label", "classifier",
-                 "new_template")
+SINGLE_FIELDS = (
+    "log_analyzed",
+    "final_category",
+    "pipeline_stage",
+    "final_confidence",
+    "processing_time_ms",
+    "journey",
+    "label_id",
+    "label",
+    "classifier",
+    "new_template",
+)
 #: The CLI's CSV columns.
-CSV_COLUMNS = ("line", "source", "log_message", "label_id", "label", "final_confidence",
-               "pipeline_stage", "classifier", "decided_by", "template", "processing_time_ms",
-               "error")
+CSV_COLUMNS = (
+    "line",
+    "source",
+    "log_message",
+    "label_id",
+    "label",
+    "final_confidence",
+    "pipeline_stage",
+    "classifier",
+    "decided_by",
+    "template",
+    "processing_time_ms",
+    "error",
+)
 
 
-def record(res: Result, *, path: str | None, line: int | None,
-           error: str | None = None) -> dict[str, Any]:
+def record(
+    res: Result, *, path: str | None, line: int | None, error: str | None = None
+) -> dict[str, Any]:
     """The JSON record of one line."""
     out: dict[str, Any] = {"path": path, "line": line, **res.to_dict()}
     if error:
@@ -101,8 +145,9 @@ class LineFormat:
     def header(self) -> bytes:
         return self._csv_line(list(CSV_COLUMNS)) if self._csv is not None else b""
 
-    def line(self, res: Result, *, path: str | None, line: int | None,
-             error: str | None = None) -> bytes:
+    def line(
+        self, res: Result, *, path: str | None, line: int | None, error: str | None = None
+    ) -> bytes:
         if self._csv is not None:
             return self._csv_line(csv_row(res, line=line, error=error))
         return json_bytes(record(res, path=path, line=line, error=error)) + b"\n"
@@ -118,10 +163,20 @@ class LineFormat:
 
 def csv_row(res: Result, *, line: int | None, error: str | None = None) -> list[Any]:
     """One line's row under :data:`CSV_COLUMNS`."""
-    return [line, res.source or "", res.log_analyzed, res.label_id, res.label,
-            round(res.final_confidence, 4), res.pipeline_stage, res.classifier,
-            res.decided_by or "", res.template or "", round(res.processing_time_ms, 3),
-            error or ""]
+    return [
+        line,
+        res.source or "",
+        res.log_analyzed,
+        res.label_id,
+        res.label,
+        round(res.final_confidence, 4),
+        res.pipeline_stage,
+        res.classifier,
+        res.decided_by or "",
+        res.template or "",
+        round(res.processing_time_ms, 3),
+        error or "",
+    ]
 
 
 def single_response(res: Result) -> dict[str, Any]:
@@ -132,8 +187,12 @@ def single_response(res: Result) -> dict[str, Any]:
 
 def batch_response(res: Result) -> dict[str, Any]:
     """One item of seed 001's ``/classify`` answer: ``source`` is who decided."""
-    return {"label_id": res.label_id, "label": res.label, "source": res.classifier,
-            "confidence": round(res.final_confidence, 4)}
+    return {
+        "label_id": res.label_id,
+        "label": res.label,
+        "source": res.classifier,
+        "confidence": round(res.final_confidence, 4),
+    }
 
 
 def arrow_columns(results: Sequence[Result]) -> dict[str, pa.Array]:
@@ -153,6 +212,7 @@ def arrow_columns(results: Sequence[Result]) -> dict[str, pa.Array]:
         "template": pa.array([r.template for r in results], s),
         "new_template": pa.array([r.new_template for r in results], pa.bool_()),
         "processing_time_ms": pa.array([round(r.processing_time_ms, 3) for r in results], f),
-        "journey": pa.array([json.dumps([st.to_dict() for st in r.journey], ensure_ascii=False)
-                             for r in results], s),
+        "journey": pa.array(
+            [json.dumps([st.to_dict() for st in r.journey], ensure_ascii=False) for r in results], s
+        ),
     }

@@ -162,16 +162,25 @@ class CircuitBreaker:
             if self.max_in_flight is not None:
                 # wait for a slot; an outcome meanwhile (the breaker opening) is seen below
                 deadline = self._clock() + self.wait_s
-                while (self._state is BreakerState.CLOSED and self._over_in_flight()
-                       and self._clock() < deadline):
+                while (
+                    self._state is BreakerState.CLOSED
+                    and self._over_in_flight()
+                    and self._clock() < deadline
+                ):
                     self._turn.wait(timeout=min(0.5, self.wait_s))
                     changes += self._refresh()
-            if (self.max_in_flight is not None and self._state is BreakerState.CLOSED
-                    and self._over_in_flight()):
+            if (
+                self.max_in_flight is not None
+                and self._state is BreakerState.CLOSED
+                and self._over_in_flight()
+            ):
                 self.rejected += 1
                 err: BreakerOpen | None = BreakerOpen(
-                    self.name, 0.0, f"circuit breaker '{self.name}': {self._in_flight} calls "
-                    f"in flight for {self.wait_s:g}s; call rejected")
+                    self.name,
+                    0.0,
+                    f"circuit breaker '{self.name}': {self._in_flight} calls "
+                    f"in flight for {self.wait_s:g}s; call rejected",
+                )
             elif self._state is BreakerState.OPEN:
                 self.rejected += 1
                 retry_after = self._opened_at + self.reset_timeout_s - self._clock()
@@ -179,8 +188,11 @@ class CircuitBreaker:
             elif self._state is BreakerState.HALF_OPEN and self._probe_in_flight:
                 self.rejected += 1
                 err = BreakerOpen(
-                    self.name, 0.0, f"circuit breaker '{self.name}' is half-open with a probe "
-                    "in flight; call rejected")
+                    self.name,
+                    0.0,
+                    f"circuit breaker '{self.name}' is half-open with a probe "
+                    "in flight; call rejected",
+                )
             else:
                 err = None
                 is_probe = self._state is BreakerState.HALF_OPEN
@@ -225,8 +237,10 @@ class CircuitBreaker:
         return [(old, new)] if old is not new else []
 
     def _refresh(self) -> list[tuple[BreakerState, BreakerState]]:
-        if (self._state is BreakerState.OPEN
-                and self._clock() - self._opened_at >= self.reset_timeout_s):
+        if (
+            self._state is BreakerState.OPEN
+            and self._clock() - self._opened_at >= self.reset_timeout_s
+        ):
             return self._set(BreakerState.HALF_OPEN)
         return []
 
@@ -239,8 +253,9 @@ class CircuitBreaker:
     def _record_failure(self, was_probe: bool) -> list[tuple[BreakerState, BreakerState]]:
         self.failures += 1
         self._consecutive_failures += 1
-        if was_probe or (self._state is BreakerState.CLOSED
-                         and self._consecutive_failures >= self.max_failures):
+        if was_probe or (
+            self._state is BreakerState.CLOSED and self._consecutive_failures >= self.max_failures
+        ):
             self._opened_at = self._clock()
             self.times_opened += 1
             return self._set(BreakerState.OPEN)
@@ -332,8 +347,7 @@ class CallCap:
             while self._stamps and now - self._stamps[0] >= self.window_s:
                 self._stamps.popleft()
             if len(self._stamps) >= self.per_minute:
-                raise CapExceeded(
-                    f"over the cap of {self.per_minute} LLM calls per minute")
+                raise CapExceeded(f"over the cap of {self.per_minute} LLM calls per minute")
             self._stamps.append(now)
 
     def used(self) -> int:

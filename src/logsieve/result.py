@@ -87,16 +87,41 @@ class Result:
     outputs (CSV, seed 001's batch API, counts) never read a journey.
     """
 
-    __slots__ = ("_first_ms", "_journey", "_recipe", "_second_ms", "classifier", "decided_by",
-                 "final_confidence", "label", "label_id", "log_analyzed", "new_template",
-                 "pipeline_stage", "processing_time_ms", "source", "template")
+    __slots__ = (
+        "_first_ms",
+        "_journey",
+        "_recipe",
+        "_second_ms",
+        "classifier",
+        "decided_by",
+        "final_confidence",
+        "label",
+        "label_id",
+        "log_analyzed",
+        "new_template",
+        "pipeline_stage",
+        "processing_time_ms",
+        "source",
+        "template",
+    )
 
-    def __init__(self, log_analyzed: str, label_id: str, label: str, pipeline_stage: str,
-                 final_confidence: float, classifier: str, journey: list[Step] | None = None,
-                 processing_time_ms: float = 0.0, source: str | None = None,
-                 template: str | None = None, decided_by: str | None = None,
-                 recipe: JourneyRecipe | None = None, first_ms: float = 0.0,
-                 second_ms: float = 0.0) -> None:
+    def __init__(
+        self,
+        log_analyzed: str,
+        label_id: str,
+        label: str,
+        pipeline_stage: str,
+        final_confidence: float,
+        classifier: str,
+        journey: list[Step] | None = None,
+        processing_time_ms: float = 0.0,
+        source: str | None = None,
+        template: str | None = None,
+        decided_by: str | None = None,
+        recipe: JourneyRecipe | None = None,
+        first_ms: float = 0.0,
+        second_ms: float = 0.0,
+    ) -> None:
         self.log_analyzed = log_analyzed
         self.label_id = label_id
         self.label = label
@@ -159,9 +184,11 @@ class Result:
     __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it was
 
     def __repr__(self) -> str:
-        return (f"Result(label_id={self.label_id!r}, classifier={self.classifier!r}, "
-                f"final_confidence={self.final_confidence:.4f}, "
-                f"log_analyzed={self.log_analyzed[:80]!r})")
+        return (
+            f"Result(label_id={self.label_id!r}, classifier={self.classifier!r}, "
+            f"final_confidence={self.final_confidence:.4f}, "
+            f"log_analyzed={self.log_analyzed[:80]!r})"
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         # (written out, so a pickled Result, e.g. sent between Ray workers, needs no recipe)

@@ -65,22 +65,28 @@ def _bert_hit_detail(confidence: float) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _low_confidence_detail(confidence: float, threshold: float, note: str = "",
-                           cached: bool = True) -> str:
+def _low_confidence_detail(
+    confidence: float, threshold: float, note: str = "", cached: bool = True
+) -> str:
     """Why an embedding answer was not accepted: too unsure, or (``note``) judged otherwise
     (a problem label with no problem cue, an unfamiliar line) though it reached the threshold."""
     where = " (template cache)" if cached else ""
     if confidence < threshold:
         return f"Confidence was {confidence:.2f}, below the {threshold} threshold{where}.{note}"
-    return (f"Confidence {confidence:.2f} reached the {threshold} threshold but was not "
-            f"accepted{where}.{note}")
+    return (
+        f"Confidence {confidence:.2f} reached the {threshold} threshold but was not "
+        f"accepted{where}.{note}"
+    )
 
 
 def _bert_cache_hit_steps(label_id: str, confidence: float, ms: float) -> list[Step]:
     """The steps after the rules for a template the embedding stage decided before."""
-    return [Step(StageName.BERT, Status.CACHE_HIT, _bert_hit_detail(confidence), label_id,
-                 confidence, ms),
-            Step(StageName.LLM, Status.SKIPPED, _NOT_NEEDED_CACHED)]
+    return [
+        Step(
+            StageName.BERT, Status.CACHE_HIT, _bert_hit_detail(confidence), label_id, confidence, ms
+        ),
+        Step(StageName.LLM, Status.SKIPPED, _NOT_NEEDED_CACHED),
+    ]
 
 
 class _CacheHitJourney:
@@ -89,8 +95,10 @@ class _CacheHitJourney:
     __slots__ = ()
 
     def build(self, r: Result, regex_ms: float, cache_ms: float) -> list[Step]:
-        return [Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, regex_ms),
-                *_bert_cache_hit_steps(r.label_id, r.final_confidence, cache_ms)]
+        return [
+            Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, regex_ms),
+            *_bert_cache_hit_steps(r.label_id, r.final_confidence, cache_ms),
+        ]
 
 
 _CACHE_HIT_JOURNEY = _CacheHitJourney()
@@ -105,10 +113,18 @@ class _RuleJourney:
         self.detail = detail
 
     def build(self, r: Result, regex_ms: float, _unused: float) -> list[Step]:
-        return [Step(StageName.REGEX, Status.CLASSIFIED, self.detail, r.label_id,
-                     r.final_confidence, regex_ms),
-                Step(StageName.BERT, Status.SKIPPED, _DECIDED_BY_RULE),
-                Step(StageName.LLM, Status.SKIPPED, _DECIDED_BY_RULE)]
+        return [
+            Step(
+                StageName.REGEX,
+                Status.CLASSIFIED,
+                self.detail,
+                r.label_id,
+                r.final_confidence,
+                regex_ms,
+            ),
+            Step(StageName.BERT, Status.SKIPPED, _DECIDED_BY_RULE),
+            Step(StageName.LLM, Status.SKIPPED, _DECIDED_BY_RULE),
+        ]
 
 
 class _UnsureJourney:
@@ -118,16 +134,25 @@ class _UnsureJourney:
 
     __slots__ = ("confidence", "head_label", "llm_detail", "low_detail")
 
-    def __init__(self, low_detail: str, head_label: str, confidence: float,
-                 llm_detail: str) -> None:
+    def __init__(
+        self, low_detail: str, head_label: str, confidence: float, llm_detail: str
+    ) -> None:
         self.low_detail, self.head_label = low_detail, head_label
         self.confidence, self.llm_detail = confidence, llm_detail
 
     def build(self, r: Result, regex_ms: float, cache_ms: float) -> list[Step]:
-        return [Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, regex_ms),
-                Step(StageName.BERT, Status.LOW_CONFIDENCE, self.low_detail, self.head_label,
-                     self.confidence, cache_ms),
-                Step(StageName.LLM, Status.UNAVAILABLE, self.llm_detail)]
+        return [
+            Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, regex_ms),
+            Step(
+                StageName.BERT,
+                Status.LOW_CONFIDENCE,
+                self.low_detail,
+                self.head_label,
+                self.confidence,
+                cache_ms,
+            ),
+            Step(StageName.LLM, Status.UNAVAILABLE, self.llm_detail),
+        ]
 
 
 #: Template keys whose routine answer is remembered (cleared whole when full).
@@ -193,21 +218,26 @@ class Sieve:
         self._llm_problem: StageProblem | None = None
         self._n_classes = len(taxonomy.classifiable)
         # the template key: the shared built-in masker, or one with the taxonomy's own rules
-        self._key: Callable[[str], str] = (TemplateMasker(rules=taxonomy.masking).key
-                                           if taxonomy.masking else template_key)
+        self._key: Callable[[str], str] = (
+            TemplateMasker(rules=taxonomy.masking).key if taxonomy.masking else template_key
+        )
         # templates per LLM request: what the stage takes (ChatLLMStage.batch_size)
         size = getattr(llm, "batch_size", 1)
         self._llm_batch_size = size if isinstance(size, int) and size > 1 else 1
-        self._llm_pool = ThreadPoolExecutor(max_workers=llm_concurrency,
-                                            thread_name_prefix="logsieve-llm")
+        self._llm_pool = ThreadPoolExecutor(
+            max_workers=llm_concurrency, thread_name_prefix="logsieve-llm"
+        )
         self._inflight: dict[str, Future[tuple[Decision | StageError, float]]] = {}
         self._inflight_lock = threading.Lock()
         self._names = {label.id: label.name for label in taxonomy.labels}
-        self._rule_journeys = [_RuleJourney(f"Matched rule {rule.name or '#' + str(i + 1)}.")
-                               for i, rule in enumerate(taxonomy.rules)]
+        self._rule_journeys = [
+            _RuleJourney(f"Matched rule {rule.name or '#' + str(i + 1)}.")
+            for i, rule in enumerate(taxonomy.rules)
+        ]
         self._no_llm_reason = self._why.get("llm") or (
             "No LLM configured (set GROQ_API_KEY, or LLM_BASE_URL for any OpenAI-compatible "
-            "server).")
+            "server)."
+        )
         self.counts: dict[str, int] = {}
         self._counts_lock = threading.Lock()
         # template keys flagged new_template (insertion-ordered, oldest dropped first)
@@ -216,18 +246,25 @@ class Sieve:
         self._seen_max = self.cache.maxsize if self.cache.maxsize > 0 else 100_000
         # How the head's probabilities become answers (priors, unfamiliarity, problem cues),
         # and what it reads of a key: heads since text_view "message-v1" read the message.
-        self._judge = (EmbeddingJudge(taxonomy, list(head.classes_), self.threshold,
-                                      getattr(head, "train_priors", None))
-                       if head is not None else None)
+        self._judge = (
+            EmbeddingJudge(
+                taxonomy, list(head.classes_), self.threshold, getattr(head, "train_priors", None)
+            )
+            if head is not None
+            else None
+        )
         self._view: Callable[[str], str] = (
-            head_text if getattr(head, "text_view", "key") == "message-v1" else str)
-        self.priors_seen = (PriorTracker(head.classes_, self._judge.shift.to_json()["train"])
-                            if head is not None and self._judge is not None
-                            and self._judge.shift is not None else None)
-        self._routine: dict[tuple[str, str | None, float | None],
-                            tuple[str, float, str, str]] = {}
-        self._unsure_recipes: dict[tuple[str, str, float],
-                                   tuple[str, str, str, float, str, _UnsureJourney]] = {}
+            head_text if getattr(head, "text_view", "key") == "message-v1" else str
+        )
+        self.priors_seen = (
+            PriorTracker(head.classes_, self._judge.shift.to_json()["train"])
+            if head is not None and self._judge is not None and self._judge.shift is not None
+            else None
+        )
+        self._routine: dict[tuple[str, str | None, float | None], tuple[str, float, str, str]] = {}
+        self._unsure_recipes: dict[
+            tuple[str, str, float], tuple[str, str, str, float, str, _UnsureJourney]
+        ] = {}
 
     # --- public API ----------------------------------------------------------------
     def classify(self, text: str, source: str | None = None) -> Result:
@@ -294,8 +331,7 @@ class Sieve:
         self.cache.sync()  # the batch's new decisions to the journal, if one is kept
         return out
 
-    def _flag_new(self, groups: dict[str, list[PendingLine]],
-                  results: list[Result | None]) -> None:
+    def _flag_new(self, groups: dict[str, list[PendingLine]], results: list[Result | None]) -> None:
         """Mark the first line of each template never seen before ``new_template``.
 
         A template the cache had no decision for is new unless it was flagged already (its
@@ -330,9 +366,13 @@ class Sieve:
             return None
         return self.cache.get_local(key)
 
-    def _cheap(self, index: int, text: str, source: str | None,
-               lookup: Callable[[str], Decision | None] | None = None
-               ) -> Result | PendingLine | tuple[str, PendingLine]:
+    def _cheap(
+        self,
+        index: int,
+        text: str,
+        source: str | None,
+        lookup: Callable[[str], Decision | None] | None = None,
+    ) -> Result | PendingLine | tuple[str, PendingLine]:
         """Rules, then the cache: a Result, a PendingLine bound for the LLM, or ("new", p).
 
         The hot path of a warm cache (most lines of most logs): kept to a few dict lookups
@@ -351,26 +391,48 @@ class Sieve:
         if match is not None:
             rule = match.rule
             ms = (time.perf_counter() - t0) * 1000
-            return Result(text, rule.label, self._names.get(rule.label, rule.label),
-                          _REGEX_PIPELINE_STAGE, rule.confidence, Classifier.REGEX, None, ms,
-                          source, None, None, self._rule_journeys[match.index], ms)
+            return Result(
+                text,
+                rule.label,
+                self._names.get(rule.label, rule.label),
+                _REGEX_PIPELINE_STAGE,
+                rule.confidence,
+                Classifier.REGEX,
+                None,
+                ms,
+                source,
+                None,
+                None,
+                self._rule_journeys[match.index],
+                ms,
+            )
         if source is not None and source in self.taxonomy.routing.llm_sources:
             ms = (time.perf_counter() - t0) * 1000
-            p = PendingLine(index, text, source, f"source:{source}|{self._key(text)}",
-                         [Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, ms),
-                          Step(StageName.BERT, Status.SKIPPED,
-                               f"Source {source!r} is routed straight to the LLM.")])
+            p = PendingLine(
+                index,
+                text,
+                source,
+                f"source:{source}|{self._key(text)}",
+                [
+                    Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, ms),
+                    Step(
+                        StageName.BERT,
+                        Status.SKIPPED,
+                        f"Source {source!r} is routed straight to the LLM.",
+                    ),
+                ],
+            )
             where = self._from_cache(p, lookup)
             return where if isinstance(where, Result) else p
         key = self._key(text)
         t1 = time.perf_counter()
         decision = lookup(key)
         t2 = time.perf_counter()
-        return self._looked_up(index, text, source, key, decision, (t1 - t0) * 1000,
-                               (t2 - t1) * 1000)
+        return self._looked_up(
+            index, text, source, key, decision, (t1 - t0) * 1000, (t2 - t1) * 1000
+        )
 
-    def _resume(self, index: int,
-                p: PendingLine) -> Result | PendingLine | tuple[str, PendingLine]:
+    def _resume(self, index: int, p: PendingLine) -> Result | PendingLine | tuple[str, PendingLine]:
         """What ``_cheap`` gives for a line :meth:`begin` left pending: the rest of it, the
         look-up in the whole cache (the shared store too); its rules and key are not redone."""
         p.index = index
@@ -380,20 +442,40 @@ class Sieve:
         t0 = time.perf_counter()
         decision = self.cache.get(p.key)
         cache_ms = (time.perf_counter() - t0) * 1000
-        return self._looked_up(index, p.text, p.source, p.key, decision,
-                               p.steps[0].duration_ms, cache_ms)
+        return self._looked_up(
+            index, p.text, p.source, p.key, decision, p.steps[0].duration_ms, cache_ms
+        )
 
-    def _looked_up(self, index: int, text: str, source: str | None, key: str,
-                   decision: Decision | None, regex_ms: float, cache_ms: float
-                   ) -> Result | PendingLine | tuple[str, PendingLine]:
+    def _looked_up(
+        self,
+        index: int,
+        text: str,
+        source: str | None,
+        key: str,
+        decision: Decision | None,
+        regex_ms: float,
+        cache_ms: float,
+    ) -> Result | PendingLine | tuple[str, PendingLine]:
         """``_cheap`` once the template's decision (or None) is known."""
         if decision is not None and decision.accepted and decision.stage == Classifier.BERT:
             # the commonest answer of all, its journey written only if it is read
             label_id = decision.label_id
-            return Result(text, label_id, self._names.get(label_id, label_id),
-                          _BERT_PIPELINE_STAGE, decision.confidence, Classifier.CACHE, None,
-                          regex_ms + cache_ms, source, key, Classifier.BERT,
-                          _CACHE_HIT_JOURNEY, regex_ms, cache_ms)
+            return Result(
+                text,
+                label_id,
+                self._names.get(label_id, label_id),
+                _BERT_PIPELINE_STAGE,
+                decision.confidence,
+                Classifier.CACHE,
+                None,
+                regex_ms + cache_ms,
+                source,
+                key,
+                Classifier.BERT,
+                _CACHE_HIT_JOURNEY,
+                regex_ms,
+                cache_ms,
+            )
         regex_step = Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, regex_ms)
         if decision is not None and decision.accepted:
             return self._cached_result(text, source, key, decision, [regex_step], cache_ms)
@@ -407,40 +489,66 @@ class Sieve:
         p.steps.append(self._low_confidence_step(decision, cache_ms))
         return p
 
-    def _unsure_cached(self, text: str, source: str | None, key: str, d: Decision,
-                       regex_ms: float, cache_ms: float) -> Result:
+    def _unsure_cached(
+        self, text: str, source: str | None, key: str, d: Decision, regex_ms: float, cache_ms: float
+    ) -> Result:
         """``_fallback`` of a cached unsure decision, with its journey as a recipe: the same
         answer and the same Steps, made once per template and head answer."""
         memo = (key, d.label_id, d.confidence)
         entry = self._unsure_recipes.get(memo)
         if entry is None:
-            label, conf, why, classifier = self._routine_for(memo, key, d.label_id,
-                                                             d.confidence)
-            recipe = _UnsureJourney(_low_confidence_detail(d.confidence, self.threshold),
-                                    d.label_id, d.confidence,
-                                    f"{self._no_llm_reason} {why}".strip())
+            label, conf, why, classifier = self._routine_for(memo, key, d.label_id, d.confidence)
+            recipe = _UnsureJourney(
+                _low_confidence_detail(d.confidence, self.threshold),
+                d.label_id,
+                d.confidence,
+                f"{self._no_llm_reason} {why}".strip(),
+            )
             if len(self._unsure_recipes) >= _ROUTINE_MEMO:
                 self._unsure_recipes.clear()
             entry = self._unsure_recipes[memo] = (
-                label, self._name(label), PIPELINE_STAGE.get(classifier, "None"), conf,
-                classifier, recipe)
+                label,
+                self._name(label),
+                PIPELINE_STAGE.get(classifier, "None"),
+                conf,
+                classifier,
+                recipe,
+            )
         label, name, stage, conf, classifier, recipe = entry
-        return Result(text, label, name, stage, conf, classifier, None, regex_ms + cache_ms,
-                      source, key, None, recipe, regex_ms, cache_ms)
+        return Result(
+            text,
+            label,
+            name,
+            stage,
+            conf,
+            classifier,
+            None,
+            regex_ms + cache_ms,
+            source,
+            key,
+            None,
+            recipe,
+            regex_ms,
+            cache_ms,
+        )
 
     def _not_text(self, text: str, source: str | None, why: str) -> Result:
         """An honest fallback for a line that is not log text: no stage is asked (a model's
         label for binary noise would be a guess stated with confidence), nothing is cached."""
         detail = f"Not log text: {why}."
-        steps = [Step(StageName.REGEX, Status.SKIPPED, detail),
-                 Step(StageName.BERT, Status.SKIPPED, detail),
-                 Step(StageName.LLM, Status.SKIPPED, detail)]
-        return self._result(text, source, self.taxonomy.fallback, 0.0, Classifier.NONE, None,
-                            steps, None)
+        steps = [
+            Step(StageName.REGEX, Status.SKIPPED, detail),
+            Step(StageName.BERT, Status.SKIPPED, detail),
+            Step(StageName.LLM, Status.SKIPPED, detail),
+        ]
+        return self._result(
+            text, source, self.taxonomy.fallback, 0.0, Classifier.NONE, None, steps, None
+        )
 
     # --- stages --------------------------------------------------------------------
-    def _from_cache(self, p: PendingLine,
-                    lookup: Callable[[str], Decision | None]) -> Result | Decision | None:
+    def _from_cache(
+        self, p: PendingLine, lookup: Callable[[str], Decision | None]
+    ) -> Result | Decision | None:
         """A Result from the cache; the Decision if it is an unsure one (its step is added to
         the journey); None if the cache has nothing."""
         t0 = time.perf_counter()
@@ -455,18 +563,26 @@ class Sieve:
 
     def _low_confidence_step(self, d: Decision, ms: float) -> Step:
         # An embedding answer below the threshold, kept so the encoder is not paid again.
-        return Step(StageName.BERT, Status.LOW_CONFIDENCE,
-                    _low_confidence_detail(d.confidence, self.threshold),
-                    d.label_id, d.confidence, ms)
+        return Step(
+            StageName.BERT,
+            Status.LOW_CONFIDENCE,
+            _low_confidence_detail(d.confidence, self.threshold),
+            d.label_id,
+            d.confidence,
+            ms,
+        )
 
-    def _embedding_stage(self, groups: dict[str, list[PendingLine]],
-                         results: list[Result | None]) -> list[PendingLine]:
+    def _embedding_stage(
+        self, groups: dict[str, list[PendingLine]], results: list[Result | None]
+    ) -> list[PendingLine]:
         """Encode each new template once; accept above the threshold, else pass on."""
         onward: list[PendingLine] = []
         if self.encoder is None or self.head is None:
-            why = self._why.get("bert") or ("No trained head for taxonomy "
-                                           f"{self.taxonomy.name!r}." if self.head is None
-                                           else "No encoder loaded.")
+            why = self._why.get("bert") or (
+                f"No trained head for taxonomy {self.taxonomy.name!r}."
+                if self.head is None
+                else "No encoder loaded."
+            )
             for members in groups.values():
                 for p in members:
                     p.steps.append(Step(StageName.BERT, Status.UNAVAILABLE, why))
@@ -476,18 +592,23 @@ class Sieve:
         # Guarded calls of EMBED_CHUNK templates each: the per-call timeout then means the same
         # for a single request and a 10,000-line batch, and a failure costs one chunk only.
         for start in range(0, len(keys), EMBED_CHUNK):
-            chunk = keys[start:start + EMBED_CHUNK]
+            chunk = keys[start : start + EMBED_CHUNK]
             t0 = time.perf_counter()
             try:
                 probs, familiarity = self._predict(chunk)
             except Exception as exc:  # a failing stage degrades the answer, never the request
-                status = (Status.UNAVAILABLE if isinstance(exc, StageUnavailable)
-                          else Status.FAILED)
+                status = Status.UNAVAILABLE if isinstance(exc, StageUnavailable) else Status.FAILED
                 ms = (time.perf_counter() - t0) * 1000 / len(chunk)
                 for key in chunk:
                     for p in groups[key]:
-                        p.steps.append(Step(StageName.BERT, status,
-                                            f"{type(exc).__name__}: {exc}", duration_ms=ms))
+                        p.steps.append(
+                            Step(
+                                StageName.BERT,
+                                status,
+                                f"{type(exc).__name__}: {exc}",
+                                duration_ms=ms,
+                            )
+                        )
                         onward.append(p)
                 continue
             ms = (time.perf_counter() - t0) * 1000 / len(chunk)
@@ -501,18 +622,35 @@ class Sieve:
                 note = f" {verdict.note}" if verdict.note else ""
                 for p in groups[key]:
                     if accepted:
-                        p.steps.append(Step(StageName.BERT, Status.CLASSIFIED,
-                                            f"Confidence {conf:.2f} reached the "
-                                            f"{self.threshold} threshold.", label, conf, ms))
-                        p.steps.append(Step(StageName.LLM, Status.SKIPPED,
-                                            "Not needed: decided by BERT Model."))
-                        results[p.index] = self._result(p.text, p.source, label, conf,
-                                                        Classifier.BERT, None, p.steps, p.key)
+                        p.steps.append(
+                            Step(
+                                StageName.BERT,
+                                Status.CLASSIFIED,
+                                f"Confidence {conf:.2f} reached the {self.threshold} threshold.",
+                                label,
+                                conf,
+                                ms,
+                            )
+                        )
+                        p.steps.append(
+                            Step(
+                                StageName.LLM, Status.SKIPPED, "Not needed: decided by BERT Model."
+                            )
+                        )
+                        results[p.index] = self._result(
+                            p.text, p.source, label, conf, Classifier.BERT, None, p.steps, p.key
+                        )
                     else:
-                        p.steps.append(Step(StageName.BERT, Status.LOW_CONFIDENCE,
-                                            _low_confidence_detail(conf, self.threshold, note,
-                                                                   cached=False),
-                                            label, conf, ms))
+                        p.steps.append(
+                            Step(
+                                StageName.BERT,
+                                Status.LOW_CONFIDENCE,
+                                _low_confidence_detail(conf, self.threshold, note, cached=False),
+                                label,
+                                conf,
+                                ms,
+                            )
+                        )
                         onward.append(p)
         return onward
 
@@ -533,7 +671,8 @@ class Sieve:
             return probs, ([None] * len(keys) if fam is None else [float(f) for f in fam])
 
         result: tuple[np.ndarray, list[float | None]] = (
-            self.embed_breaker.call(run) if self.embed_breaker is not None else run())
+            self.embed_breaker.call(run) if self.embed_breaker is not None else run()
+        )
         return result
 
     def _llm_stage(self, pending: list[PendingLine], results: list[Result | None]) -> None:
@@ -553,19 +692,38 @@ class Sieve:
             for p in groups[key]:
                 if isinstance(outcome, Decision):
                     status = Status.CLASSIFIED if outcome.accepted else Status.LOW_CONFIDENCE
-                    p.steps.append(Step(StageName.LLM, status, outcome.details,
-                                        outcome.label_id, outcome.confidence, ms))
-                    results[p.index] = self._result(p.text, p.source, outcome.label_id,
-                                                    outcome.confidence, Classifier.LLM, None,
-                                                    p.steps, p.key)
+                    p.steps.append(
+                        Step(
+                            StageName.LLM,
+                            status,
+                            outcome.details,
+                            outcome.label_id,
+                            outcome.confidence,
+                            ms,
+                        )
+                    )
+                    results[p.index] = self._result(
+                        p.text,
+                        p.source,
+                        outcome.label_id,
+                        outcome.confidence,
+                        Classifier.LLM,
+                        None,
+                        p.steps,
+                        p.key,
+                    )
                 else:
-                    status = (Status.UNAVAILABLE if isinstance(outcome, StageUnavailable)
-                              else Status.FAILED)
+                    status = (
+                        Status.UNAVAILABLE
+                        if isinstance(outcome, StageUnavailable)
+                        else Status.FAILED
+                    )
                     p.steps.append(Step(StageName.LLM, status, str(outcome), duration_ms=ms))
                     results[p.index] = self._fallback(p)
 
-    def _llm_futures(self, groups: dict[str, list[PendingLine]]
-                     ) -> dict[str, Future[tuple[Decision | StageError, float]]]:
+    def _llm_futures(
+        self, groups: dict[str, list[PendingLine]]
+    ) -> dict[str, Future[tuple[Decision | StageError, float]]]:
         """A future outcome per template: one already asked for by a concurrent caller, or a
         new one, asked about with the other new ones ``batch_size`` at a time (each request
         on the LLM pool, so requests run side by side)."""
@@ -580,7 +738,7 @@ class Sieve:
                 futures[key] = fut
         size = self._llm_batch_size
         for start in range(0, len(fresh), size):
-            part = fresh[start:start + size]
+            part = fresh[start : start + size]
             try:
                 self._llm_pool.submit(self._ask_llm, part)
             except RuntimeError as exc:  # the pool is shut down: the sieve is closing
@@ -604,8 +762,7 @@ class Sieve:
             # The decision is cached under ``key``: the LLM may see the source only when the
             # key holds it (a source routed to the LLM), else one request's source would fix
             # the label of the template for every later client.
-            items = [(p.text, p.source if key.startswith("source:") else None)
-                     for key, p in asking]
+            items = [(p.text, p.source if key.startswith("source:") else None) for key, p in asking]
             verdicts = self._verdicts(items)
             for (key, _p), verdict in zip(asking, verdicts, strict=True):
                 outcomes[key] = self._decision(key, verdict)
@@ -631,8 +788,9 @@ class Sieve:
                 out.append(exc)
         return out
 
-    def _settle(self, part: list[tuple[str, PendingLine]], outcome: Decision | StageError,
-                ms: float) -> None:
+    def _settle(
+        self, part: list[tuple[str, PendingLine]], outcome: Decision | StageError, ms: float
+    ) -> None:
         with self._inflight_lock:
             futures = [self._inflight.pop(key, None) for key, _p in part]
         for fut in futures:
@@ -647,8 +805,9 @@ class Sieve:
             return StageFailed(f"{type(verdict).__name__}: {verdict}")
         label = getattr(verdict, "label_id", None)
         if label not in self.taxonomy.label_ids:
-            return StageFailed(f"The LLM answered {label!r}, which is not a label of "
-                               f"{self.taxonomy.name!r}.")
+            return StageFailed(
+                f"The LLM answered {label!r}, which is not a label of {self.taxonomy.name!r}."
+            )
         reasoning = str(getattr(verdict, "reasoning", "") or "").strip()
         details = f"Classified into 1 of {self._n_classes} enhanced categories."
         batch = getattr(verdict, "batch", 1)
@@ -659,16 +818,23 @@ class Sieve:
         # An answer to a line with steering words is unsure (it may have obeyed them):
         # served as such, never cached.
         steered = bool(getattr(verdict, "steered", False))
-        decision = Decision(label, float(verdict.confidence), Classifier.LLM, not steered,
-                            details)
+        decision = Decision(label, float(verdict.confidence), Classifier.LLM, not steered, details)
         if not steered:
             self.cache.put(key, decision)
         return decision
 
     # --- results -------------------------------------------------------------------
-    def _result(self, text: str, source: str | None, label_id: str, conf: float,
-                classifier: str, decided_by: str | None, steps: list[Step],
-                key: str | None) -> Result:
+    def _result(
+        self,
+        text: str,
+        source: str | None,
+        label_id: str,
+        conf: float,
+        classifier: str,
+        decided_by: str | None,
+        steps: list[Step],
+        key: str | None,
+    ) -> Result:
         stage_of = decided_by or classifier
         return Result(
             log_analyzed=text,
@@ -684,41 +850,72 @@ class Sieve:
             decided_by=decided_by,
         )
 
-    def _cached_result(self, text: str, source: str | None, key: str, d: Decision,
-                       steps: list[Step], ms: float) -> Result:
+    def _cached_result(
+        self, text: str, source: str | None, key: str, d: Decision, steps: list[Step], ms: float
+    ) -> Result:
         if d.stage == Classifier.BERT:
             steps.extend(_bert_cache_hit_steps(d.label_id, d.confidence, ms))
-            return self._result(text, source, d.label_id, d.confidence, Classifier.CACHE,
-                                d.stage, steps, key)
+            return self._result(
+                text, source, d.label_id, d.confidence, Classifier.CACHE, d.stage, steps, key
+            )
         if not any(s.stage == StageName.BERT for s in steps):
-            steps.append(Step(StageName.BERT, Status.SKIPPED,
-                              "Not needed: template decided earlier by LLM Fallback."))
-        steps.append(Step(StageName.LLM, Status.CACHE_HIT,
-                          f"Template seen before; decided by LLM Fallback. {d.details}".strip(),
-                          d.label_id, d.confidence, ms))
-        return self._result(text, source, d.label_id, d.confidence, Classifier.CACHE,
-                            d.stage, steps, key)
+            steps.append(
+                Step(
+                    StageName.BERT,
+                    Status.SKIPPED,
+                    "Not needed: template decided earlier by LLM Fallback.",
+                )
+            )
+        steps.append(
+            Step(
+                StageName.LLM,
+                Status.CACHE_HIT,
+                f"Template seen before; decided by LLM Fallback. {d.details}".strip(),
+                d.label_id,
+                d.confidence,
+                ms,
+            )
+        )
+        return self._result(
+            text, source, d.label_id, d.confidence, Classifier.CACHE, d.stage, steps, key
+        )
 
     def _fallback(self, p: PendingLine) -> Result:
         """Nobody was sure and no LLM answered: the head's own label when it is a fair guess
         (``EmbeddingJudge.best_guess``: sure enough for ``routing.no_llm_threshold``); else
         the routine default if the line shows no problem cue, else the fallback
         (``verdict.routine_answer``). The last step of the journey says which."""
-        head = next((st for st in reversed(p.steps) if st.stage == StageName.BERT
-                     and st.status == Status.LOW_CONFIDENCE), None)
+        head = next(
+            (
+                st
+                for st in reversed(p.steps)
+                if st.stage == StageName.BERT and st.status == Status.LOW_CONFIDENCE
+            ),
+            None,
+        )
         # Memoised per template and what the head said of it (an encoder that failed for a
         # template once may answer it later).
         memo = (p.key, head.label_id, head.confidence) if head is not None else (p.key, None, None)
         label, conf, why, classifier = self._routine_for(memo, p.key, *memo[1:])
         if why and p.steps:
             last = p.steps[-1]
-            p.steps[-1] = Step(last.stage, last.status, f"{last.details} {why}".strip(),
-                               last.label_id, last.confidence, last.duration_ms)
+            p.steps[-1] = Step(
+                last.stage,
+                last.status,
+                f"{last.details} {why}".strip(),
+                last.label_id,
+                last.confidence,
+                last.duration_ms,
+            )
         return self._result(p.text, p.source, label, conf, classifier, None, p.steps, p.key)
 
-    def _routine_for(self, memo: tuple[str, str | None, float | None], key: str,
-                     head_label: str | None, head_conf: float | None
-                     ) -> tuple[str, float, str, str]:
+    def _routine_for(
+        self,
+        memo: tuple[str, str | None, float | None],
+        key: str,
+        head_label: str | None,
+        head_conf: float | None,
+    ) -> tuple[str, float, str, str]:
         """The fallback's (label, confidence, why, classifier), remembered per ``memo``."""
         answer = self._routine.get(memo)
         if answer is None:
@@ -728,15 +925,23 @@ class Sieve:
             self._routine[memo] = answer
         return answer
 
-    def _unsure_answer(self, key: str, head_label: str | None,
-                       head_conf: float | None) -> tuple[str, float, str, str]:
+    def _unsure_answer(
+        self, key: str, head_label: str | None, head_conf: float | None
+    ) -> tuple[str, float, str, str]:
         judge = self._judge
-        if (judge is not None and head_label is not None and head_conf is not None
-                and judge.best_guess(head_label, head_conf, key)):
-            return (head_label, head_conf,
-                    f"No LLM answer: kept the BERT Model's {head_label} at "
-                    f"{head_conf:.2f} (no-LLM threshold {judge.guess_at}).",
-                    Classifier.BERT)
+        if (
+            judge is not None
+            and head_label is not None
+            and head_conf is not None
+            and judge.best_guess(head_label, head_conf, key)
+        ):
+            return (
+                head_label,
+                head_conf,
+                f"No LLM answer: kept the BERT Model's {head_label} at "
+                f"{head_conf:.2f} (no-LLM threshold {judge.guess_at}).",
+                Classifier.BERT,
+            )
         return (*routine_answer(self.taxonomy, key), Classifier.NONE)
 
     def _name(self, label_id: str) -> str:
@@ -761,18 +966,25 @@ class Sieve:
                 breakers[name] = str(getattr(state, "value", state))
         head = self.head
         return {
-            "taxonomy": {"name": self.taxonomy.name, "hash": self.taxonomy.content_hash,
-                         "labels": len(self.taxonomy.labels)},
+            "taxonomy": {
+                "name": self.taxonomy.name,
+                "hash": self.taxonomy.content_hash,
+                "labels": len(self.taxonomy.labels),
+            },
             "rules": len(self.rules),
-            "encoder": {"loaded": self.encoder is not None,
-                        "name": getattr(self.encoder, "name", None),
-                        **({"reason": self._why["encoder"]} if "encoder" in self._why else {})},
-            "head": {"loaded": head is not None, "taxonomy": self.taxonomy.name
-                     if head is not None else None,
-                     "classes": list(head.classes_) if head is not None else [],
-                     # (True: the head also weighs the words of each template)
-                     "lexical": bool(getattr(head, "uses_texts", False)),
-                     **({"reason": self._why["bert"]} if "bert" in self._why else {})},
+            "encoder": {
+                "loaded": self.encoder is not None,
+                "name": getattr(self.encoder, "name", None),
+                **({"reason": self._why["encoder"]} if "encoder" in self._why else {}),
+            },
+            "head": {
+                "loaded": head is not None,
+                "taxonomy": self.taxonomy.name if head is not None else None,
+                "classes": list(head.classes_) if head is not None else [],
+                # (True: the head also weighs the words of each template)
+                "lexical": bool(getattr(head, "uses_texts", False)),
+                **({"reason": self._why["bert"]} if "bert" in self._why else {}),
+            },
             "threshold": self.threshold,
             "llm": llm_health,
             "cache": {**self.cache.stats(), **self._backend_health()},
@@ -792,9 +1004,16 @@ class Sieve:
         if not callable(probe):
             return None
         reason = probe()
-        self._llm_problem = (None if reason is None else StageProblem(
-            "llm", reason, "check LLM_BASE_URL / GROQ_API_KEY and that the server is up, or "
-            "pass --no-llm (LOGSIEVE_LLM_ENABLED=false)"))
+        self._llm_problem = (
+            None
+            if reason is None
+            else StageProblem(
+                "llm",
+                reason,
+                "check LLM_BASE_URL / GROQ_API_KEY and that the server is up, or "
+                "pass --no-llm (LOGSIEVE_LLM_ENABLED=false)",
+            )
+        )
         return self._llm_problem
 
     def problems(self) -> list[StageProblem]:
@@ -804,11 +1023,17 @@ class Sieve:
         if self._llm_problem is not None:
             found.append(self._llm_problem)
         else:
-            state = getattr(getattr(getattr(self.llm, "breaker", None), "state", None),
-                            "value", None)
+            state = getattr(
+                getattr(getattr(self.llm, "breaker", None), "state", None), "value", None
+            )
             if state == "open":
-                found.append(StageProblem("llm", "the LLM breaker is open (recent calls "
-                                          "failed); answers go without it until it closes"))
+                found.append(
+                    StageProblem(
+                        "llm",
+                        "the LLM breaker is open (recent calls "
+                        "failed); answers go without it until it closes",
+                    )
+                )
         return found
 
     def can_classify(self, problems: Sequence[StageProblem] | None = None) -> bool:
@@ -827,15 +1052,21 @@ class Sieve:
         judge = self._judge
         priors: dict[str, Any] | None = None
         if judge is not None and judge.shift is not None:
-            priors = {**judge.shift.to_json(),
-                      "estimated": (self.priors_seen.estimate()
-                                    if self.priors_seen is not None else None)}
-        return {"routine_default": self.taxonomy.routine_default,
-                "familiar_similarity": judge.familiar_at if judge is not None else None,
-                "prior_strength": (judge.shift.strength
-                                   if judge is not None and judge.shift is not None else None),
-                "text_view": getattr(self.head, "text_view", None),
-                "priors": priors}
+            priors = {
+                **judge.shift.to_json(),
+                "estimated": (
+                    self.priors_seen.estimate() if self.priors_seen is not None else None
+                ),
+            }
+        return {
+            "routine_default": self.taxonomy.routine_default,
+            "familiar_similarity": judge.familiar_at if judge is not None else None,
+            "prior_strength": (
+                judge.shift.strength if judge is not None and judge.shift is not None else None
+            ),
+            "text_view": getattr(self.head, "text_view", None),
+            "priors": priors,
+        }
 
     def _backend_health(self) -> dict[str, Any]:
         """The shared store's reachability (one quick ping), for /health."""

@@ -136,19 +136,38 @@ class Taxonomy:
             "labels": [[lb.id, lb.name, lb.description] for lb in self.labels],
             "fallback": self.fallback,
             # (only when set, so a taxonomy without them keeps its hash and its caches)
-            **({"priors": {lb.id: lb.prior for lb in self.labels},
-                "problems": [lb.id for lb in self.labels if lb.problem],
-                "routine_default": self.routine_default,
-                "familiar_similarity": self.routing.familiar_similarity,
-                "prior_strength": self.routing.prior_strength,
-                **({"no_llm_threshold": self.routing.no_llm_threshold}
-                   if self.routing.no_llm_threshold is not None else {})}
-               if self.routine_default or any(lb.prior for lb in self.labels) else {}),
-            "rules": [[r.pattern, r.label, r.confidence, r.ignore_case,
-                       sorted(r.sources) if r.sources else None] for r in self.rules],
+            **(
+                {
+                    "priors": {lb.id: lb.prior for lb in self.labels},
+                    "problems": [lb.id for lb in self.labels if lb.problem],
+                    "routine_default": self.routine_default,
+                    "familiar_similarity": self.routing.familiar_similarity,
+                    "prior_strength": self.routing.prior_strength,
+                    **(
+                        {"no_llm_threshold": self.routing.no_llm_threshold}
+                        if self.routing.no_llm_threshold is not None
+                        else {}
+                    ),
+                }
+                if self.routine_default or any(lb.prior for lb in self.labels)
+                else {}
+            ),
+            "rules": [
+                [
+                    r.pattern,
+                    r.label,
+                    r.confidence,
+                    r.ignore_case,
+                    sorted(r.sources) if r.sources else None,
+                ]
+                for r in self.rules
+            ],
             # (only when set: the template keys, and so the cache, depend on them)
-            **({"masking": [[m.pattern, m.placeholder] for m in self.masking]}
-               if self.masking else {}),
+            **(
+                {"masking": [[m.pattern, m.placeholder] for m in self.masking]}
+                if self.masking
+                else {}
+            ),
         }
         raw = json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(raw).hexdigest()[:16]
@@ -231,20 +250,33 @@ def parse_taxonomy(doc: Any, origin: str = "<taxonomy>") -> Taxonomy:
         seen_ids.add(lid)
         seen_names.add(name.casefold())
         prior = item.get("prior")
-        if prior is not None and (isinstance(prior, bool) or not isinstance(prior, int | float)
-                                  or not 0.0 < float(prior) <= 1.0):
+        if prior is not None and (
+            isinstance(prior, bool)
+            or not isinstance(prior, int | float)
+            or not 0.0 < float(prior) <= 1.0
+        ):
             raise fail(f"label {i} ({lid}): prior must be a share in (0, 1], got {prior!r}")
         problem = item.get("problem", False)
         if not isinstance(problem, bool):
             raise fail(f"label {i} ({lid}): problem must be true or false, got {problem!r}")
-        labels.append(Label(lid, name, " ".join(str(item.get("description") or "").split()),
-                            None if prior is None else float(prior), problem))
+        labels.append(
+            Label(
+                lid,
+                name,
+                " ".join(str(item.get("description") or "").split()),
+                None if prior is None else float(prior),
+                problem,
+            )
+        )
 
     fallback = doc.get("fallback", "UNCLASSIFIED")
     if fallback not in seen_ids:
         # The fallback is always a label, so results can name it; add it if the file didn't.
-        labels.append(Label(fallback, fallback.replace("_", " ").title(),
-                            "Nothing else fits with confidence."))
+        labels.append(
+            Label(
+                fallback, fallback.replace("_", " ").title(), "Nothing else fits with confidence."
+            )
+        )
     if len([lb for lb in labels if lb.id != fallback]) == 0:
         raise fail("no labels besides the fallback")
 
@@ -255,19 +287,28 @@ def parse_taxonomy(doc: Any, origin: str = "<taxonomy>") -> Taxonomy:
     if not isinstance(threshold, int | float) or not 0.0 <= float(threshold) <= 1.0:
         raise fail(f"routing.embedding_threshold must be a number in [0, 1], got {threshold!r}")
     familiar = routing_doc.get("familiar_similarity", DEFAULT_FAMILIAR_SIMILARITY)
-    if isinstance(familiar, bool) or not isinstance(familiar, int | float) \
-            or not 0.0 <= float(familiar) <= 1.0:
-        raise fail("routing.familiar_similarity must be a number in [0, 1], got "
-                   f"{familiar!r}")
+    if (
+        isinstance(familiar, bool)
+        or not isinstance(familiar, int | float)
+        or not 0.0 <= float(familiar) <= 1.0
+    ):
+        raise fail(f"routing.familiar_similarity must be a number in [0, 1], got {familiar!r}")
     strength = routing_doc.get("prior_strength", DEFAULT_PRIOR_STRENGTH)
-    if isinstance(strength, bool) or not isinstance(strength, int | float) \
-            or not 0.0 <= float(strength) <= 1.0:
+    if (
+        isinstance(strength, bool)
+        or not isinstance(strength, int | float)
+        or not 0.0 <= float(strength) <= 1.0
+    ):
         raise fail(f"routing.prior_strength must be a number in [0, 1], got {strength!r}")
     no_llm = routing_doc.get("no_llm_threshold")
-    if no_llm is not None and (isinstance(no_llm, bool) or not isinstance(no_llm, int | float)
-                               or not 0.0 <= float(no_llm) <= float(threshold)):
-        raise fail("routing.no_llm_threshold must be a number in [0, embedding_threshold], "
-                   f"got {no_llm!r}")
+    if no_llm is not None and (
+        isinstance(no_llm, bool)
+        or not isinstance(no_llm, int | float)
+        or not 0.0 <= float(no_llm) <= float(threshold)
+    ):
+        raise fail(
+            f"routing.no_llm_threshold must be a number in [0, embedding_threshold], got {no_llm!r}"
+        )
     routine_default = doc.get("routine_default")
     if routine_default is not None:
         try:
@@ -289,20 +330,28 @@ def parse_taxonomy(doc: Any, origin: str = "<taxonomy>") -> Taxonomy:
         try:
             label_id = _resolve_in(labels, label).id
         except KeyError:
-            raise fail(f"{where}: unknown label {label!r} "
-                       f"(known: {', '.join(lb.id for lb in labels)})") from None
+            raise fail(
+                f"{where}: unknown label {label!r} (known: {', '.join(lb.id for lb in labels)})"
+            ) from None
         if label_id == fallback:
             raise fail(f"{where}: a rule cannot choose the fallback label {fallback!r}")
         conf = item.get("confidence", DEFAULT_RULE_CONFIDENCE)
         if not isinstance(conf, int | float) or not 0.0 < float(conf) <= 1.0:
             raise fail(f"{where}: confidence must be in (0, 1], got {conf!r}")
         sources = item.get("sources")
-        if sources is not None and (not isinstance(sources, list)
-                                    or not all(isinstance(s, str) for s in sources)):
+        if sources is not None and (
+            not isinstance(sources, list) or not all(isinstance(s, str) for s in sources)
+        ):
             raise fail(f"{where}: sources must be a list of source names")
         ignore_case = item.get("ignore_case", not item.get("case_sensitive", False))
-        rule = Rule(pattern, label_id, float(conf), bool(ignore_case),
-                    frozenset(sources) if sources else None, str(item.get("name") or ""))
+        rule = Rule(
+            pattern,
+            label_id,
+            float(conf),
+            bool(ignore_case),
+            frozenset(sources) if sources else None,
+            str(item.get("name") or ""),
+        )
         _check_pattern(rule, fail, where)
         rules.append(rule)
 
@@ -312,8 +361,13 @@ def parse_taxonomy(doc: Any, origin: str = "<taxonomy>") -> Taxonomy:
         labels=tuple(labels),
         fallback=fallback,
         rules=tuple(rules),
-        routing=Routing(float(threshold), frozenset(llm_sources), float(familiar),
-                        float(strength), None if no_llm is None else float(no_llm)),
+        routing=Routing(
+            float(threshold),
+            frozenset(llm_sources),
+            float(familiar),
+            float(strength),
+            None if no_llm is None else float(no_llm),
+        ),
         description=str(doc.get("description") or ""),
         path=origin,
         routine_default=routine_default,
@@ -348,14 +402,15 @@ def parse_masking(items: Any, fail: Any = TaxonomyError) -> tuple[MaskingRule, .
         where, pattern = _pattern_item(item, f"masking[{i}]", "placeholder", fail)
         placeholder = item.get("placeholder")
         if not isinstance(placeholder, str) or not PLACEHOLDER_SHAPE.fullmatch(placeholder):
-            raise fail(f"{where}: placeholder must look like <NAME> (capitals, digits, _), "
-                       f"got {placeholder!r}")
+            raise fail(
+                f"{where}: placeholder must look like <NAME> (capitals, digits, _), "
+                f"got {placeholder!r}"
+            )
         rule = MaskingRule(pattern, placeholder, str(item.get("name") or ""))
         try:
             rule.compiled()
         except re2.error as exc:
-            raise fail(f"{where}: pattern {pattern!r} does not compile under RE2: {exc}"
-                       ) from None
+            raise fail(f"{where}: pattern {pattern!r} does not compile under RE2: {exc}") from None
         out.append(rule)
     return tuple(out)
 

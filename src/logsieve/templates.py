@@ -216,14 +216,16 @@ _DIGIT = re.compile(r"[0-9]")
 #: A package with its architecture (``libc6:amd64``, ``liberror-perl:all``): dpkg, apt, rpm.
 _PACKAGE_ARCH = re.compile(
     r"[a-z0-9][a-z0-9+.-]{0,100}+:(?:all|any|amd64|arm64|armhf|armel|i386|i686|ppc64el|"
-    r"s390x|mips64el|riscv64|x86_64|aarch64|noarch)")
+    r"s390x|mips64el|riscv64|x86_64|aarch64|noarch)"
+)
 #: A package version with a revision or a distribution suffix (``2.36-9+deb12u4``,
 #: ``1:2.1.2-1~bpo12+1``, ``20230311.1-2``, ``1.2.3-4ubuntu1``): one token, one placeholder,
 #: however many parts it has. A plain ``1.2.3`` stays a number; a date never gets here whole
 #: (``2023-01-02`` has no dotted part before its dash).
 _VERSION = re.compile(
     r"(?:[0-9]{1,5}+:)?+[0-9]++(?:\.[0-9A-Za-z]++)++(?:[-+~][0-9A-Za-z.]++)++"
-    r"|(?:[0-9]{1,5}+:)?+[0-9]++(?:\.[0-9A-Za-z]++)*+[+~][0-9A-Za-z.+~-]++")
+    r"|(?:[0-9]{1,5}+:)?+[0-9]++(?:\.[0-9A-Za-z]++)*+[+~][0-9A-Za-z.+~-]++"
+)
 #: What a package with its architecture masks to until the line is joined: its versions after
 #: it (dpkg: ``status installed libc6:amd64 2.36-9``, ``install pkg:all <none> 43-1``,
 #: ``upgrade pkg:all 1.0 1.1``) then become ``<ID>`` whatever their shape, and it ``<ID>``
@@ -237,8 +239,9 @@ def _package_versions(match: re.Match[str]) -> str:
     versions = match.group(1)
     if not versions:
         return "<ID>"
-    return "<ID>" + "".join(" " + ("<none>" if v == "<none>" else "<ID>")
-                            for v in versions[1:].split(" "))
+    return "<ID>" + "".join(
+        " " + ("<none>" if v == "<none>" else "<ID>") for v in versions[1:].split(" ")
+    )
 
 
 # A token's shape for the memo (see TemplateMasker.key): digits 2-9 written as 1.
@@ -348,8 +351,12 @@ class TemplateMasker:
 
     __slots__ = ("_exact", "_memo", "_rules", "max_chars", "memo_size")
 
-    def __init__(self, max_chars: int = DEFAULT_MAX_CHARS, memo_size: int = 65536,
-                 rules: Sequence[MaskingRule] = ()) -> None:
+    def __init__(
+        self,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        memo_size: int = 65536,
+        rules: Sequence[MaskingRule] = (),
+    ) -> None:
         if max_chars <= 0:
             raise ValueError(f"max_chars must be positive, got {max_chars}")
         self.max_chars = max_chars

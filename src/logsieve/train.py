@@ -76,8 +76,9 @@ DEFAULT_HOLDOUT = 0.2
 #: vector. Chosen by 5-fold cross-validation on codebasics' training rows only
 #: (benchmarks/lexical_cv.py); on by default because it helped or was neutral wherever the
 #: training and test lines come from the same source (docs/training.md).
-DEFAULT_LEXICAL = LexicalSpec(buckets=1 << 15, ngrams=1, weight=2.0, idf=False,
-                              tokenizer="words-v2")
+DEFAULT_LEXICAL = LexicalSpec(
+    buckets=1 << 15, ngrams=1, weight=2.0, idf=False, tokenizer="words-v2"
+)
 SHIPPED_HEADS_DIR = Path(__file__).resolve().parent / "heads"
 
 
@@ -96,8 +97,12 @@ class LabelledRow:
     source: str | None = None
 
 
-def read_labelled(path: Path, text_col: str = "log_message", label_col: str = "target_label",
-                  source_col: str = "source") -> list[LabelledRow]:
+def read_labelled(
+    path: Path,
+    text_col: str = "log_message",
+    label_col: str = "target_label",
+    source_col: str = "source",
+) -> list[LabelledRow]:
     """Read labelled lines from a CSV (with a header) or JSONL file.
 
     Raises InputError for an empty file, a missing column (naming the columns found) or a row
@@ -118,22 +123,28 @@ def read_labelled(path: Path, text_col: str = "log_message", label_col: str = "t
         raise InputError(f"{path}: the file is empty")
     first = content.lstrip()[:1]
     is_jsonl = path.suffix.lower() in (".jsonl", ".ndjson") or (
-        path.suffix.lower() != ".csv" and first == "{")
-    rows = (_read_jsonl(content, path, text_col, label_col, source_col) if is_jsonl
-            else _read_csv(content, path, text_col, label_col, source_col))
+        path.suffix.lower() != ".csv" and first == "{"
+    )
+    rows = (
+        _read_jsonl(content, path, text_col, label_col, source_col)
+        if is_jsonl
+        else _read_csv(content, path, text_col, label_col, source_col)
+    )
     if not rows:
         raise InputError(f"{path}: no labelled rows (only a header?)")
     return rows
 
 
-def _read_csv(content: str, path: Path, text_col: str, label_col: str,
-              source_col: str) -> list[LabelledRow]:
+def _read_csv(
+    content: str, path: Path, text_col: str, label_col: str, source_col: str
+) -> list[LabelledRow]:
     reader = csv.reader(io.StringIO(content, newline=""))
     header = [h.strip() for h in next(reader)]
     for col in (text_col, label_col):
         if col not in header:
-            raise InputError(f"{path}: no column {col!r} (columns found: {', '.join(header)})",
-                             line=1)
+            raise InputError(
+                f"{path}: no column {col!r} (columns found: {', '.join(header)})", line=1
+            )
     ti, li = header.index(text_col), header.index(label_col)
     si = header.index(source_col) if source_col in header else None
     rows: list[LabelledRow] = []
@@ -144,17 +155,29 @@ def _read_csv(content: str, path: Path, text_col: str, label_col: str,
             if not record or all(not f.strip() for f in record):
                 continue
             if len(record) != len(header):
-                raise InputError(f"{path}: row has {len(record)} fields, the header has "
-                                 f"{len(header)}", line=start)
-            rows.append(_row(start, record[ti], record[li],
-                             record[si] if si is not None else None, path, text_col, label_col))
+                raise InputError(
+                    f"{path}: row has {len(record)} fields, the header has {len(header)}",
+                    line=start,
+                )
+            rows.append(
+                _row(
+                    start,
+                    record[ti],
+                    record[li],
+                    record[si] if si is not None else None,
+                    path,
+                    text_col,
+                    label_col,
+                )
+            )
     except csv.Error as exc:
         raise InputError(f"{path}: unreadable CSV ({exc})", line=line + 1) from exc
     return rows
 
 
-def _read_jsonl(content: str, path: Path, text_col: str, label_col: str,
-                source_col: str) -> list[LabelledRow]:
+def _read_jsonl(
+    content: str, path: Path, text_col: str, label_col: str, source_col: str
+) -> list[LabelledRow]:
     rows: list[LabelledRow] = []
     for n, text in enumerate(content.splitlines(), 1):
         if not text.strip():
@@ -167,16 +190,27 @@ def _read_jsonl(content: str, path: Path, text_col: str, label_col: str,
             raise InputError(f"{path}: expected a JSON object", line=n)
         for col in (text_col, label_col):
             if col not in obj:
-                raise InputError(f"{path}: no field {col!r} (fields found: "
-                                 f"{', '.join(map(str, obj))})", line=n)
+                raise InputError(
+                    f"{path}: no field {col!r} (fields found: {', '.join(map(str, obj))})", line=n
+                )
         src = obj.get(source_col)
-        rows.append(_row(n, obj[text_col], obj[label_col],
-                         src if isinstance(src, str) else None, path, text_col, label_col))
+        rows.append(
+            _row(
+                n,
+                obj[text_col],
+                obj[label_col],
+                src if isinstance(src, str) else None,
+                path,
+                text_col,
+                label_col,
+            )
+        )
     return rows
 
 
-def _row(line: int, text: Any, label: Any, source: str | None, path: Path, text_col: str,
-         label_col: str) -> LabelledRow:
+def _row(
+    line: int, text: Any, label: Any, source: str | None, path: Path, text_col: str, label_col: str
+) -> LabelledRow:
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{path}: empty {text_col!r}", line=line)
     if not isinstance(label, str | int) or not str(label).strip():
@@ -198,16 +232,21 @@ def label_id_for(name: str) -> str:
     return _NON_ID.sub("_", name).strip("_").upper() or "LABEL"
 
 
-def taxonomy_from_labels(labels: Iterable[str], name: str = "custom",
-                         fallback: str = "UNCLASSIFIED") -> dict[str, Any]:
+def taxonomy_from_labels(
+    labels: Iterable[str], name: str = "custom", fallback: str = "UNCLASSIFIED"
+) -> dict[str, Any]:
     """A taxonomy document (for YAML) whose labels are the distinct labels of the data."""
     seen: dict[str, str] = {}
     for label in labels:
         seen.setdefault(label_id_for(label), label)
     docs = [{"id": lid, "name": shown, "description": ""} for lid, shown in sorted(seen.items())]
-    return {"name": name, "fallback": fallback,
-            "routing": {"embedding_threshold": 0.7, "llm_sources": []},
-            "labels": docs, "rules": []}
+    return {
+        "name": name,
+        "fallback": fallback,
+        "routing": {"embedding_threshold": 0.7, "llm_sources": []},
+        "labels": docs,
+        "rules": [],
+    }
 
 
 def resolve_labels(rows: Sequence[LabelledRow], taxonomy: Taxonomy) -> list[str]:
@@ -221,8 +260,10 @@ def resolve_labels(rows: Sequence[LabelledRow], taxonomy: Taxonomy) -> list[str]
                 lid = taxonomy.resolve(row.label).id
             except KeyError:
                 known = ", ".join(taxonomy.label_ids)
-                raise InputError(f"label {row.label!r} is not in taxonomy {taxonomy.name!r} "
-                                 f"(known: {known})", line=row.line) from None
+                raise InputError(
+                    f"label {row.label!r} is not in taxonomy {taxonomy.name!r} (known: {known})",
+                    line=row.line,
+                ) from None
             memo[row.label] = lid
         ids.append(lid)
     return ids
@@ -254,32 +295,39 @@ class EmbeddingCache:
     def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
         for start in range(0, len(keys), 500):
-            chunk = list(keys[start:start + 500])
+            chunk = list(keys[start : start + 500])
             marks = ",".join("?" * len(chunk))
             for k, blob in self._db.execute(
-                    f"SELECT key, vec FROM vectors WHERE key IN ({marks})", chunk):
+                f"SELECT key, vec FROM vectors WHERE key IN ({marks})", chunk
+            ):
                 found[k] = np.frombuffer(blob, dtype=np.float32)
         return found
 
     def put_many(self, items: Iterable[tuple[str, np.ndarray]]) -> None:
-        self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                             ((k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items))
+        self._db.executemany(
+            "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+            ((k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items),
+        )
         self._db.commit()
 
     def close(self) -> None:
         self._db.close()
 
 
-def embed_texts(texts: Sequence[str], encoder: Encoder, cache: EmbeddingCache | None = None,
-                progress: Callable[[int, int], None] | None = None,
-                chunk: int = 512) -> np.ndarray:
+def embed_texts(
+    texts: Sequence[str],
+    encoder: Encoder,
+    cache: EmbeddingCache | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    chunk: int = 512,
+) -> np.ndarray:
     """Vectors for ``texts`` (row i for text i), from the cache where possible."""
     unique = list(dict.fromkeys(texts))
     keys = [EmbeddingCache.key(encoder.name, t) for t in unique]
     have = cache.get_many(keys) if cache is not None else {}
     missing = [i for i, k in enumerate(keys) if k not in have]
     for start in range(0, len(missing), chunk):
-        part = missing[start:start + chunk]
+        part = missing[start : start + chunk]
         vectors = encoder.encode([unique[i] for i in part])
         fresh = [(keys[i], vectors[j]) for j, i in enumerate(part)]
         have.update(fresh)
@@ -298,8 +346,13 @@ def embed_texts(texts: Sequence[str], encoder: Encoder, cache: EmbeddingCache | 
 # --------------------------------------------------------------------------------------------
 
 
-def fit_logistic(x: Any, y: Sequence[str] | np.ndarray, weights: np.ndarray | None = None,
-                 c: float = DEFAULT_C, seed: int = 0) -> Any:
+def fit_logistic(
+    x: Any,
+    y: Sequence[str] | np.ndarray,
+    weights: np.ndarray | None = None,
+    c: float = DEFAULT_C,
+    seed: int = 0,
+) -> Any:
     """A fitted multinomial LogisticRegression (lbfgs is multinomial for >2 classes).
 
     ``x`` is a dense array or a scipy sparse matrix (vectors and lexical features).
@@ -311,9 +364,17 @@ def fit_logistic(x: Any, y: Sequence[str] | np.ndarray, weights: np.ndarray | No
     return model
 
 
-def fit_head(x: np.ndarray, texts: Sequence[str], y: np.ndarray, weights: np.ndarray,
-             c: float = DEFAULT_C, seed: int = 0, lexical: LexicalSpec | None = None,
-             metadata: Mapping[str, Any] | None = None, temperature: float = 1.0) -> LinearHead:
+def fit_head(
+    x: np.ndarray,
+    texts: Sequence[str],
+    y: np.ndarray,
+    weights: np.ndarray,
+    c: float = DEFAULT_C,
+    seed: int = 0,
+    lexical: LexicalSpec | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    temperature: float = 1.0,
+) -> LinearHead:
     """A head fitted on vectors ``x`` (and, with ``lexical``, the words of ``texts``).
 
     With a lexical spec, one logistic regression is fitted over both: the vectors and the
@@ -325,26 +386,33 @@ def fit_head(x: np.ndarray, texts: Sequence[str], y: np.ndarray, weights: np.nda
         return LinearHead.from_sklearn(model, metadata or {}, temperature=temperature)
     idf = fit_idf(lexical, texts) if lexical.idf else None
     model = fit_logistic(design_matrix(x, texts, lexical, idf), y, weights, c=c, seed=seed)
-    return LinearHead.from_sklearn(model, metadata or {}, temperature=temperature,
-                                   lexical=lexical, idf=idf)
+    return LinearHead.from_sklearn(
+        model, metadata or {}, temperature=temperature, lexical=lexical, idf=idf
+    )
 
 
-def classification_metrics(y_true: Sequence[str], y_pred: Sequence[str],
-                           labels: Sequence[str] | None = None) -> dict[str, Any]:
+def classification_metrics(
+    y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] | None = None
+) -> dict[str, Any]:
     """Accuracy, macro-F1 and per-label precision/recall/F1/support."""
     from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
     labels = sorted(set(y_true) | set(y_pred)) if labels is None else list(labels)
-    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels,
-                                                 zero_division=0)
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     present = [i for i, lb in enumerate(labels) if s[i] > 0]
     return {
         "accuracy": float(accuracy_score(y_true, y_pred)) if len(y_true) else 0.0,
         # Macro over labels that occur in y_true: a label absent from the test set has no F1.
         "macro_f1": float(np.mean([f[i] for i in present])) if present else 0.0,
-        "per_label": {lb: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
-                           "f1": round(float(f[i]), 4), "support": int(s[i])}
-                      for i, lb in enumerate(labels)},
+        "per_label": {
+            lb: {
+                "precision": round(float(p[i]), 4),
+                "recall": round(float(r[i]), 4),
+                "f1": round(float(f[i]), 4),
+                "support": int(s[i]),
+            }
+            for i, lb in enumerate(labels)
+        },
     }
 
 
@@ -369,13 +437,22 @@ def _data_hash(texts: Sequence[str], labels: Sequence[str]) -> str:
     return digest.hexdigest()[:16]
 
 
-def train_head(rows: Sequence[LabelledRow], taxonomy: Taxonomy | str | Path | None = None, *,
-               encoder: Encoder | None = None, cache_dir: Path | None = None,
-               seed: int = 0, c: float = DEFAULT_C, holdout: float = DEFAULT_HOLDOUT,
-               threshold: float | None = None, mask: bool = True,
-               taxonomy_name: str = "custom", groups: Sequence[str] | None = None,
-               lexical: LexicalSpec | None = DEFAULT_LEXICAL,
-               progress: Callable[[str], None] | None = None) -> TrainedHead:
+def train_head(
+    rows: Sequence[LabelledRow],
+    taxonomy: Taxonomy | str | Path | None = None,
+    *,
+    encoder: Encoder | None = None,
+    cache_dir: Path | None = None,
+    seed: int = 0,
+    c: float = DEFAULT_C,
+    holdout: float = DEFAULT_HOLDOUT,
+    threshold: float | None = None,
+    mask: bool = True,
+    taxonomy_name: str = "custom",
+    groups: Sequence[str] | None = None,
+    lexical: LexicalSpec | None = DEFAULT_LEXICAL,
+    progress: Callable[[str], None] | None = None,
+) -> TrainedHead:
     """Train a calibrated head on labelled rows.
 
     Args:
@@ -408,8 +485,9 @@ def train_head(rows: Sequence[LabelledRow], taxonomy: Taxonomy | str | Path | No
     labels = resolve_labels(rows, tax)
     counts = Counter(labels)
     if len(counts) < 2:
-        raise InputError(f"the data has only one label ({next(iter(counts))!r}); a head "
-                         "needs at least 2")
+        raise InputError(
+            f"the data has only one label ({next(iter(counts))!r}); a head needs at least 2"
+        )
 
     # One training row per distinct (template, label), weighted by its line count.
     texts = [template_key(r.text) if mask else r.text for r in rows]
@@ -431,10 +509,13 @@ def train_head(rows: Sequence[LabelledRow], taxonomy: Taxonomy | str | Path | No
     need = 2
     short = {lb: n for lb, n in templates_per_class.items() if n < need}
     if short:
-        detail = ", ".join(f"{lb!r} ({n} distinct line{'s' if n != 1 else ''})"
-                           for lb, n in sorted(short.items()))
-        raise InputError(f"too few examples to train and hold out: {detail}; each label needs "
-                         f"at least {need} distinct lines (after masking variable parts)")
+        detail = ", ".join(
+            f"{lb!r} ({n} distinct line{'s' if n != 1 else ''})" for lb, n in sorted(short.items())
+        )
+        raise InputError(
+            f"too few examples to train and hold out: {detail}; each label needs "
+            f"at least {need} distinct lines (after masking variable parts)"
+        )
 
     if encoder is None:
         from .embedding import MiniLMEncoder
@@ -443,8 +524,12 @@ def train_head(rows: Sequence[LabelledRow], taxonomy: Taxonomy | str | Path | No
     cache = EmbeddingCache(cache_dir)
     try:
         say(f"embedding {len(set(x_text)):,} distinct templates of {len(rows):,} lines")
-        x = embed_texts(x_text, encoder, cache,
-                        progress=lambda d, n: say(f"  encoded {d:,}/{n:,} new templates"))
+        x = embed_texts(
+            x_text,
+            encoder,
+            cache,
+            progress=lambda d, n: say(f"  encoded {d:,}/{n:,} new templates"),
+        )
     finally:
         cache.close()
 
@@ -454,8 +539,9 @@ def train_head(rows: Sequence[LabelledRow], taxonomy: Taxonomy | str | Path | No
     n_classes = len(templates_per_class)
     n_test = max(round(holdout * len(keys)), n_classes)
     if len(keys) - n_test < n_classes:
-        raise InputError(f"{len(keys)} distinct lines are too few to hold out {n_test} "
-                         f"for {n_classes} labels")
+        raise InputError(
+            f"{len(keys)} distinct lines are too few to hold out {n_test} for {n_classes} labels"
+        )
     tr, te = train_test_split(idx, test_size=n_test, random_state=seed, stratify=y)
     say(f"fitting on {len(tr):,} templates, holding out {len(te):,}")
     head = fit_head(x[tr], t_arr[tr].tolist(), y[tr], w[tr], c, seed, lexical)
@@ -472,12 +558,20 @@ def train_head(rows: Sequence[LabelledRow], taxonomy: Taxonomy | str | Path | No
         # on unfamiliar lines: ECE 0.155, 5.7 % of answers wrong at >= 0.95 on unseen
         # groups. Unsure answers now get the routine default or the LLM, not the fallback.)
         ghead = ghead.with_fitted_temperature(x[gte], y[gte].tolist(), t_arr[gte].tolist())
-        metrics["unseen_groups"] = _held_out_metrics(ghead, x[gte], t_arr[gte].tolist(),
-                                                     y[gte], w[gte], thr)
+        metrics["unseen_groups"] = _held_out_metrics(
+            ghead, x[gte], t_arr[gte].tolist(), y[gte], w[gte], thr
+        )
         metrics["temperature_ordinary_split"] = metrics["temperature"]
         metrics["temperature"] = round(ghead.temperature_, 4)
-        head = LinearHead(head.classes_, head.coef_, head.intercept_, ghead.temperature_,
-                          head.metadata, head.lexical, head.prototypes)
+        head = LinearHead(
+            head.classes_,
+            head.coef_,
+            head.intercept_,
+            ghead.temperature_,
+            head.metadata,
+            head.lexical,
+            head.prototypes,
+        )
 
     say("refitting on all templates")
     from . import __version__
@@ -536,8 +630,9 @@ def _prototypes(x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
     return np.vstack(picked).astype(np.float32)
 
 
-def _group_split(y: np.ndarray, groups: np.ndarray, holdout: float,
-                 seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _group_split(
+    y: np.ndarray, groups: np.ndarray, holdout: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Train/held-out indices keeping whole groups out, stratified by label."""
     from sklearn.model_selection import StratifiedGroupKFold
 
@@ -550,8 +645,14 @@ def _group_split(y: np.ndarray, groups: np.ndarray, holdout: float,
     return tr, te
 
 
-def _held_out_metrics(head: LinearHead, x: np.ndarray, texts: Sequence[str], y: np.ndarray,
-                      w: np.ndarray, threshold: float) -> dict[str, Any]:
+def _held_out_metrics(
+    head: LinearHead,
+    x: np.ndarray,
+    texts: Sequence[str],
+    y: np.ndarray,
+    w: np.ndarray,
+    threshold: float,
+) -> dict[str, Any]:
     """Metrics on held-out templates: per template, and at the sieve's threshold."""
     probs = head.predict_proba(x, texts)
     pred = np.array([head.classes_[i] for i in probs.argmax(axis=1)])
@@ -562,8 +663,9 @@ def _held_out_metrics(head: LinearHead, x: np.ndarray, texts: Sequence[str], y: 
     m["threshold"] = threshold
     # What the sieve would do: share answered by the head, and how often those answers are right.
     m["coverage_at_threshold"] = round(float(accepted.mean()), 4)
-    m["accuracy_at_threshold"] = (round(float((pred[accepted] == y[accepted]).mean()), 4)
-                                  if accepted.any() else None)
+    m["accuracy_at_threshold"] = (
+        round(float((pred[accepted] == y[accepted]).mean()), 4) if accepted.any() else None
+    )
     m["line_weighted_accuracy"] = round(float(((pred == y) * w).sum() / w.sum()), 4)
     m["accuracy"] = round(m["accuracy"], 4)
     m["macro_f1"] = round(m["macro_f1"], 4)
@@ -591,7 +693,8 @@ def save_trained(trained: TrainedHead, out: Path) -> None:
             "# Label set taken from the training data by `logsieve train`; edit descriptions\n"
             "# and rules freely; changing the label ids needs a retrain.\n"
             + yaml.safe_dump(trained.taxonomy_doc, sort_keys=False, allow_unicode=True),
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         # The head must match the file as it will be read back, so re-hash it from disk.
         reread = load_taxonomy(out / "taxonomy.yaml")
         if reread.labels_hash != trained.head.metadata.get("labels_hash"):
@@ -615,11 +718,15 @@ SHIPPED: dict[str, dict[str, Any]] = {
 }
 
 
-def build_shipped_head(name: str, out_dir: Path | None = None, cache_dir: Path | None = None,
-                       encoder: Encoder | None = None,
-                       include_fallback: bool | None = None,
-                       lexical: LexicalSpec | None = None,
-                       progress: Callable[[str], None] | None = None) -> TrainedHead:
+def build_shipped_head(
+    name: str,
+    out_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    encoder: Encoder | None = None,
+    include_fallback: bool | None = None,
+    lexical: LexicalSpec | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> TrainedHead:
     """Regenerate the corpus of a built-in taxonomy with its fixed seed and train its head.
 
     The shipped heads are embedding-only (``lexical=None``): trained on a synthetic corpus,
@@ -636,17 +743,31 @@ def build_shipped_head(name: str, out_dir: Path | None = None, cache_dir: Path |
     tax = load_taxonomy(name)
     # Always the corpus with fallback lines; without the fallback class those lines are just
     # dropped, so both variants share every other line (and their cached embeddings).
-    lines = [ln for ln in generate(tax, spec["count"], spec["seed"], include_fallback=True)
-             if include_fallback or ln.target_label != tax.fallback]
-    rows = [LabelledRow(i + 1, ln.log_message, ln.target_label, ln.source)
-            for i, ln in enumerate(lines)]
+    lines = [
+        ln
+        for ln in generate(tax, spec["count"], spec["seed"], include_fallback=True)
+        if include_fallback or ln.target_label != tax.fallback
+    ]
+    rows = [
+        LabelledRow(i + 1, ln.log_message, ln.target_label, ln.source) for i, ln in enumerate(lines)
+    ]
     # Held out by corpus template: calibrated on sentences it never saw, as real logs will be.
-    trained = train_head(rows, tax, encoder=encoder, cache_dir=cache_dir, seed=spec["seed"],
-                         groups=[ln.template_id for ln in lines], lexical=lexical,
-                         progress=progress)
+    trained = train_head(
+        rows,
+        tax,
+        encoder=encoder,
+        cache_dir=cache_dir,
+        seed=spec["seed"],
+        groups=[ln.template_id for ln in lines],
+        lexical=lexical,
+        progress=progress,
+    )
     trained.head.metadata["training"]["corpus"] = {
-        "generator": "logsieve.corpus", "count": spec["count"], "seed": spec["seed"],
-        "include_fallback": include_fallback}
+        "generator": "logsieve.corpus",
+        "count": spec["count"],
+        "seed": spec["seed"],
+        "include_fallback": include_fallback,
+    }
     # (no taxonomy.yaml beside it: a shipped head follows the built-in file by name)
     trained.head.save((out_dir or SHIPPED_HEADS_DIR) / name)
     return trained
@@ -656,41 +777,78 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m logsieve.train --rebuild-shipped [NAME ...]``."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m logsieve.train",
-                                     description="Rebuild the heads shipped in the package.")
+    parser = argparse.ArgumentParser(
+        prog="python -m logsieve.train", description="Rebuild the heads shipped in the package."
+    )
     parser.add_argument("--rebuild-shipped", action="store_true", required=True)
     parser.add_argument("names", nargs="*", default=list(SHIPPED))
-    parser.add_argument("--out-dir", type=Path, default=None,
-                        help="Write NAME/head.* here instead of into the package.")
+    parser.add_argument(
+        "--out-dir",
+        type=Path,
+        default=None,
+        help="Write NAME/head.* here instead of into the package.",
+    )
     parser.add_argument("--cache-dir", type=Path, default=None)
     choice = parser.add_mutually_exclusive_group()
-    choice.add_argument("--no-fallback", dest="fallback", action="store_false", default=None,
-                        help="Train without the fallback class (for comparison).")
-    choice.add_argument("--with-fallback", dest="fallback", action="store_true",
-                        help="Train with the fallback class (for comparison).")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="Encoder threads (1 is faster on a busy machine).")
-    parser.add_argument("--lexical", action="store_true",
-                        help="Add word features beside the embedding (for comparison; the "
-                             "shipped heads are embedding-only).")
+    choice.add_argument(
+        "--no-fallback",
+        dest="fallback",
+        action="store_false",
+        default=None,
+        help="Train without the fallback class (for comparison).",
+    )
+    choice.add_argument(
+        "--with-fallback",
+        dest="fallback",
+        action="store_true",
+        help="Train with the fallback class (for comparison).",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="Encoder threads (1 is faster on a busy machine)."
+    )
+    parser.add_argument(
+        "--lexical",
+        action="store_true",
+        help="Add word features beside the embedding (for comparison; the "
+        "shipped heads are embedding-only).",
+    )
     args = parser.parse_args(argv)
     from .embedding import MiniLMEncoder
 
     encoder = MiniLMEncoder(threads=args.threads)
     for name in args.names:
-        trained = build_shipped_head(name, args.out_dir, args.cache_dir, encoder=encoder,
-                                     include_fallback=args.fallback,
-                                     lexical=DEFAULT_LEXICAL if args.lexical else None,
-                                     progress=lambda m: print(m, file=sys.stderr, flush=True))
+        trained = build_shipped_head(
+            name,
+            args.out_dir,
+            args.cache_dir,
+            encoder=encoder,
+            include_fallback=args.fallback,
+            lexical=DEFAULT_LEXICAL if args.lexical else None,
+            progress=lambda m: print(m, file=sys.stderr, flush=True),
+        )
         held = trained.metrics
-        print(json.dumps({"taxonomy": name, "accuracy": held["accuracy"],
-                          "macro_f1": held["macro_f1"],
-                          "coverage_at_threshold": held["coverage_at_threshold"],
-                          "accuracy_at_threshold": held["accuracy_at_threshold"],
-                          "temperature": held["temperature"],
-                          "unseen_groups": {k: held["unseen_groups"][k] for k in
-                                            ("accuracy", "macro_f1", "coverage_at_threshold",
-                                             "accuracy_at_threshold")}}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "taxonomy": name,
+                    "accuracy": held["accuracy"],
+                    "macro_f1": held["macro_f1"],
+                    "coverage_at_threshold": held["coverage_at_threshold"],
+                    "accuracy_at_threshold": held["accuracy_at_threshold"],
+                    "temperature": held["temperature"],
+                    "unseen_groups": {
+                        k: held["unseen_groups"][k]
+                        for k in (
+                            "accuracy",
+                            "macro_f1",
+                            "coverage_at_threshold",
+                            "accuracy_at_threshold",
+                        )
+                    },
+                }
+            ),
+            flush=True,
+        )
     return 0
 
 

@@ -57,18 +57,29 @@ class Verdict:
 class EmbeddingJudge:
     """Turns one probability row (and the line's familiarity) into a Verdict."""
 
-    def __init__(self, taxonomy: Taxonomy, classes: list[str], threshold: float,
-                 train_priors: dict[str, float] | None) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        classes: list[str],
+        threshold: float,
+        train_priors: dict[str, float] | None,
+    ) -> None:
         self.classes = classes
         self.threshold = threshold
         target = taxonomy.priors
         strength = taxonomy.routing.prior_strength
-        self.shift = (PriorShift(classes, train_priors, target, strength)
-                      if target is not None and train_priors is not None else None)
+        self.shift = (
+            PriorShift(classes, train_priors, target, strength)
+            if target is not None and train_priors is not None
+            else None
+        )
         # Lines with a problem cue are drawn from another mix: mostly problems.
         cued = _cued_priors(target, taxonomy.problem_labels) if target is not None else None
-        self.cue_shift = (PriorShift(classes, train_priors, cued, strength)
-                          if cued is not None and train_priors is not None else None)
+        self.cue_shift = (
+            PriorShift(classes, train_priors, cued, strength)
+            if cued is not None and train_priors is not None
+            else None
+        )
         self.familiar_at = taxonomy.routing.familiar_similarity
         self.problems = taxonomy.problem_labels
         no_llm = taxonomy.routing.no_llm_threshold
@@ -92,21 +103,30 @@ class EmbeddingJudge:
         # The priors are those of real lines at large, mostly routine; a line with a failure
         # cue (an error level, failure wording; not a WARN level alone) is drawn from another
         # mix, mostly problems (CUED_PROBLEM_SHARE).
-        failure = (problem_cue(fields, warning_counts=False) if cue == "severity WARN"
-                   else cue)
+        failure = problem_cue(fields, warning_counts=False) if cue == "severity WARN" else cue
         shift = self.shift if failure is None else self.cue_shift
         p = shift.apply(probs[None, :])[0] if shift is not None else probs
         j = int(np.argmax(p))
         label, conf = self.classes[j], float(p[j])
         if familiarity is not None and self.familiar_at > 0 and familiarity < self.familiar_at:
             scale = max(0.0, 1.0 - (self.familiar_at - familiarity) / _FAMILIAR_RAMP)
-            return Verdict(label, conf * scale, False,
-                           f"Unfamiliar line: nearest training template at similarity "
-                           f"{familiarity:.2f}, below {self.familiar_at:.2f}.", familiarity)
+            return Verdict(
+                label,
+                conf * scale,
+                False,
+                f"Unfamiliar line: nearest training template at similarity "
+                f"{familiarity:.2f}, below {self.familiar_at:.2f}.",
+                familiarity,
+            )
         if self._needs_cue(label, cue) and conf < _NO_CUE_CONFIDENCE:
-            return Verdict(label, conf, False,
-                           f"{label} without a problem cue in the line (no error level, no "
-                           f"failure wording) at confidence {conf:.2f}.", familiarity)
+            return Verdict(
+                label,
+                conf,
+                False,
+                f"{label} without a problem cue in the line (no error level, no "
+                f"failure wording) at confidence {conf:.2f}.",
+                familiarity,
+            )
         if conf >= self.threshold:
             return Verdict(label, conf, True, "", familiarity)
         return Verdict(label, conf, False, "", familiarity)
@@ -124,8 +144,10 @@ def _cued_priors(priors: dict[str, float], problems: frozenset[str]) -> dict[str
     if not bad or not good:
         return None
     nb, ng = sum(bad.values()), sum(good.values())
-    return {**{k: CUED_PROBLEM_SHARE * v / nb for k, v in bad.items()},
-            **{k: (1 - CUED_PROBLEM_SHARE) * v / ng for k, v in good.items()}}
+    return {
+        **{k: CUED_PROBLEM_SHARE * v / nb for k, v in bad.items()},
+        **{k: (1 - CUED_PROBLEM_SHARE) * v / ng for k, v in good.items()},
+    }
 
 
 def routine_answer(taxonomy: Taxonomy, key: str) -> tuple[str, float, str]:
@@ -139,9 +161,15 @@ def routine_answer(taxonomy: Taxonomy, key: str) -> tuple[str, float, str]:
     if default is None:
         return taxonomy.fallback, 0.0, ""
     if cue is not None:
-        return (taxonomy.fallback, 0.0,
-                f"Not the routine default {default}: the line has a problem cue ({cue}).")
+        return (
+            taxonomy.fallback,
+            0.0,
+            f"Not the routine default {default}: the line has a problem cue ({cue}).",
+        )
     priors = taxonomy.priors or {}
-    return (default, round(float(priors.get(default, 0.5)), 4),
-            f"Routine default {default}: no problem cue (no error level, exception or "
-            "failure wording) in the line.")  # (a WARN level alone is not one)
+    return (
+        default,
+        round(float(priors.get(default, 0.5)), 4),
+        f"Routine default {default}: no problem cue (no error level, exception or "
+        "failure wording) in the line.",
+    )  # (a WARN level alone is not one)

@@ -1,10 +1,10 @@
 """The ``logsieve`` command line: a thin face over the core.
 
-    logsieve classify app.log            # JSONL results with journeys on stdout
-    logsieve serve                       # the HTTP service
-    logsieve generate --count 1000       # the synthetic corpus
-    logsieve train --data labelled.csv --out my-head
-    logsieve evaluate --data labelled.csv --json
+logsieve classify app.log            # JSONL results with journeys on stdout
+logsieve serve                       # the HTTP service
+logsieve generate --count 1000       # the synthetic corpus
+logsieve train --data labelled.csv --out my-head
+logsieve evaluate --data labelled.csv --json
 """
 
 from __future__ import annotations
@@ -42,9 +42,12 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option(
-        "--version", callback=_print_version, is_eager=True,
-        help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Classify log lines: rules, then a sentence-embedding head, then an LLM."""
 

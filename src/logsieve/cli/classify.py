@@ -61,51 +61,101 @@ _BLOCK_LINES = _BATCHES_PER_BLOCK * _BATCH_LINES
 
 
 def classify(
-    inputs: Annotated[list[str] | None, typer.Argument(
-        help="Files to classify; '-' or nothing reads standard input.")] = None,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(help="Files to classify; '-' or nothing reads standard input."),
+    ] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here, not stdout.")] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
-    = OutputFormat.jsonl,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.jsonl,
     input_format: InputFormatOption = InputFormat.auto,
-    taxonomy: Annotated[str | None, typer.Option(
-        "--taxonomy", "-t", help="Built-in taxonomy name or a YAML path (default: the "
-        "--model directory's own, else standard).")] = None,
-    model: Annotated[Path | None, typer.Option(
-        "--model", help="Directory of a trained head (default: the shipped one).")] = None,
-    cache: Annotated[Path | None, typer.Option(
-        "--cache", help="Template cache file: loaded at start, saved at the end.")] = None,
+    taxonomy: Annotated[
+        str | None,
+        typer.Option(
+            "--taxonomy",
+            "-t",
+            help="Built-in taxonomy name or a YAML path (default: the "
+            "--model directory's own, else standard).",
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", help="Directory of a trained head (default: the shipped one)."),
+    ] = None,
+    cache: Annotated[
+        Path | None,
+        typer.Option("--cache", help="Template cache file: loaded at start, saved at the end."),
+    ] = None,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Never call an LLM.")] = False,
-    batch_size: Annotated[int | None, typer.Option(
-        min=1, help=f"Lines per sieve batch (default {_BATCH_LINES:,}; {_GATHER_LINES:,} for "
-        "files when the LLM is asked about several templates per request, LLM_BATCH_SIZE > 1, "
-        "so that each request gathers them).")] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help=f"Lines per sieve batch (default {_BATCH_LINES:,}; {_GATHER_LINES:,} for "
+            "files when the LLM is asked about several templates per request, LLM_BATCH_SIZE > 1, "
+            "so that each request gathers them).",
+        ),
+    ] = None,
     text_col: TextColumnOption = "log_message",
     source_col: Annotated[str, typer.Option(help="CSV/JSONL source column.")] = "source",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")]
-    = False,
-    embed_timeout: Annotated[float, typer.Option(
-        help="Deadline of one encoder call in seconds. Batch runs queue work, so the service's "
-             "4 s would only turn a busy machine into lost decisions.")] = 300.0,
-    engine: Annotated[Engine, typer.Option(
-        help="local: this process; ray: Ray Data over a cluster (or local Ray), --out needed.")]
-    = Engine.local,
-    workers: Annotated[int | None, typer.Option(
-        "--workers", "-w", min=1, help="Processes classifying at once (default: this machine's "
-        "cores for files of 8 MB or more, else 1); with --engine ray, Ray workers (default "
-        "2). Standard input and --follow are read by one process.")] = None,
-    llm_budget: Annotated[int | None, typer.Option(
-        help="With --engine ray: total LLM calls allowed across workers (default: no LLM).")]
-    = None,
-    follow: Annotated[bool, typer.Option(
-        "--follow", "-F", help="Follow the one file given, like `tail -F`: read it, then "
-        "classify lines as they are appended, across rotation, until interrupted.")] = False,
-    flush_ms: Annotated[float, typer.Option(
-        min=0, help="Standard input: the longest a line waits for its batch before it is "
-        "classified and written (a `tail -f` pipe gets answers as lines arrive).")] = 200.0,
-    strict: Annotated[bool, typer.Option(
-        "--strict", help="Exit 3 before classifying when a stage cannot run (no encoder, "
-        "no head, LLM configured but unreachable) instead of warning and going on; exit 3 "
-        "at the end when the LLM left lines unanswered during the run.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
+    embed_timeout: Annotated[
+        float,
+        typer.Option(
+            help="Deadline of one encoder call in seconds. Batch runs queue work, so the service's "
+            "4 s would only turn a busy machine into lost decisions."
+        ),
+    ] = 300.0,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            help="local: this process; ray: Ray Data over a cluster (or local Ray), --out needed."
+        ),
+    ] = Engine.local,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="Processes classifying at once (default: this machine's "
+            "cores for files of 8 MB or more, else 1); with --engine ray, Ray workers (default "
+            "2). Standard input and --follow are read by one process.",
+        ),
+    ] = None,
+    llm_budget: Annotated[
+        int | None,
+        typer.Option(
+            help="With --engine ray: total LLM calls allowed across workers (default: no LLM)."
+        ),
+    ] = None,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow",
+            "-F",
+            help="Follow the one file given, like `tail -F`: read it, then "
+            "classify lines as they are appended, across rotation, until interrupted.",
+        ),
+    ] = False,
+    flush_ms: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="Standard input: the longest a line waits for its batch before it is "
+            "classified and written (a `tail -f` pipe gets answers as lines arrive).",
+        ),
+    ] = 200.0,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Exit 3 before classifying when a stage cannot run (no encoder, "
+            "no head, LLM configured but unreachable) instead of warning and going on; exit 3 "
+            "at the end when the LLM left lines unanswered during the run.",
+        ),
+    ] = False,
 ) -> None:
     """Classify log lines (text, CSV with source,log_message, or JSONL) into JSONL or CSV."""
     overrides = sieve_overrides(taxonomy, model, no_llm)
@@ -114,13 +164,20 @@ def classify(
     # (a batch run waits for the encoder rather than abandoning calls: Settings.for_batch)
     overrides["embed_timeout_s"] = embed_timeout
     if engine is Engine.ray:
-        _classify_on_ray(inputs, out, overrides, workers or 2, batch_size or _BATCH_LINES,
-                         llm_budget,
-                         text_col, source_col, quiet)
+        _classify_on_ray(
+            inputs,
+            out,
+            overrides,
+            workers or 2,
+            batch_size or _BATCH_LINES,
+            llm_budget,
+            text_col,
+            source_col,
+            quiet,
+        )
         return
     if follow and (not inputs or len(inputs) != 1 or inputs[0] == "-"):
-        typer.echo("logsieve: --follow follows one file: logsieve classify --follow FILE",
-                   err=True)
+        typer.echo("logsieve: --follow follows one file: logsieve classify --follow FILE", err=True)
         raise typer.Exit(2)
     try:
         settings = Settings(**overrides).for_batch(embed_timeout_s=embed_timeout)
@@ -132,12 +189,23 @@ def classify(
     sizes = _input_sizes(inputs) if not follow else None
     processes = _processes(workers, sizes)
     batch_lines = batch_size or _BATCH_LINES  # streams: their lines should not wait long
-    files_batch = batch_size or (_GATHER_LINES if _llm_takes_batches(settings)
-                                 else _BATCH_LINES)
+    files_batch = batch_size or (_GATHER_LINES if _llm_takes_batches(settings) else _BATCH_LINES)
     if processes > 1:
         assert inputs and sizes is not None
-        _classify_in_processes(inputs, sizes, out, fmt, settings, processes, files_batch,
-                               input_format, text_col, source_col, quiet, strict)
+        _classify_in_processes(
+            inputs,
+            sizes,
+            out,
+            fmt,
+            settings,
+            processes,
+            files_batch,
+            input_format,
+            text_col,
+            source_col,
+            quiet,
+            strict,
+        )
         return
     try:
         sieve = build_sieve(settings)
@@ -166,17 +234,19 @@ def classify(
                 streaming = name == "-" or follow
                 position: Callable[[], int] | None = None
                 if streaming:
-                    records = open_records(name, input_format.value, text_col, source_col,
-                                           follow=follow)
+                    records = open_records(
+                        name, input_format.value, text_col, source_col, follow=follow
+                    )
                 else:
                     opened = stack.enter_context(open(name, "rb"))  # noqa: SIM115
                     if sizes:  # regular files only: a FIFO named as an input cannot tell()
                         position = opened.tell
-                    records = read_records(opened, input_format.value, name, text_col,
-                                           source_col)
-                chunks = (_timed_chunks(records, batch_lines, flush_ms / 1000,
-                                        stop) if streaming
-                          else _chunks(records, files_batch))
+                    records = read_records(opened, input_format.value, name, text_col, source_col)
+                chunks = (
+                    _timed_chunks(records, batch_lines, flush_ms / 1000, stop)
+                    if streaming
+                    else _chunks(records, files_batch)
+                )
                 for chunk in chunks:
                     for rec in chunk:
                         problems += _said(name, rec, settings.max_line_chars)
@@ -186,8 +256,9 @@ def classify(
                         summary.add(res)
                     if streaming:
                         writer.flush()
-                    progress(summary.lines,
-                             read_before + position() if position is not None else None)
+                    progress(
+                        summary.lines, read_before + position() if position is not None else None
+                    )
                 if sizes:
                     read_before += sizes.get(name, 0)
             except KeyboardInterrupt:
@@ -210,8 +281,15 @@ def classify(
             sink.close()
         sieve.close()  # saves the template cache when --cache is given
     try:
-        _report(summary, problems, quiet, strict, sieve.llm is not None, sieve.cache.stats(),
-                missing_stages)
+        _report(
+            summary,
+            problems,
+            quiet,
+            strict,
+            sieve.llm is not None,
+            sieve.cache.stats(),
+            missing_stages,
+        )
         status = 0
     except typer.Exit as exc:
         status = exc.exit_code
@@ -258,22 +336,37 @@ def _said(name: str, rec: Record, max_chars: int) -> int:
         typer.echo(f"logsieve: {name}: line {rec.line}: {rec.error}", err=True)
     if len(rec.text) > max_chars:
         n = 1
-        typer.echo(f"logsieve: {name}: line {rec.line}: {len(rec.text):,} characters, "
-                   f"classified on the first {max_chars:,}", err=True)
+        typer.echo(
+            f"logsieve: {name}: line {rec.line}: {len(rec.text):,} characters, "
+            f"classified on the first {max_chars:,}",
+            err=True,
+        )
     return n
 
 
 def _warn_rejected(settings: Settings, cache: Any) -> None:
     if cache.rejected:  # bad entries of the cache file: dropped, and said
-        typer.echo(f"logsieve: warning: {settings.cache_path}: {cache.rejected} bad "
-                   f"cache entries dropped, not used (e.g. {cache.rejections()[0]})",
-                   err=True)
+        typer.echo(
+            f"logsieve: warning: {settings.cache_path}: {cache.rejected} bad "
+            f"cache entries dropped, not used (e.g. {cache.rejections()[0]})",
+            err=True,
+        )
 
 
-def _classify_in_processes(inputs: list[str], sizes: dict[str, int], out: Path | None,
-                           fmt: OutputFormat, settings: Settings, workers: int,
-                           batch_size: int, input_format: InputFormat, text_col: str,
-                           source_col: str, quiet: bool, strict: bool) -> None:
+def _classify_in_processes(
+    inputs: list[str],
+    sizes: dict[str, int],
+    out: Path | None,
+    fmt: OutputFormat,
+    settings: Settings,
+    workers: int,
+    batch_size: int,
+    input_format: InputFormat,
+    text_col: str,
+    source_col: str,
+    quiet: bool,
+    strict: bool,
+) -> None:
     """``classify`` on every core (engines.processes): this process reads the files and
     writes the lines the workers return, in order."""
     from ..engines.processes import Block, ProcessPool
@@ -285,8 +378,9 @@ def _classify_in_processes(inputs: list[str], sizes: dict[str, int], out: Path |
         pool.close(save=False)
         typer.echo(f"logsieve: {exc}", err=True)
         raise typer.Exit(2) from exc
-    missing_stages = announce_degradation(info.problems, strict=strict,
-                                          close=lambda: pool.close(save=False))
+    missing_stages = announce_degradation(
+        info.problems, strict=strict, close=lambda: pool.close(save=False)
+    )
     assert pool.cache is not None
     _warn_rejected(settings, pool.cache)
     problems = 0
@@ -301,8 +395,11 @@ def _classify_in_processes(inputs: list[str], sizes: dict[str, int], out: Path |
                     for chunk in _chunks(records, _block_lines(batch_size)):
                         for rec in chunk:
                             problems += _said(name, rec, settings.max_line_chars)
-                        yield Block(name, [(r.line, r.text, r.source, r.error) for r in chunk],
-                                    read_before + f.tell())
+                        yield Block(
+                            name,
+                            [(r.line, r.text, r.source, r.error) for r in chunk],
+                            read_before + f.tell(),
+                        )
             except (LogsieveError, OSError) as exc:
                 problems += 1
                 report_input_problem(name, exc)
@@ -346,8 +443,15 @@ def _block_lines(batch_size: int) -> int:
     return batch_size * max(1, min(_BATCHES_PER_BLOCK, _BLOCK_LINES // batch_size))
 
 
-def _report(summary: _Summary, problems: int, quiet: bool, strict: bool, has_llm: bool,
-            cache_stats: dict[str, Any], missing_stages: list[StageProblem]) -> None:
+def _report(
+    summary: _Summary,
+    problems: int,
+    quiet: bool,
+    strict: bool,
+    has_llm: bool,
+    cache_stats: dict[str, Any],
+    missing_stages: list[StageProblem],
+) -> None:
     """The summary and warnings on stderr; typer.Exit with the run's exit status."""
     err = sys.stderr
     if summary.lines == 0:
@@ -360,37 +464,60 @@ def _report(summary: _Summary, problems: int, quiet: bool, strict: bool, has_llm
     # (an LLM killed or timing out after the start-up probe), and lines that were not text.
     unanswered = summary.tally.undecided - summary.tally.not_text
     if has_llm and unanswered:
-        typer.echo(f"logsieve: warning: {unanswered:,} of {summary.lines:,} lines got no usable "
-                   "answer from the LLM (failed, timed out, refused by its breaker or out of "
-                   "the label set) and were given the routine default or the fallback label; "
-                   "each line's journey says why", err=True)
+        typer.echo(
+            f"logsieve: warning: {unanswered:,} of {summary.lines:,} lines got no usable "
+            "answer from the LLM (failed, timed out, refused by its breaker or out of "
+            "the label set) and were given the routine default or the fallback label; "
+            "each line's journey says why",
+            err=True,
+        )
     if summary.tally.not_text:
-        typer.echo(f"logsieve: warning: {summary.tally.not_text:,} lines are not log text "
-                   "(empty or binary) and were answered UNCLASSIFIED without asking a model",
-                   err=True)
+        typer.echo(
+            f"logsieve: warning: {summary.tally.not_text:,} lines are not log text "
+            "(empty or binary) and were answered UNCLASSIFIED without asking a model",
+            err=True,
+        )
     if problems:
         raise typer.Exit(1)
     if strict and has_llm and unanswered:
         raise typer.Exit(EXIT_DEGRADED)
 
 
-def _classify_on_ray(inputs: list[str] | None, out: Path | None, overrides: dict[str, Any],
-                     workers: int, batch_size: int, llm_budget: int | None, text_col: str,
-                     source_col: str, quiet: bool) -> None:
+def _classify_on_ray(
+    inputs: list[str] | None,
+    out: Path | None,
+    overrides: dict[str, Any],
+    workers: int,
+    batch_size: int,
+    llm_budget: int | None,
+    text_col: str,
+    source_col: str,
+    quiet: bool,
+) -> None:
     if not inputs or "-" in inputs or out is None:
-        typer.echo("logsieve: --engine ray reads files (not stdin) and needs --out "
-                   "(.parquet or .jsonl)", err=True)
+        typer.echo(
+            "logsieve: --engine ray reads files (not stdin) and needs --out (.parquet or .jsonl)",
+            err=True,
+        )
         raise typer.Exit(2)
     try:
         from ..engines.ray import classify_files
     except ImportError as exc:
-        typer.echo(f"logsieve: --engine ray needs Ray: pip install 'logsieve[ray]' ({exc})",
-                   err=True)
+        typer.echo(
+            f"logsieve: --engine ray needs Ray: pip install 'logsieve[ray]' ({exc})", err=True
+        )
         raise typer.Exit(2) from exc
     try:
-        summary = classify_files(list(inputs), str(out), Settings(**overrides), workers=workers,
-                                 batch_size=batch_size, llm_budget=llm_budget,
-                                 text_column=text_col, source_column=source_col)
+        summary = classify_files(
+            list(inputs),
+            str(out),
+            Settings(**overrides),
+            workers=workers,
+            batch_size=batch_size,
+            llm_budget=llm_budget,
+            text_column=text_col,
+            source_column=source_col,
+        )
     except LogsieveError as exc:
         typer.echo(f"logsieve: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -421,8 +548,9 @@ class _Stop:
         signal.signal(signal.SIGINT, self._previous)
 
 
-def _timed_chunks(records: Iterator[Record], size: int, wait_s: float,
-                  stop: _Stop | None = None) -> Iterator[list[Record]]:
+def _timed_chunks(
+    records: Iterator[Record], size: int, wait_s: float, stop: _Stop | None = None
+) -> Iterator[list[Record]]:
     """Chunks of at most ``size`` records, each yielded at most ``wait_s`` after its first
     record arrived: for a stream (a pipe held open by ``tail -f``) lines are answered as they
     come, not when 512 have gathered or the pipe closes. A reader thread blocks on the input;
@@ -517,8 +645,7 @@ class _Summary:
     def add(self, res: Result) -> None:
         self.tally.add(res)
 
-    def print(self, err: TextIO, cache_stats: dict[str, Any],
-              problems: list[StageProblem]) -> None:
+    def print(self, err: TextIO, cache_stats: dict[str, Any], problems: list[StageProblem]) -> None:
         dt = time.perf_counter() - self.t0
         t = self.tally
         n = t.lines
@@ -534,10 +661,12 @@ class _Summary:
         past_rules = t.past_rules
         new = t.distinct_templates
         reused = past_rules - new
-        print(f"templates: {past_rules:,} lines past the rules, {new:,} distinct, "
-              f"{reused:,} lines ({reused / past_rules if past_rules else 0:.1%}) answered "
-              f"from a template already decided; the cache holds {cache_stats['size']:,}",
-              file=err)
+        print(
+            f"templates: {past_rules:,} lines past the rules, {new:,} distinct, "
+            f"{reused:,} lines ({reused / past_rules if past_rules else 0:.1%}) answered "
+            f"from a template already decided; the cache holds {cache_stats['size']:,}",
+            file=err,
+        )
         for problem in problems:
             print(f"degraded: {problem.message()}", file=err)
 
@@ -582,9 +711,19 @@ def _progress(quiet: bool, total_bytes: int | None = None) -> Progress:
     )
 
     lines = TextColumn("{task.fields[lines]:,} lines")
-    columns = ((BarColumn(), TaskProgressColumn(), lines, DownloadColumn(),
-                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-               if total_bytes else (SpinnerColumn(), lines, TimeElapsedColumn()))
+    columns = (
+        (
+            BarColumn(),
+            TaskProgressColumn(),
+            lines,
+            DownloadColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+        )
+        if total_bytes
+        else (SpinnerColumn(), lines, TimeElapsedColumn())
+    )
     # (on stderr: rich's default console is stdout, which holds the results)
     bar = Progress(*columns, transient=True, console=Console(stderr=True))
     task = bar.add_task("classify", total=total_bytes or None, lines=0)

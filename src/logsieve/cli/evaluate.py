@@ -19,20 +19,27 @@ from .options import announce_degradation, sieve_overrides
 
 def evaluate(
     data: Annotated[Path, typer.Option("--data", help="Labelled CSV (with header) or JSONL.")],
-    taxonomy: Annotated[str | None, typer.Option(
-        "--taxonomy", "-t", help="Built-in taxonomy name or a YAML path (default: the "
-        "--model directory's own, else standard).")] = None,
-    model: Annotated[Path | None, typer.Option(
-        "--model", help="Directory of a trained head (default: the shipped one).")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
-    = False,
+    taxonomy: Annotated[
+        str | None,
+        typer.Option(
+            "--taxonomy",
+            "-t",
+            help="Built-in taxonomy name or a YAML path (default: the "
+            "--model directory's own, else standard).",
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", help="Directory of a trained head (default: the shipped one)."),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Never call an LLM.")] = False,
     text_col: Annotated[str, typer.Option(help="Column with the log line.")] = "log_message",
-    label_col: Annotated[str, typer.Option(help="Column with the true label.")]
-    = "target_label",
+    label_col: Annotated[str, typer.Option(help="Column with the true label.")] = "target_label",
     source_col: Annotated[str, typer.Option(help="Column with the source.")] = "source",
-    strict: Annotated[bool, typer.Option(
-        "--strict", help="Exit 3 when a stage cannot run instead of warning.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 3 when a stage cannot run instead of warning.")
+    ] = False,
 ) -> None:
     """Measure the sieve on labelled data: logsieve evaluate --data labelled.csv [--json]."""
     overrides = sieve_overrides(taxonomy, model, no_llm)

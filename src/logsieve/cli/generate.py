@@ -109,5 +109,6 @@ def _generate_from_prompt(
         out.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-    typer.echo(f"generated {len(result.lines)} line(s) by {result.method}: {result.detail}",
-               err=True)
+    typer.echo(
+        f"generated {len(result.lines)} line(s) by {result.method}: {result.detail}", err=True
+    )

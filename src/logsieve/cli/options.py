@@ -23,8 +23,12 @@ class InputFormat(StrEnum):
 
 
 #: The input flags of every command that reads log files (classify, patterns).
-InputFormatOption = Annotated[InputFormat, typer.Option(
-    "--input-format", help="Input format (auto: by extension, else by the first line).")]
+InputFormatOption = Annotated[
+    InputFormat,
+    typer.Option(
+        "--input-format", help="Input format (auto: by extension, else by the first line)."
+    ),
+]
 TextColumnOption = Annotated[str, typer.Option(help="CSV/JSONL text column.")]
 
 
@@ -44,8 +48,9 @@ def sieve_overrides(taxonomy: str | None, model: Path | None, no_llm: bool) -> d
 EXIT_DEGRADED = 3
 
 
-def announce_degradation(problems: list[StageProblem], *, strict: bool,
-                         close: Callable[[], None] = lambda: None) -> list[StageProblem]:
+def announce_degradation(
+    problems: list[StageProblem], *, strict: bool, close: Callable[[], None] = lambda: None
+) -> list[StageProblem]:
     """Warn once on stderr for each stage meant to run that cannot (the sieve's
     ``problems()``, after ``check_llm()`` has probed a configured LLM); with ``strict``,
     refuse to run degraded (``close``, then exit 3). Returns the problems, for the summary

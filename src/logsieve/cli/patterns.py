@@ -27,19 +27,29 @@ class PatternFormat(StrEnum):
 
 
 def patterns(
-    inputs: Annotated[list[str] | None, typer.Argument(
-        help="Files to read; '-' or nothing reads standard input.")] = None,
+    inputs: Annotated[
+        list[str] | None, typer.Argument(help="Files to read; '-' or nothing reads standard input.")
+    ] = None,
     top: Annotated[int, typer.Option("--top", "-n", min=1, help="How many patterns.")] = 20,
-    fmt: Annotated[PatternFormat, typer.Option("--format", "-f", help="Output format.")]
-    = PatternFormat.auto,
+    fmt: Annotated[
+        PatternFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = PatternFormat.auto,
     input_format: InputFormatOption = InputFormat.auto,
     text_col: TextColumnOption = "log_message",
-    max_templates: Annotated[int, typer.Option(
-        min=1, help="Distinct templates kept; lines of later new ones count as other.")]
-    = 100_000,
-    masking: Annotated[Path | None, typer.Option(
-        "--masking", help="A YAML file with a 'masking:' list of {pattern, placeholder} "
-        "(RE2; a taxonomy file works too), applied before the built-in masks.")] = None,
+    max_templates: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Distinct templates kept; lines of later new ones count as other."
+        ),
+    ] = 100_000,
+    masking: Annotated[
+        Path | None,
+        typer.Option(
+            "--masking",
+            help="A YAML file with a 'masking:' list of {pattern, placeholder} "
+            "(RE2; a taxonomy file works too), applied before the built-in masks.",
+        ),
+    ] = None,
 ) -> None:
     """The top templates of the input: count, share, first/last line, an example, and the
     kinds of value that vary. Needs no model: logsieve patterns /var/log/dpkg.log"""
@@ -67,12 +77,33 @@ def patterns(
         sys.stdout.write("\n")
     elif fmt is PatternFormat.csv:
         w = csv.writer(sys.stdout)
-        w.writerow(["count", "share", "template", "first_file", "first_line", "last_file",
-                    "last_line", "example", "variables"])
+        w.writerow(
+            [
+                "count",
+                "share",
+                "template",
+                "first_file",
+                "first_line",
+                "last_file",
+                "last_line",
+                "example",
+                "variables",
+            ]
+        )
         for p in report["patterns"]:
-            w.writerow([p["count"], p["share"], p["template"], p["first"]["file"],
-                        p["first"]["line"], p["last"]["file"], p["last"]["line"],
-                        p["example"], " ".join(p["variables"])])
+            w.writerow(
+                [
+                    p["count"],
+                    p["share"],
+                    p["template"],
+                    p["first"]["file"],
+                    p["first"]["line"],
+                    p["last"]["file"],
+                    p["last"]["line"],
+                    p["example"],
+                    " ".join(p["variables"]),
+                ]
+            )
     else:
         _table(report)
     if problems or counter.lines == 0:
@@ -83,13 +114,28 @@ def _table(report: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{report['lines']:,} lines, {report['templates']:,} templates"
-                  + (f", {report['other_lines']:,} lines past the template limit"
-                     if report["other_lines"] else ""))
-    for col, justify in (("count", "right"), ("share", "right"), ("template", "left"),
-                         ("lines", "left"), ("example", "left")):
+    table = Table(
+        title=f"{report['lines']:,} lines, {report['templates']:,} templates"
+        + (
+            f", {report['other_lines']:,} lines past the template limit"
+            if report["other_lines"]
+            else ""
+        )
+    )
+    for col, justify in (
+        ("count", "right"),
+        ("share", "right"),
+        ("template", "left"),
+        ("lines", "left"),
+        ("example", "left"),
+    ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for p in report["patterns"]:
-        table.add_row(f"{p['count']:,}", f"{p['share']:.1%}", p["template"],
-                      f"{p['first']['line']}–{p['last']['line']}", p["example"])
+        table.add_row(
+            f"{p['count']:,}",
+            f"{p['share']:.1%}",
+            p["template"],
+            f"{p['first']['line']}–{p['last']['line']}",
+            p["example"],
+        )
     Console().print(table)

@@ -27,28 +27,47 @@ class EventLoop(StrEnum):
 
 
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to bind (default from settings: "
-                                                  "127.0.0.1).")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind (default from settings: 127.0.0.1).")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from settings: 8000).")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes; each loads the model "
-                                                     "(about 150 MB each).")] = 1,
-    taxonomy: Annotated[str | None, typer.Option(
-        help="Built-in taxonomy name or YAML path (default: the model directory's own).")]
-    = None,
-    model: Annotated[Path | None, typer.Option(
-        "--model", help="Directory of a trained head (default: the shipped one).")] = None,
-    also_serve: Annotated[str | None, typer.Option(
-        "--also-serve", help="Other taxonomies a request may name, comma-separated (default: "
-                             "every built-in one; '' for none).")] = None,
-    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")]
-    = False,
-    access_log: Annotated[bool, typer.Option(help="Log every request (uvicorn's access log); "
-                                                  "off by default: it costs CPU per request.")]
-    = False,
-    loop: Annotated[EventLoop, typer.Option(
-        help="Event loop. asyncio's is the default: a saturated worker on uvloop leaves a "
-             "few requests waiting far longer than the rest (p90 2x, p99 6x at 100 clients, "
-             "docs/http.md); uvloop gives the same throughput.")] = EventLoop.ASYNCIO,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes; each loads the model (about 150 MB each).")
+    ] = 1,
+    taxonomy: Annotated[
+        str | None,
+        typer.Option(
+            help="Built-in taxonomy name or YAML path (default: the model directory's own)."
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", help="Directory of a trained head (default: the shipped one)."),
+    ] = None,
+    also_serve: Annotated[
+        str | None,
+        typer.Option(
+            "--also-serve",
+            help="Other taxonomies a request may name, comma-separated (default: "
+            "every built-in one; '' for none).",
+        ),
+    ] = None,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            help="Log every request (uvicorn's access log); "
+            "off by default: it costs CPU per request."
+        ),
+    ] = False,
+    loop: Annotated[
+        EventLoop,
+        typer.Option(
+            help="Event loop. asyncio's is the default: a saturated worker on uvloop leaves a "
+            "few requests waiting far longer than the rest (p90 2x, p99 6x at 100 clients, "
+            "docs/http.md); uvloop gives the same throughput."
+        ),
+    ] = EventLoop.ASYNCIO,
 ) -> None:
     """Serve the HTTP API (docs at /docs, metrics at /metrics)."""
     import uvicorn
@@ -70,11 +89,16 @@ def serve(
         # Must be set before any worker imports prometheus_client, so do it here.
         os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="logsieve-metrics-")
     uvicorn.run(
-        "logsieve.server.app:create_app", factory=True,
-        host=host or settings.host, port=settings.port if port is None else port,
-        workers=None if reload else workers, reload=reload,
-        log_level="info", access_log=access_log,
+        "logsieve.server.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=settings.port if port is None else port,
+        workers=None if reload else workers,
+        reload=reload,
+        log_level="info",
+        access_log=access_log,
         # httptools when installed (uvicorn[standard]), much cheaper than h11; with
         # TCP_NODELAY on every connection (see logsieve.server.protocol).
-        loop=loop.value, http=PROTOCOL,
+        loop=loop.value,
+        http=PROTOCOL,
     )

@@ -118,8 +118,9 @@ class ProcessPool:
         # every worker must be ready; they are built alike, so the first one's word stands
         info, *_ = [w.ready() for w in self._workers]
         s = self.settings
-        cache = self.cache = DecisionCache(s.cache_size, fingerprint=info.fingerprint,
-                                           labels=info.labels)
+        cache = self.cache = DecisionCache(
+            s.cache_size, fingerprint=info.fingerprint, labels=info.labels
+        )
         if s.cache_path is not None and s.cache_path.is_file():
             cache.load(s.cache_path)
         if s.cache_path is not None and s.cache_journal:
@@ -130,9 +131,12 @@ class ProcessPool:
         here, there = self._ctx.Pipe()
         # one sieve per worker: it must load the cache file but leave saving to this process
         settings = self.settings.model_copy(update={"cache_journal": False})
-        proc = self._ctx.Process(target=_serve, args=(there, settings, self.fmt,
-                                                      self.batch_size),
-                                 name="logsieve-worker", daemon=True)
+        proc = self._ctx.Process(
+            target=_serve,
+            args=(there, settings, self.fmt, self.batch_size),
+            name="logsieve-worker",
+            daemon=True,
+        )
         proc.start()
         there.close()
         return _Worker(proc, here)
@@ -219,9 +223,11 @@ class ProcessPool:
             _, block, attempts = sent[index]
             if attempts >= _ATTEMPTS:
                 first, last = block.lines[0][0], block.lines[-1][0]
-                raise WorkerDied(f"{block.path}: lines {first}-{last} stopped "
-                                 f"{attempts} worker processes (exit status "
-                                 f"{dead.proc.exitcode}); not classified")
+                raise WorkerDied(
+                    f"{block.path}: lines {first}-{last} stopped "
+                    f"{attempts} worker processes (exit status "
+                    f"{dead.proc.exitcode}); not classified"
+                )
             sent[index] = (fresh, block, attempts + 1)
             fresh.send(block)
 
@@ -236,8 +242,11 @@ class ProcessPool:
         output = finished.output
         for offset, (other, own_facts, other_facts, kind) in finished.alternatives.items():
             key = own_facts[2]
-            before = (cache.peek(key) is not None if kind == _DECIDED  # type: ignore[arg-type]
-                      else key in seen)
+            before = (
+                cache.peek(key) is not None  # type: ignore[arg-type]
+                if kind == _DECIDED
+                else key in seen
+            )
             if before:
                 output[offset] = other
             tally.add_facts(other_facts if before else own_facts)
@@ -272,8 +281,10 @@ class _Worker:
             kind, payload = self.conn.recv()
         except (EOFError, OSError):
             self.proc.join()
-            raise WorkerDied("a worker process ended before its sieve was built (exit "
-                             f"status {self.proc.exitcode})") from None
+            raise WorkerDied(
+                "a worker process ended before its sieve was built (exit "
+                f"status {self.proc.exitcode})"
+            ) from None
         if kind == "error":
             raise LogsieveError(payload)
         info: WorkerInfo = payload
@@ -311,9 +322,17 @@ def _serve(conn: Connection, settings: Settings, fmt: str, batch_size: int) -> N
     sieve.cache_path = None  # the pool's process saves the one cache
     sieve.check_llm()
     sieve.cache.track_new()
-    conn.send(("ready", WorkerInfo(sieve.problems(), sieve.llm is not None,
-                                   dict(sieve.cache.fingerprint),
-                                   frozenset(sieve.taxonomy.label_ids))))
+    conn.send(
+        (
+            "ready",
+            WorkerInfo(
+                sieve.problems(),
+                sieve.llm is not None,
+                dict(sieve.cache.fingerprint),
+                frozenset(sieve.taxonomy.label_ids),
+            ),
+        )
+    )
     lines = LineFormat(fmt)
     # Blocks are read by a thread of their own: the run's process sends the next block while
     # this one may be sending a finished block back, and with both ends writing, neither
@@ -353,7 +372,7 @@ def _classify_block(sieve: Any, fmt: LineFormat, block: Block, batch_size: int) 
     path = block.path
     recs = block.lines
     for start in range(0, len(recs), batch_size):
-        chunk = recs[start:start + batch_size]
+        chunk = recs[start : start + batch_size]
         results = sieve.classify_batch([(r[1], r[2]) for r in chunk])
         fresh = dict(cache.take_new())
         again: dict[int, Any] = {}
@@ -362,12 +381,19 @@ def _classify_block(sieve: Any, fmt: LineFormat, block: Block, batch_size: int) 
             # the lines of templates decided in this batch, answered again: now from the
             # cache, as they would be had an earlier block decided them (no LLM call: only
             # decisions that answer without one)
-            redo = [i for i, res in enumerate(results)
-                    if res.template in fresh and (fresh[res.template].accepted
-                                                  or sieve.llm is None)]
+            redo = [
+                i
+                for i, res in enumerate(results)
+                if res.template in fresh and (fresh[res.template].accepted or sieve.llm is None)
+            ]
             if redo:
-                again = dict(zip(redo, sieve.classify_batch(
-                    [(chunk[i][1], chunk[i][2]) for i in redo]), strict=True))
+                again = dict(
+                    zip(
+                        redo,
+                        sieve.classify_batch([(chunk[i][1], chunk[i][2]) for i in redo]),
+                        strict=True,
+                    )
+                )
                 finished.decisions.extend(cache.take_new())
         for i, (rec, res) in enumerate(zip(chunk, results, strict=True)):
             line = fmt.line(res, path=path, line=rec[0], error=rec[3])
@@ -375,14 +401,20 @@ def _classify_block(sieve: Any, fmt: LineFormat, block: Block, batch_size: int) 
                 finished.new_templates.append(res.template)
             other = again.get(i)
             if other is not None:
-                alternatives[start + i] = (fmt.line(other, path=path, line=rec[0],
-                                                     error=rec[3]),
-                                           facts(res), facts(other), _DECIDED)
+                alternatives[start + i] = (
+                    fmt.line(other, path=path, line=rec[0], error=rec[3]),
+                    facts(res),
+                    facts(other),
+                    _DECIDED,
+                )
             elif res.new_template:
                 res.new_template = False
-                alternatives[start + i] = (fmt.line(res, path=path, line=rec[0],
-                                                     error=rec[3]),
-                                           facts(res), facts(res), _SEEN)
+                alternatives[start + i] = (
+                    fmt.line(res, path=path, line=rec[0], error=rec[3]),
+                    facts(res),
+                    facts(res),
+                    _SEEN,
+                )
             else:
                 tally.add(res)
             out.append(line)

@@ -51,22 +51,38 @@ if TYPE_CHECKING:
 __all__ = ["RESULT_COLUMNS", "classify_dataset", "classify_files", "read_log_files"]
 
 #: Columns each output row gains (input columns are kept as they are).
-RESULT_COLUMNS = ("label_id", "label", "final_confidence", "pipeline_stage", "classifier",
-                  "decided_by", "template", "new_template", "processing_time_ms", "journey")
+RESULT_COLUMNS = (
+    "label_id",
+    "label",
+    "final_confidence",
+    "pipeline_stage",
+    "classifier",
+    "decided_by",
+    "template",
+    "new_template",
+    "processing_time_ms",
+    "journey",
+)
 
 
 #: Lines per table out of the file parser (bounds the parser's memory per table).
 _ROWS_PER_BLOCK = 8_192
 
-_OUTPUT_FORMATS = {".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl",
-                   ".json": "jsonl"}
+_OUTPUT_FORMATS = {".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 
 
 # --- classification ----------------------------------------------------------------------
-def classify_dataset(ds: ray.data.Dataset, settings: Settings, *, workers: int = 2,
-                     batch_size: int = 512, text_column: str = "log_message",
-                     source_column: str = "source", llm_budget: int | None = None,
-                     cpus_per_worker: float = 1.0) -> ray.data.Dataset:
+def classify_dataset(
+    ds: ray.data.Dataset,
+    settings: Settings,
+    *,
+    workers: int = 2,
+    batch_size: int = 512,
+    text_column: str = "log_message",
+    source_column: str = "source",
+    llm_budget: int | None = None,
+    cpus_per_worker: float = 1.0,
+) -> ray.data.Dataset:
     """Classify every row of ``ds``; returns a lazy Dataset with the result columns added.
 
     Args:
@@ -83,15 +99,31 @@ def classify_dataset(ds: ray.data.Dataset, settings: Settings, *, workers: int =
 
     Result columns: see ``RESULT_COLUMNS``; ``journey`` is a JSON string.
     """
-    return _classify(ds, settings, workers=workers, batch_size=batch_size,
-                     text_column=text_column, source_column=source_column,
-                     llm_budget=llm_budget, cpus_per_worker=cpus_per_worker, tally=None)
+    return _classify(
+        ds,
+        settings,
+        workers=workers,
+        batch_size=batch_size,
+        text_column=text_column,
+        source_column=source_column,
+        llm_budget=llm_budget,
+        cpus_per_worker=cpus_per_worker,
+        tally=None,
+    )
 
 
-def classify_files(inputs: list[str], out: str, settings: Settings, *, workers: int = 2,
-                   batch_size: int = 512, llm_budget: int | None = None,
-                   text_column: str = "log_message", source_column: str = "source",
-                   cpus_per_worker: float = 1.0) -> dict[str, Any]:
+def classify_files(
+    inputs: list[str],
+    out: str,
+    settings: Settings,
+    *,
+    workers: int = 2,
+    batch_size: int = 512,
+    llm_budget: int | None = None,
+    text_column: str = "log_message",
+    source_column: str = "source",
+    cpus_per_worker: float = 1.0,
+) -> dict[str, Any]:
     """Read log files, classify every line on Ray, write the results; return a summary.
 
     ``inputs`` are files or directories, local or on any storage Ray reads; each file is
@@ -116,35 +148,65 @@ def classify_files(inputs: list[str], out: str, settings: Settings, *, workers: 
     t0 = time.perf_counter()
     ds, files = read_log_files(inputs, text_column=text_column, source_column=source_column)
     tally = _Tally.remote()  # type: ignore[attr-defined]
-    result = _classify(ds, settings, workers=workers, batch_size=batch_size,
-                       text_column="log_message", source_column="source",
-                       llm_budget=llm_budget, cpus_per_worker=cpus_per_worker, tally=tally,
-                       records=fmt == "jsonl")
+    result = _classify(
+        ds,
+        settings,
+        workers=workers,
+        batch_size=batch_size,
+        text_column="log_message",
+        source_column="source",
+        llm_budget=llm_budget,
+        cpus_per_worker=cpus_per_worker,
+        tally=tally,
+        records=fmt == "jsonl",
+    )
     # Writing, like reading, must not wait for a CPU the actors hold.
     io_args = {"num_cpus": 0}
     if fmt == "parquet":
         result.write_parquet(out, mode=ray.data.SaveMode.OVERWRITE, ray_remote_args=io_args)
     else:
-        result.write_datasink(_RecordLines(out, mode=ray.data.SaveMode.OVERWRITE,
-                                           filename_provider=FilenameProvider(
-                                               file_format="jsonl")),
-                              ray_remote_args=io_args)
+        result.write_datasink(
+            _RecordLines(
+                out,
+                mode=ray.data.SaveMode.OVERWRITE,
+                filename_provider=FilenameProvider(file_format="jsonl"),
+            ),
+            ray_remote_args=io_args,
+        )
     seconds = time.perf_counter() - t0
     totals: dict[str, Any] = ray.get(tally.totals.remote())
     ray.kill(tally)
     lines = int(totals["lines"])
-    return {"lines": lines, "labels": totals["labels"], "stages": totals["stages"],
-            "seconds": round(seconds, 3),
-            "lines_per_s": round(lines / seconds) if seconds else 0,
-            "files": len(files), "out": out, "workers": workers,
-            "input_errors": totals["input_errors"], "cache_hits": totals["cache_hits"],
-            "cache_misses": totals["cache_misses"], "llm_calls": totals["llm_calls"],
-            "lines_per_worker": totals["lines_per_worker"]}
+    return {
+        "lines": lines,
+        "labels": totals["labels"],
+        "stages": totals["stages"],
+        "seconds": round(seconds, 3),
+        "lines_per_s": round(lines / seconds) if seconds else 0,
+        "files": len(files),
+        "out": out,
+        "workers": workers,
+        "input_errors": totals["input_errors"],
+        "cache_hits": totals["cache_hits"],
+        "cache_misses": totals["cache_misses"],
+        "llm_calls": totals["llm_calls"],
+        "lines_per_worker": totals["lines_per_worker"],
+    }
 
 
-def _classify(ds: ray.data.Dataset, settings: Settings, *, workers: int, batch_size: int,
-              text_column: str, source_column: str, llm_budget: int | None,
-              cpus_per_worker: float, tally: Any, records: bool = False) -> ray.data.Dataset:
+def _classify(
+    ds: ray.data.Dataset,
+    settings: Settings,
+    *,
+    workers: int,
+    batch_size: int,
+    text_column: str,
+    source_column: str,
+    llm_budget: int | None,
+    cpus_per_worker: float,
+    tally: Any,
+    records: bool = False,
+) -> ray.data.Dataset:
     if workers < 1 or batch_size < 1:
         raise ValueError("workers and batch_size must be at least 1")
     settings = settings.for_batch(encoder_threads=max(1, int(cpus_per_worker)))
@@ -153,9 +215,14 @@ def _classify(ds: ray.data.Dataset, settings: Settings, *, workers: int, batch_s
     budget = _LLMBudget.remote(llm_budget) if llm_budget else None  # type: ignore[attr-defined]
     return ds.map_batches(
         _SieveWorker,
-        fn_constructor_kwargs={"settings": settings, "text_column": text_column,
-                               "source_column": source_column, "budget": budget,
-                               "tally": tally, "records": records},
+        fn_constructor_kwargs={
+            "settings": settings,
+            "text_column": text_column,
+            "source_column": source_column,
+            "budget": budget,
+            "tally": tally,
+            "records": records,
+        },
         batch_size=batch_size,
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=workers),
@@ -166,8 +233,15 @@ def _classify(ds: ray.data.Dataset, settings: Settings, *, workers: int, batch_s
 class _SieveWorker:
     """One Ray actor: builds the sieve once, then classifies batch after batch."""
 
-    def __init__(self, settings: Settings, text_column: str, source_column: str,
-                 budget: Any, tally: Any, records: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        text_column: str,
+        source_column: str,
+        budget: Any,
+        tally: Any,
+        records: bool = False,
+    ) -> None:
         from ..build import build_sieve
 
         self.sieve: Sieve = build_sieve(settings)
@@ -181,11 +255,14 @@ class _SieveWorker:
         self.worker_id = f"{ray.get_runtime_context().get_actor_id() or 'task'}"[:12]
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        texts = [t if isinstance(t, str) else "" for t in batch.column(self.text_column)
-                 .to_pylist()]
+        texts = [
+            t if isinstance(t, str) else "" for t in batch.column(self.text_column).to_pylist()
+        ]
         if self.source_column in batch.column_names:
-            sources = [s if isinstance(s, str) and s else None
-                       for s in batch.column(self.source_column).to_pylist()]
+            sources = [
+                s if isinstance(s, str) and s else None
+                for s in batch.column(self.source_column).to_pylist()
+            ]
         else:
             sources = [None] * len(texts)
         cache = self.sieve.cache
@@ -200,16 +277,26 @@ class _SieveWorker:
                     out = out.drop_columns([name])
                 out = out.append_column(name, array)
         if self.tally is not None:
-            errors = (batch.num_rows - batch.column("input_error").null_count
-                      if "input_error" in batch.column_names else 0)
+            errors = (
+                batch.num_rows - batch.column("input_error").null_count
+                if "input_error" in batch.column_names
+                else 0
+            )
             llm = getattr(self.sieve.llm, "calls", 0)
             # Waited for: the summary is read once the write is done, so no count may be
             # still in flight then. One round trip per batch of hundreds of lines.
-            ray.get(self.tally.add.remote(
-                len(results), dict(Counter(r.label_id for r in results)),
-                dict(Counter(r.classifier for r in results)), errors,
-                cache.hits - hits0, cache.misses - misses0, llm - self._llm_calls,
-                self.worker_id))
+            ray.get(
+                self.tally.add.remote(
+                    len(results),
+                    dict(Counter(r.label_id for r in results)),
+                    dict(Counter(r.classifier for r in results)),
+                    errors,
+                    cache.hits - hits0,
+                    cache.misses - misses0,
+                    llm - self._llm_calls,
+                    self.worker_id,
+                )
+            )
             self._llm_calls = llm
         return out
 
@@ -221,8 +308,10 @@ def _record_lines(batch: pa.Table, results: list[Result]) -> list[str]:
     paths = batch.column("path").to_pylist() if "path" in names else [None] * n
     lines = batch.column("line").to_pylist() if "line" in names else [None] * n
     errors = batch.column("input_error").to_pylist() if "input_error" in names else [None] * n
-    return [json_line(record(res, path=path, line=line, error=error))
-            for res, path, line, error in zip(results, paths, lines, errors, strict=True)]
+    return [
+        json_line(record(res, path=path, line=line, error=error))
+        for res, path, line, error in zip(results, paths, lines, errors, strict=True)
+    ]
 
 
 class _RecordLines(BlockBasedFileDatasink):
@@ -305,9 +394,17 @@ class _Tally:
         self.llm_calls = 0
         self.per_worker: Counter[str] = Counter()
 
-    def add(self, lines: int, labels: dict[str, int], stages: dict[str, int],
-            input_errors: int, cache_hits: int, cache_misses: int, llm_calls: int,
-            worker: str) -> None:
+    def add(
+        self,
+        lines: int,
+        labels: dict[str, int],
+        stages: dict[str, int],
+        input_errors: int,
+        cache_hits: int,
+        cache_misses: int,
+        llm_calls: int,
+        worker: str,
+    ) -> None:
         self.lines += lines
         self.per_worker[worker] += lines
         self.labels.update(labels)
@@ -318,16 +415,22 @@ class _Tally:
         self.llm_calls += llm_calls
 
     def totals(self) -> dict[str, Any]:
-        return {"lines": self.lines, "labels": dict(self.labels.most_common()),
-                "stages": dict(self.stages.most_common()), "input_errors": self.input_errors,
-                "cache_hits": self.cache_hits, "cache_misses": self.cache_misses,
-                "llm_calls": self.llm_calls,
-                "lines_per_worker": sorted(self.per_worker.values(), reverse=True)}
+        return {
+            "lines": self.lines,
+            "labels": dict(self.labels.most_common()),
+            "stages": dict(self.stages.most_common()),
+            "input_errors": self.input_errors,
+            "cache_hits": self.cache_hits,
+            "cache_misses": self.cache_misses,
+            "llm_calls": self.llm_calls,
+            "lines_per_worker": sorted(self.per_worker.values(), reverse=True),
+        }
 
 
 # --- reading --------------------------------------------------------------------------------
-def read_log_files(inputs: list[str], *, text_column: str = "log_message",
-                   source_column: str = "source") -> tuple[ray.data.Dataset, list[str]]:
+def read_log_files(
+    inputs: list[str], *, text_column: str = "log_message", source_column: str = "source"
+) -> tuple[ray.data.Dataset, list[str]]:
     """A Dataset of log lines from files: columns file_index, path, line, source,
     log_message, input_error. Returns it with the expanded file list (file_index → path).
 
@@ -345,10 +448,13 @@ def read_log_files(inputs: list[str], *, text_column: str = "log_message",
     # num_cpus=0 also keeps the parser from being fused into the classifying actors.
     # Parallelism is per file: Ray passes one file's lines to the actors as one input, so
     # one big file keeps one actor busy while the others wait (split or rotate big files).
-    lines = ds.map_batches(_parse_files,  # type: ignore[arg-type]  # takes fn_kwargs
-                           fn_kwargs={"index": index, "text_column": text_column,
-                                                   "source_column": source_column},
-                           batch_size=1, batch_format="pyarrow", num_cpus=0)
+    lines = ds.map_batches(
+        _parse_files,  # type: ignore[arg-type]  # takes fn_kwargs
+        fn_kwargs={"index": index, "text_column": text_column, "source_column": source_column},
+        batch_size=1,
+        batch_format="pyarrow",
+        num_cpus=0,
+    )
     return lines, [u for u, _ in files]
 
 
@@ -356,17 +462,25 @@ def _expand(inputs: list[str]) -> list[tuple[str, str]]:
     """(URI as given, filesystem path as Ray reports it) for every file, in input order."""
     out: list[tuple[str, str]] = []
     for uri in inputs:
-        fs, path = pafs.FileSystem.from_uri(uri) if "://" in uri else (
-            pafs.LocalFileSystem(), _abspath(uri))
+        fs, path = (
+            pafs.FileSystem.from_uri(uri)
+            if "://" in uri
+            else (pafs.LocalFileSystem(), _abspath(uri))
+        )
         info = fs.get_file_info(path)
         if info.type == pafs.FileType.NotFound:
             raise InputError(f"{uri}: no such file or directory")
         if info.type == pafs.FileType.Directory:
             found = fs.get_file_info(pafs.FileSelector(path, recursive=True))
-            for f in sorted((f for f in found if f.type == pafs.FileType.File
-                             and not f.base_name.startswith((".", "_"))), key=lambda f: f.path):
-                full = uri.rstrip("/") + f.path[len(path.rstrip("/")):] if "://" in uri \
-                    else f.path
+            for f in sorted(
+                (
+                    f
+                    for f in found
+                    if f.type == pafs.FileType.File and not f.base_name.startswith((".", "_"))
+                ),
+                key=lambda f: f.path,
+            ):
+                full = uri.rstrip("/") + f.path[len(path.rstrip("/")) :] if "://" in uri else f.path
                 out.append((full, f.path))
         else:
             out.append((uri if "://" in uri else path, path))
@@ -377,21 +491,25 @@ def _abspath(p: str) -> str:
     return os.path.abspath(p)
 
 
-def _parse_files(batch: pa.Table, index: dict[str, int], text_column: str,
-                 source_column: str) -> Iterator[pa.Table]:
+def _parse_files(
+    batch: pa.Table, index: dict[str, int], text_column: str, source_column: str
+) -> Iterator[pa.Table]:
     """One file's bytes in, its log lines out, in blocks of ``_ROWS_PER_BLOCK`` lines."""
     from ..inputs import read_records
 
-    for raw, path in zip(batch.column("bytes").to_pylist(), batch.column("path").to_pylist(),
-                         strict=True):
+    for raw, path in zip(
+        batch.column("bytes").to_pylist(), batch.column("path").to_pylist(), strict=True
+    ):
         file_index = index.get(path, index.get(_abspath(path), -1))
         name = path[:-3] if path.endswith(".gz") else path
         data: bytes = gzip.decompress(raw) if path.endswith(".gz") else raw
         if name.lower().endswith(".parquet"):
             rows = _parquet_rows(data, text_column, source_column)
         else:
-            rows = ((r.line, r.source, r.text, r.error) for r in
-                    read_records(io.BytesIO(data), "auto", name, text_column, source_column))
+            rows = (
+                (r.line, r.source, r.text, r.error)
+                for r in read_records(io.BytesIO(data), "auto", name, text_column, source_column)
+            )
         chunk: list[tuple[int, str | None, str, str | None]] = []
         for row in rows:
             chunk.append(row)
@@ -402,15 +520,20 @@ def _parse_files(batch: pa.Table, index: dict[str, int], text_column: str,
             yield _frame(file_index, path, chunk)
 
 
-def _parquet_rows(data: bytes, text_column: str,
-                  source_column: str) -> Iterator[tuple[int, str | None, str, str | None]]:
+def _parquet_rows(
+    data: bytes, text_column: str, source_column: str
+) -> Iterator[tuple[int, str | None, str, str | None]]:
     table = pq.read_table(pa.BufferReader(data))
     if text_column not in table.column_names:
-        raise InputError(f"Parquet file has no {text_column!r} column "
-                         f"(columns: {', '.join(table.column_names)})")
+        raise InputError(
+            f"Parquet file has no {text_column!r} column (columns: {', '.join(table.column_names)})"
+        )
     texts = table.column(text_column).to_pylist()
-    sources = (table.column(source_column).to_pylist() if source_column in table.column_names
-               else [None] * len(texts))
+    sources = (
+        table.column(source_column).to_pylist()
+        if source_column in table.column_names
+        else [None] * len(texts)
+    )
     for n, (t, s) in enumerate(zip(texts, sources, strict=True), 1):
         if isinstance(t, str):
             yield n, s if isinstance(s, str) and s else None, t, None
@@ -418,19 +541,33 @@ def _parquet_rows(data: bytes, text_column: str,
             yield n, None, "" if t is None else str(t), f"{text_column!r} is not a string"
 
 
-_LINES_SCHEMA = pa.schema([("file_index", pa.int32()), ("path", pa.string()),
-                           ("line", pa.int64()), ("source", pa.string()),
-                           ("log_message", pa.string()), ("input_error", pa.string())])
+_LINES_SCHEMA = pa.schema(
+    [
+        ("file_index", pa.int32()),
+        ("path", pa.string()),
+        ("line", pa.int64()),
+        ("source", pa.string()),
+        ("log_message", pa.string()),
+        ("input_error", pa.string()),
+    ]
+)
 
 
-def _frame(file_index: int, path: str,
-           rows: list[tuple[int, str | None, str, str | None]]) -> pa.Table:
+def _frame(
+    file_index: int, path: str, rows: list[tuple[int, str | None, str, str | None]]
+) -> pa.Table:
     n = len(rows)
-    return pa.Table.from_arrays([
-        pa.array([file_index] * n, pa.int32()), pa.array([path] * n, pa.string()),
-        pa.array([r[0] for r in rows], pa.int64()), pa.array([r[1] for r in rows], pa.string()),
-        pa.array([r[2] for r in rows], pa.string()), pa.array([r[3] for r in rows], pa.string()),
-    ], schema=_LINES_SCHEMA)
+    return pa.Table.from_arrays(
+        [
+            pa.array([file_index] * n, pa.int32()),
+            pa.array([path] * n, pa.string()),
+            pa.array([r[0] for r in rows], pa.int64()),
+            pa.array([r[1] for r in rows], pa.string()),
+            pa.array([r[2] for r in rows], pa.string()),
+            pa.array([r[3] for r in rows], pa.string()),
+        ],
+        schema=_LINES_SCHEMA,
+    )
 
 
 def _output_format(out: str) -> str:

@@ -26,9 +26,13 @@ RESPONSE_MODES = ("json_schema", "json_object+schema", "json_object", "plain")
 class ChatClient(Protocol):
     """Send chat messages, get the answer text back."""
 
-    def complete(self, messages: Sequence[dict[str, str]],
-                 response_format: dict[str, Any] | None,
-                 timeout_s: float | None = None, answers: int = 1) -> str:
+    def complete(
+        self,
+        messages: Sequence[dict[str, str]],
+        response_format: dict[str, Any] | None,
+        timeout_s: float | None = None,
+        answers: int = 1,
+    ) -> str:
         """The answer text; ``timeout_s`` (when given) bounds this one request, which asks
         for ``answers`` answers (a batch of lines: room for that many, in tokens and time)."""
         ...
@@ -45,8 +49,10 @@ class ChatOptions:
 def response_format_for(mode: str, schema: dict[str, Any]) -> dict[str, Any] | None:
     """The ``response_format`` request field for one of RESPONSE_MODES."""
     if mode == "json_schema":
-        return {"type": "json_schema",
-                "json_schema": {"name": "log_classification", "strict": True, "schema": schema}}
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": "log_classification", "strict": True, "schema": schema},
+        }
     if mode == "json_object+schema":
         return {"type": "json_object", "schema": schema}
     if mode == "json_object":
@@ -63,8 +69,7 @@ def rejects_response_format(exc: StageFailed) -> bool:
     text = str(exc).lower()
     if isinstance(exc, ProviderRejected) and exc.status in (400, 422):
         return True
-    return isinstance(exc, TransientError) and ("response_format" in text
-                                                or "json_schema" in text)
+    return isinstance(exc, TransientError) and ("response_format" in text or "json_schema" in text)
 
 
 def public_url(url: str) -> str:
@@ -84,8 +89,12 @@ class OpenAIChatClient:
 
         self.base_url = base_url
         self.options = options
-        self._sdk = openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed",
-                                  timeout=options.timeout_s, max_retries=0)
+        self._sdk = openai.OpenAI(
+            base_url=base_url,
+            api_key=api_key or "not-needed",
+            timeout=options.timeout_s,
+            max_retries=0,
+        )
         self._model = options.model
         self._model_lock = threading.Lock()
 
@@ -126,9 +135,13 @@ class OpenAIChatClient:
             return f"{public_url(self.base_url)}: {translate(exc)}"
         return None
 
-    def complete(self, messages: Sequence[dict[str, str]],
-                 response_format: dict[str, Any] | None,
-                 timeout_s: float | None = None, answers: int = 1) -> str:
+    def complete(
+        self,
+        messages: Sequence[dict[str, str]],
+        response_format: dict[str, Any] | None,
+        timeout_s: float | None = None,
+        answers: int = 1,
+    ) -> str:
         import openai
 
         extra: dict[str, Any] = {}
@@ -136,8 +149,9 @@ class OpenAIChatClient:
             extra["response_format"] = response_format
         # what is left of the budget, at most our own timeout (per answer asked for)
         timeout_cap = self.options.timeout_s * answers
-        extra["timeout"] = (timeout_cap if timeout_s is None
-                            else max(0.001, min(timeout_s, timeout_cap)))
+        extra["timeout"] = (
+            timeout_cap if timeout_s is None else max(0.001, min(timeout_s, timeout_cap))
+        )
         try:
             reply = self._sdk.chat.completions.create(
                 model=self._resolved_model(),

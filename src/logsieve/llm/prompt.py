@@ -44,15 +44,20 @@ _STEERING = re.compile(
     # "answer INFO", "classify this as USER_ACTION": a verb aimed at the model, then an
     # upper-case label-like word (case-sensitive, so "answer from upstream" is not it)
     r"|\b(?:answer|respond|reply|classify (?:it|this))\s+(?:with\s+|as\s+|only\s+(?:with\s+)?)?"
-    r"[\"'{]?(?-i:[A-Z][A-Z_]{2,})\b")
+    r"[\"'{]?(?-i:[A-Z][A-Z_]{2,})\b"
+)
 MAX_REASONING_CHARS = 300
-STEERING_NOTE = ("The line contains text addressed to the model (possible prompt injection); "
-                 "it was treated as data.")
+STEERING_NOTE = (
+    "The line contains text addressed to the model (possible prompt injection); "
+    "it was treated as data."
+)
 #: The highest confidence an answer to a line with steering words keeps: it is unsure, and
 #: the sieve does not cache it.
 UNSURE_CONFIDENCE = 0.5
-UNSURE_NOTE = (f"Unsure (confidence capped at {UNSURE_CONFIDENCE}, not cached): the line "
-               "contains text addressed to the model (possible prompt injection).")
+UNSURE_NOTE = (
+    f"Unsure (confidence capped at {UNSURE_CONFIDENCE}, not cached): the line "
+    "contains text addressed to the model (possible prompt injection)."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,21 +185,31 @@ def answer_schema(taxonomy: Taxonomy, reasoning_max_chars: int | None = None) ->
     }
 
 
-def batch_answer_schema(taxonomy: Taxonomy, lines: int,
-                        reasoning_max_chars: int | None = None) -> dict[str, Any]:
+def batch_answer_schema(
+    taxonomy: Taxonomy, lines: int, reasoning_max_chars: int | None = None
+) -> dict[str, Any]:
     """JSON schema of the answer to ``lines`` numbered lines: ``{"answers": [...]}`` (an
     object, as OpenAI's strict mode wants at the top), each item :func:`answer_schema`'s
     object with the line's ``id``. Grammar-driven servers (``reasoning_max_chars`` given) also
     get the exact number of items, so the grammar itself stops at the last line."""
     item = answer_schema(taxonomy, reasoning_max_chars)
-    item = {**item, "properties": {"id": {"type": "integer", "minimum": 1, "maximum": lines},
-                                   **item["properties"]},
-            "required": ["id", *item["required"]]}
+    item = {
+        **item,
+        "properties": {
+            "id": {"type": "integer", "minimum": 1, "maximum": lines},
+            **item["properties"],
+        },
+        "required": ["id", *item["required"]],
+    }
     answers: dict[str, Any] = {"type": "array", "items": item}
     if reasoning_max_chars is not None:
         answers["minItems"] = answers["maxItems"] = lines
-    return {"type": "object", "properties": {"answers": answers}, "required": ["answers"],
-            "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": {"answers": answers},
+        "required": ["answers"],
+        "additionalProperties": False,
+    }
 
 
 def _first_json_object(content: str) -> Any:
@@ -219,8 +234,8 @@ def _resolve(taxonomy: Taxonomy, category: str) -> Label:
         return taxonomy.resolve(category)
     except KeyError:
         raise InvalidAnswer(
-            f"answered category {category[:60]!r}, which is not in the "
-            f"'{taxonomy.name}' label set") from None
+            f"answered category {category[:60]!r}, which is not in the '{taxonomy.name}' label set"
+        ) from None
 
 
 def parse_answer(content: str | None, taxonomy: Taxonomy) -> LLMVerdict:
@@ -230,8 +245,9 @@ def parse_answer(content: str | None, taxonomy: Taxonomy) -> LLMVerdict:
     return _verdict(_first_json_object(content), taxonomy)
 
 
-def parse_batch_answer(content: str | None, taxonomy: Taxonomy,
-                       lines: int) -> list[LLMVerdict | InvalidAnswer]:
+def parse_batch_answer(
+    content: str | None, taxonomy: Taxonomy, lines: int
+) -> list[LLMVerdict | InvalidAnswer]:
     """The answer to ``lines`` numbered lines, one verdict or InvalidAnswer per line, in the
     lines' order. Items are matched by ``id`` (by position when no item has one); a line
     with no item, two items, or an item that fails :func:`parse_answer`'s checks gets an

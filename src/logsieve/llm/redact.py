@@ -44,13 +44,17 @@ _NEAR_WORDS = (
 
 #: (pattern, replacement) in order; earlier ones win on overlapping text.
 DEFAULT_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)",
-     "<PRIVATE_KEY>"),
+    (
+        r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)",
+        "<PRIVATE_KEY>",
+    ),
     (r"(?i)\b(bearer|basic|token|digest)\s+[A-Za-z0-9._~+/=-]{8,}", r"\1 " + REDACTED),
     (r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*", "<JWT>"),
     # an AWS key id and the secret written after it (``AKIA… wJalr…``)
-    (r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b(?:[\s,;:=|/]+[A-Za-z0-9/+]{40})?",
-     "<API_KEY>"),
+    (
+        r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b(?:[\s,;:=|/]+[A-Za-z0-9/+]{40})?",
+        "<API_KEY>",
+    ),
     (r"\b(?:sk|gsk|pk|rk|sk_live|sk_test|pk_live|rk_live)[-_][A-Za-z0-9_-]{3,}", "<API_KEY>"),
     (r"\bgh[pousr]_[A-Za-z0-9]{20,}\b", "<API_KEY>"),
     (r"\bgithub_pat_[A-Za-z0-9_]{20,}", "<API_KEY>"),
@@ -65,14 +69,18 @@ DEFAULT_PATTERNS: tuple[tuple[str, str], ...] = (
     (_KEY + _SEP + r"(\"[^\"]*\"|'[^']*'|[^\s,;&\"'}\])]+)", r"\1\2" + REDACTED),
     # key value with only a space between (``passwd hunter2``, ``password is s3cr3t!``):
     # the value is taken when it has a digit or a symbol, so ``password reset`` stays
-    (_KEY + r"(\s+(?:is\s+|was\s+|set\s+to\s+|of\s+)?)"
-     r"[A-Za-z0-9!@#$%^&*+/~_?.]*[0-9!@#$%^&*+/~_?][^\s,;]*",
-     r"\1\2" + REDACTED),
+    (
+        _KEY + r"(\s+(?:is\s+|was\s+|set\s+to\s+|of\s+)?)"
+        r"[A-Za-z0-9!@#$%^&*+/~_?.]*[0-9!@#$%^&*+/~_?][^\s,;]*",
+        r"\1\2" + REDACTED,
+    ),
     # national ids: US SSN (with dashes or spaces; or nine digits after the key word)
     (r"\b\d{3}-\d{2}-\d{4}\b", "<NATIONAL_ID>"),
-    (r"(?i)\b(ssn|social[ _-]security(?:[ _-]number)?|national[ _-]id|tax[ _-]id|nino|"
-     r"passport(?:[ _-]?(?:no|number))?)(\W{1,3})[A-Z0-9][A-Z0-9 -]{4,14}[A-Z0-9]\b",
-     r"\1\2<NATIONAL_ID>"),
+    (
+        r"(?i)\b(ssn|social[ _-]security(?:[ _-]number)?|national[ _-]id|tax[ _-]id|nino|"
+        r"passport(?:[ _-]?(?:no|number))?)(\W{1,3})[A-Z0-9][A-Z0-9 -]{4,14}[A-Z0-9]\b",
+        r"\1\2<NATIONAL_ID>",
+    ),
     # UK National Insurance number
     (r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", "<NATIONAL_ID>"),
     # IBAN
@@ -180,7 +188,8 @@ class Redactor:
             for m in self._token.finditer(text):
                 a, b = m.start(), m.end()
                 if looks_random(m.group(0)) and any(
-                        b + NEAR_CHARS >= s and e + NEAR_CHARS >= a for s, e in near):
+                    b + NEAR_CHARS >= s and e + NEAR_CHARS >= a for s, e in near
+                ):
                     spans.append((a, b))
         if not spans:
             return text

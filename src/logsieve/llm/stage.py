@@ -94,8 +94,9 @@ class BatchLLMStage(LLMStage, Protocol):
     #: at most this many lines per request (1: one line per request)
     batch_size: int
 
-    def classify_many(self, items: Sequence[tuple[str, str | None]]
-                      ) -> list[LLMVerdict | StageError]:
+    def classify_many(
+        self, items: Sequence[tuple[str, str | None]]
+    ) -> list[LLMVerdict | StageError]:
         """One verdict, or the StageError saying why not, per ``(text, source)``, in order."""
         ...
 
@@ -142,17 +143,27 @@ class ChatLLMStage:
         # Index into RESPONSE_MODES; moves down (and stays) when a server rejects a mode.
         self._mode = 0 if json_schema else RESPONSE_MODES.index("json_object")
         self._lock = threading.Lock()
-        self._counts = {"calls": 0, "failures": 0, "invalid_answers": 0, "unavailable": 0,
-                        "retries": 0, "classified": 0, "batch_requests": 0,
-                        "batched_lines": 0, "asked_again_alone": 0}
+        self._counts = {
+            "calls": 0,
+            "failures": 0,
+            "invalid_answers": 0,
+            "unavailable": 0,
+            "retries": 0,
+            "classified": 0,
+            "batch_requests": 0,
+            "batched_lines": 0,
+            "asked_again_alone": 0,
+        }
 
     # --- the stage ---------------------------------------------------------------------
     def classify(self, text: str, source: str | None = None) -> LLMVerdict:
         """Ask the model for one line's label. Thread-safe."""
         line = prepare_line(self._redactor.redact(text), self._max_chars)
         src = self._redactor.redact(source) if source else None
-        messages = [{"role": "system", "content": self._system},
-                    {"role": "user", "content": user_message(line, src)}]
+        messages = [
+            {"role": "system", "content": self._system},
+            {"role": "user", "content": user_message(line, src)},
+        ]
         try:
             self._check_pause()
             content = self.breaker.call(self._ask, messages)
@@ -174,13 +185,17 @@ class ChatLLMStage:
         self._count("classified")
         if looks_like_steering(text) or (source is not None and looks_like_steering(source)):
             # it may have obeyed: unsure, and the sieve does not cache it
-            verdict = replace(verdict, confidence=min(verdict.confidence, UNSURE_CONFIDENCE),
-                              reasoning=f"{UNSURE_NOTE} {verdict.reasoning}".strip(),
-                              steered=True)
+            verdict = replace(
+                verdict,
+                confidence=min(verdict.confidence, UNSURE_CONFIDENCE),
+                reasoning=f"{UNSURE_NOTE} {verdict.reasoning}".strip(),
+                steered=True,
+            )
         return verdict
 
-    def classify_many(self, items: Sequence[tuple[str, str | None]]
-                      ) -> list[LLMVerdict | StageError]:
+    def classify_many(
+        self, items: Sequence[tuple[str, str | None]]
+    ) -> list[LLMVerdict | StageError]:
         """Verdicts for several lines, asked in requests of at most ``batch_size`` lines.
 
         One verdict, or the StageError saying why not, per ``(text, source)``, in order.
@@ -196,9 +211,12 @@ class ChatLLMStage:
             else:
                 together.append(i)
         for start in range(0, len(together), self.batch_size):
-            part = together[start:start + self.batch_size]
-            answers = (self._ask_batch([items[i] for i in part]) if len(part) > 1
-                       else [self._alone(*items[part[0]])])
+            part = together[start : start + self.batch_size]
+            answers = (
+                self._ask_batch([items[i] for i in part])
+                if len(part) > 1
+                else [self._alone(*items[part[0]])]
+            )
             for i, answer in zip(part, answers, strict=True):
                 out[i] = answer
         assert all(v is not None for v in out)
@@ -210,15 +228,20 @@ class ChatLLMStage:
         except StageError as exc:
             return exc
 
-    def _ask_batch(self, items: Sequence[tuple[str, str | None]]
-                   ) -> list[LLMVerdict | StageError]:
+    def _ask_batch(self, items: Sequence[tuple[str, str | None]]) -> list[LLMVerdict | StageError]:
         """One request for ``items`` (2 or more lines without steering words)."""
         k = len(items)
-        prepared = [(prepare_line(self._redactor.redact(text), self._max_chars),
-                     self._redactor.redact(source) if source else None)
-                    for text, source in items]
-        messages = [{"role": "system", "content": self._batch_system},
-                    {"role": "user", "content": batch_user_message(prepared)}]
+        prepared = [
+            (
+                prepare_line(self._redactor.redact(text), self._max_chars),
+                self._redactor.redact(source) if source else None,
+            )
+            for text, source in items
+        ]
+        messages = [
+            {"role": "system", "content": self._batch_system},
+            {"role": "user", "content": batch_user_message(prepared)},
+        ]
         try:
             self._check_pause()
             content = self.breaker.call(self._ask, messages, k)
@@ -248,7 +271,8 @@ class ChatLLMStage:
             self._count("invalid_answers")
             return self._again_alone(items, range(k))
         out: list[LLMVerdict | StageError] = [
-            replace(a, batch=k) if isinstance(a, LLMVerdict) else a for a in answers]
+            replace(a, batch=k) if isinstance(a, LLMVerdict) else a for a in answers
+        ]
         bad = [i for i, a in enumerate(out) if not isinstance(a, LLMVerdict)]
         if bad:
             self._count("invalid_answers")
@@ -257,8 +281,9 @@ class ChatLLMStage:
         self._count("classified", k - len(bad))
         return out
 
-    def _again_alone(self, items: Sequence[tuple[str, str | None]],
-                     which: Sequence[int] | range) -> list[LLMVerdict | StageError]:
+    def _again_alone(
+        self, items: Sequence[tuple[str, str | None]], which: Sequence[int] | range
+    ) -> list[LLMVerdict | StageError]:
         self._count("asked_again_alone", len(which))
         return [self._alone(*items[i]) for i in which]
 
@@ -286,18 +311,22 @@ class ChatLLMStage:
         probe = getattr(self._client, "probe", None)
         return probe() if callable(probe) else None
 
-    def complete_text(self, messages: list[dict[str, str]],
-                      response_format: dict[str, Any] | None = None) -> str:
+    def complete_text(
+        self, messages: list[dict[str, str]], response_format: dict[str, Any] | None = None
+    ) -> str:
         """Free text from the model through the same breaker, cap and retries as classify.
 
         Generation uses it; the caller redacts what it sends.
         """
+
         def ask() -> str:
             self._cap.acquire()
             self._count("calls")
             return self._within_budget(
-                lambda timeout_s: self._client.complete(messages, response_format,
-                                                        timeout_s=timeout_s))
+                lambda timeout_s: self._client.complete(
+                    messages, response_format, timeout_s=timeout_s
+                )
+            )
 
         try:
             self._check_pause()
@@ -314,8 +343,9 @@ class ChatLLMStage:
         """Fail fast while the server's Retry-After holds (no request, no breaker count)."""
         wait = self._paused_until - self._clock()
         if wait > 0:
-            raise StageUnavailable(f"the LLM server asked to wait (Retry-After); next try in "
-                                   f"{wait:.1f}s")
+            raise StageUnavailable(
+                f"the LLM server asked to wait (Retry-After); next try in {wait:.1f}s"
+            )
 
     def _ask(self, messages: list[dict[str, str]], lines: int = 1) -> str:
         self._cap.acquire()
@@ -336,8 +366,9 @@ class ChatLLMStage:
         for attempt in range(len(delays) + 1):
             left = deadline - self._clock()
             if left <= 0:
-                raise DeadlineExceeded(f"the LLM time budget of {budget_s:g}s was spent "
-                                       f"after {attempt} attempts")
+                raise DeadlineExceeded(
+                    f"the LLM time budget of {budget_s:g}s was spent after {attempt} attempts"
+                )
             try:
                 return fn(*args, timeout_s=left)
             except Exception as exc:
@@ -351,16 +382,21 @@ class ChatLLMStage:
                     raise
                 wait = max(delays[attempt], asked or 0.0)
                 if self._clock() + wait >= deadline:
-                    why = (f"the server asked to wait {asked:g}s" if asked is not None
-                           else "a retry would not finish in time")
-                    raise TransientError(f"{exc}; not retried: {why} (budget "
-                                         f"{budget_s:g}s)") from exc
+                    why = (
+                        f"the server asked to wait {asked:g}s"
+                        if asked is not None
+                        else "a retry would not finish in time"
+                    )
+                    raise TransientError(
+                        f"{exc}; not retried: {why} (budget {budget_s:g}s)"
+                    ) from exc
                 self._count_retry(attempt + 1, exc)
                 self._retry.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _ask_once(self, messages: list[dict[str, str]], lines: int = 1,
-                  timeout_s: float | None = None) -> str:
+    def _ask_once(
+        self, messages: list[dict[str, str]], lines: int = 1, timeout_s: float | None = None
+    ) -> str:
         start = self._mode
         first_error: StageFailed | None = None
         for index in range(start, len(RESPONSE_MODES)):
@@ -370,10 +406,12 @@ class ChatLLMStage:
                 if lines == 1:
                     schema = self._grammar_schema if grammar else self._schema
                 else:
-                    schema = batch_answer_schema(self.taxonomy, lines,
-                                                 reasoning_max_chars=120 if grammar else None)
-                content = self._client.complete(messages, response_format_for(mode, schema),
-                                                timeout_s=timeout_s, answers=lines)
+                    schema = batch_answer_schema(
+                        self.taxonomy, lines, reasoning_max_chars=120 if grammar else None
+                    )
+                content = self._client.complete(
+                    messages, response_format_for(mode, schema), timeout_s=timeout_s, answers=lines
+                )
             except StageFailed as exc:
                 if mode != "plain" and rejects_response_format(exc):
                     first_error = first_error or exc
@@ -427,8 +465,12 @@ def build_llm_stage(
         provider = "groq"
     else:
         return None
-    options = ChatOptions(model=model, max_tokens=settings.llm_max_tokens,
-                          temperature=settings.llm_temperature, timeout_s=settings.llm_timeout_s)
+    options = ChatOptions(
+        model=model,
+        max_tokens=settings.llm_max_tokens,
+        temperature=settings.llm_temperature,
+        timeout_s=settings.llm_timeout_s,
+    )
     client = OpenAIChatClient(base_url, api_key, options)
     return ChatLLMStage(
         client,
@@ -440,12 +482,17 @@ def build_llm_stage(
         redactor=Redactor(settings.llm_redact_patterns),
         json_schema=settings.llm_json_schema,
         # at most as many calls in flight as failures open the breaker (seed 001: 3)
-        breaker=CircuitBreaker("llm", settings.llm_breaker_failures,
-                               settings.llm_breaker_reset_s, clock=clock,
-                               max_in_flight=settings.llm_breaker_failures,
-                               wait_s=max(settings.llm_breaker_reset_s, 30.0)),
-        retry=RetryPolicy(retries=settings.llm_retries, backoff_s=settings.llm_backoff_s,
-                          sleep=sleep),
+        breaker=CircuitBreaker(
+            "llm",
+            settings.llm_breaker_failures,
+            settings.llm_breaker_reset_s,
+            clock=clock,
+            max_in_flight=settings.llm_breaker_failures,
+            wait_s=max(settings.llm_breaker_reset_s, 30.0),
+        ),
+        retry=RetryPolicy(
+            retries=settings.llm_retries, backoff_s=settings.llm_backoff_s, sleep=sleep
+        ),
         cap=CallCap(settings.llm_calls_per_minute, clock=clock),
         budget_s=getattr(settings, "llm_budget_s", None) or settings.llm_timeout_s,
         batch_size=getattr(settings, "llm_batch_size", None) or 1,

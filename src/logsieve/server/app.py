@@ -52,14 +52,20 @@ def _announce(sieve: Any, *, default: bool = True) -> None:
     h = sieve.health()
     out = logging.getLogger("uvicorn.error")
     llm = h["llm"]
-    out.info("logsieve: %s %s (%d labels, %d rules)%s; head %s; encoder %s; LLM %s" +
-             ("; page /ui, API docs /docs, metrics /metrics" if default else ""),
-             "taxonomy" if default else "also taxonomy", h["taxonomy"]["name"],
-             h["taxonomy"]["labels"], h["rules"], "" if default else " for requests naming it",
-             "loaded" if h["head"]["loaded"] else "none",
-             h["encoder"]["name"] or "none",
-             (llm.get("model") or llm.get("name") or "configured") if llm["configured"]
-             else "none (" + str(llm.get("reason", "not configured")).rstrip(".") + ")")
+    out.info(
+        "logsieve: %s %s (%d labels, %d rules)%s; head %s; encoder %s; LLM %s"
+        + ("; page /ui, API docs /docs, metrics /metrics" if default else ""),
+        "taxonomy" if default else "also taxonomy",
+        h["taxonomy"]["name"],
+        h["taxonomy"]["labels"],
+        h["rules"],
+        "" if default else " for requests naming it",
+        "loaded" if h["head"]["loaded"] else "none",
+        h["encoder"]["name"] or "none",
+        (llm.get("model") or llm.get("name") or "configured")
+        if llm["configured"]
+        else "none (" + str(llm.get("reason", "not configured")).rstrip(".") + ")",
+    )
     for problem in sieve.problems():
         out.warning("logsieve: degraded: %s", problem.message())
 
@@ -69,27 +75,40 @@ def _batch_threads() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def create_app(settings: Settings | None = None, *, sieve: SieveLike | None = None,
-               sieves: Sequence[SieveLike] = ()) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    sieve: SieveLike | None = None,
+    sieves: Sequence[SieveLike] = (),
+) -> FastAPI:
     """Build the app. ``sieve`` (or ``sieves``, the default first) lets tests share loaded
     models between apps; else the sieves are built at start from ``settings``."""
     from logsieve.build import redis_store
 
     settings = settings or Settings()
     requests, lines, auth_failures = limiters(
-        settings.rate_limit_per_minute, settings.lines_per_minute,
-        settings.auth_failures_per_minute, redis_store(settings, "limits"))
-    state = ServerState(settings=settings, metrics=ServerMetrics(),
-                        api_keys=ApiKeys(settings.api_keys),
-                        rate_limiter=requests, line_limiter=lines, auth_failures=auth_failures,
-                        generator=generate.load_generator())
+        settings.rate_limit_per_minute,
+        settings.lines_per_minute,
+        settings.auth_failures_per_minute,
+        redis_store(settings, "limits"),
+    )
+    state = ServerState(
+        settings=settings,
+        metrics=ServerMetrics(),
+        api_keys=ApiKeys(settings.api_keys),
+        rate_limiter=requests,
+        line_limiter=lines,
+        auth_failures=auth_failures,
+        generator=generate.load_generator(),
+    )
 
     given = [sieve] if sieve is not None else list(sieves)
 
     if settings.metrics_top_templates:
         state.metrics.watch_templates(
             lambda: [(name, s.activity) for name, s in state.services.items()],
-            settings.metrics_top_templates)
+            settings.metrics_top_templates,
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -115,10 +134,15 @@ def create_app(settings: Settings | None = None, *, sieve: SieveLike | None = No
 
     # (docs_url/redoc_url off: FastAPI's pages load their scripts from a CDN; routes.docs
     # serves the same pages with assets from an installed package, so /docs works offline)
-    app = FastAPI(title="logsieve", version=__version__, lifespan=lifespan,
-                  docs_url=None, redoc_url=None,
-                  description="Classify log lines: rules, template cache, sentence-embedding "
-                  "head, LLM. Every answer carries its journey.")
+    app = FastAPI(
+        title="logsieve",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        description="Classify log lines: rules, template cache, sentence-embedding "
+        "head, LLM. Every answer carries its journey.",
+    )
     app.state.logsieve = state
     install_error_handlers(app)
     for module in (classify, health, csv, generate, patterns, metrics, ui):
@@ -128,10 +152,15 @@ def create_app(settings: Settings | None = None, *, sieve: SieveLike | None = No
 
     upload_limit = int(getattr(settings, "max_upload_bytes", DEFAULT_MAX_UPLOAD_BYTES))
     # Last added runs first: metrics see everything, including 413s and CORS preflights.
-    app.add_middleware(BodySizeLimit, default_limit=settings.max_body_bytes,
-                       per_path={csv.CSV_PATH: upload_limit})
-    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                       allow_methods=["GET", "POST"], allow_headers=["*"])
+    app.add_middleware(
+        BodySizeLimit, default_limit=settings.max_body_bytes, per_path={csv.CSV_PATH: upload_limit}
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["*"],
+    )
     app.add_middleware(HttpMetrics, metrics=state.metrics)
 
     def openapi() -> dict[str, Any]:

@@ -71,8 +71,9 @@ class MicroBatcher:
         self._window_s = window_s
         self._max_lines = max_lines
         self._threads = threads
-        self._executor = ThreadPoolExecutor(max_workers=threads,
-                                            thread_name_prefix="logsieve-batch")
+        self._executor = ThreadPoolExecutor(
+            max_workers=threads, thread_name_prefix="logsieve-batch"
+        )
         self._observer = observer
         self._waiting: list[_Waiting] = []
         self._timer: asyncio.TimerHandle | None = None
@@ -141,8 +142,9 @@ class MicroBatcher:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        while self._waiting and (self._in_flight < self._threads
-                                 or len(self._waiting) >= self._max_lines):
+        while self._waiting and (
+            self._in_flight < self._threads or len(self._waiting) >= self._max_lines
+        ):
             batch = self._waiting[: self._max_lines]
             del self._waiting[: self._max_lines]
             # Lines whose client has gone away (future cancelled) are not worth classifying.
@@ -156,8 +158,12 @@ class MicroBatcher:
             if self._in_flight >= self._threads:
                 break
 
-    def _deliver(self, loop: asyncio.AbstractEventLoop, batch: list[_Waiting],
-                 task: asyncio.Future[list[Result]]) -> None:
+    def _deliver(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        batch: list[_Waiting],
+        task: asyncio.Future[list[Result]],
+    ) -> None:
         self._in_flight -= 1
         exc = task.exception()
         if exc is not None:

@@ -23,8 +23,11 @@ from .schemas import MAX_TAXONOMY_CHARS, TAXONOMY_HEADER
 from .security import API_KEY_HEADER, retry_after_header
 from .state import ServerState, TaxonomyService
 
-_api_key_header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False,
-                               description="Needed only when the server has API keys set.")
+_api_key_header = APIKeyHeader(
+    name=API_KEY_HEADER,
+    auto_error=False,
+    description="Needed only when the server has API keys set.",
+)
 
 
 async def get_state(request: Request) -> ServerState:
@@ -47,22 +50,31 @@ def check_caller(state: ServerState, api_key: str | None, client_host: str | Non
     if state.api_keys.required:
         blocked = state.auth_failures.wait(address)
         if blocked > 0:  # this address has guessed wrong too often: no more guesses for now
-            raise ApiError(429, "rate_limited",
-                           f"Too many requests with a wrong {API_KEY_HEADER} from this "
-                           "address.", headers={"Retry-After": retry_after_header(blocked)})
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"Too many requests with a wrong {API_KEY_HEADER} from this address.",
+                headers={"Retry-After": retry_after_header(blocked)},
+            )
         caller = state.api_keys.identify(api_key)
         if caller is None:
             state.auth_failures.acquire(address)
-            raise ApiError(401, "unauthorized",
-                           f"Missing or invalid {API_KEY_HEADER} header.",
-                           headers={"WWW-Authenticate": "APIKey"})
+            raise ApiError(
+                401,
+                "unauthorized",
+                f"Missing or invalid {API_KEY_HEADER} header.",
+                headers={"WWW-Authenticate": "APIKey"},
+            )
     else:
         caller = address
     wait = state.rate_limiter.acquire(caller)
     if wait > 0:
-        raise ApiError(429, "rate_limited",
-                       f"Rate limit of {state.rate_limiter.per_minute} requests a minute "
-                       "exceeded.", headers={"Retry-After": retry_after_header(wait)})
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"Rate limit of {state.rate_limiter.per_minute} requests a minute exceeded.",
+            headers={"Retry-After": retry_after_header(wait)},
+        )
     charge_lines(state, caller, 1)
     return caller
 
@@ -73,9 +85,12 @@ def charge_lines(state: ServerState, caller: str, lines: int) -> None:
         return
     wait = state.line_limiter.acquire(caller, cost=lines)
     if wait > 0:
-        raise ApiError(429, "rate_limited",
-                       f"Rate limit of {state.line_limiter.per_minute} log lines a minute "
-                       "exceeded.", headers={"Retry-After": retry_after_header(wait)})
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"Rate limit of {state.line_limiter.per_minute} log lines a minute exceeded.",
+            headers={"Retry-After": retry_after_header(wait)},
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,17 +105,26 @@ class AuthorizedRequest:
         return self.state.settings
 
 
-def choose_taxonomy(state: ServerState, named: str | None, header: str | None = None
-                    ) -> TaxonomyService:
+def choose_taxonomy(
+    state: ServerState, named: str | None, header: str | None = None
+) -> TaxonomyService:
     """The service for the taxonomy a request names (in its body, or the
     ``X-Logsieve-Taxonomy`` header; neither: the default). 422 for a name this server does
     not serve, or a body and a header that name two; 503 before the sieves are loaded."""
     if named is not None and header is not None and named != header:
-        raise ApiError(422, "taxonomy_conflict",
-                       f"The body names taxonomy {named!r} and the {TAXONOMY_HEADER} header "
-                       f"{header!r}; name one.",
-                       detail=[{"loc": ["body", "taxonomy"], "msg": "differs from the header",
-                                "type": "taxonomy_conflict"}])
+        raise ApiError(
+            422,
+            "taxonomy_conflict",
+            f"The body names taxonomy {named!r} and the {TAXONOMY_HEADER} header "
+            f"{header!r}; name one.",
+            detail=[
+                {
+                    "loc": ["body", "taxonomy"],
+                    "msg": "differs from the header",
+                    "type": "taxonomy_conflict",
+                }
+            ],
+        )
     name = named if named is not None else header
     service = state.find(name)
     if service is None:
@@ -109,10 +133,12 @@ def choose_taxonomy(state: ServerState, named: str | None, header: str | None = 
             raise ApiError(503, "unavailable", f"Cannot classify: {why}.")
         served = ", ".join(state.services)
         where = ["body", "taxonomy"] if named is not None else ["header", TAXONOMY_HEADER]
-        raise ApiError(422, "unknown_taxonomy",
-                       f"This server does not serve taxonomy {name!r}; it serves: {served}.",
-                       detail=[{"loc": where, "msg": f"one of: {served}",
-                                "type": "unknown_taxonomy"}])
+        raise ApiError(
+            422,
+            "unknown_taxonomy",
+            f"This server does not serve taxonomy {name!r}; it serves: {served}.",
+            detail=[{"loc": where, "msg": f"one of: {served}", "type": "unknown_taxonomy"}],
+        )
     return service
 
 
@@ -136,21 +162,27 @@ class Service(AuthorizedRequest):
         return choose_taxonomy(self.state, named, self.header)
 
 
-async def authorized(request: Request,
-                     api_key: Annotated[str | None, Security(_api_key_header)] = None
-                     ) -> AuthorizedRequest:
+async def authorized(
+    request: Request, api_key: Annotated[str | None, Security(_api_key_header)] = None
+) -> AuthorizedRequest:
     """401 without a valid key (when keys are set), 429 over the rate limit."""
     state: ServerState = request.app.state.logsieve
     return AuthorizedRequest(_check_caller(request, state, api_key), state)
 
 
-async def ready_service(request: Request,
-                        api_key: Annotated[str | None, Security(_api_key_header)] = None,
-                        taxonomy: Annotated[str | None, Header(
-                            alias=TAXONOMY_HEADER, max_length=MAX_TAXONOMY_CHARS,
-                            description="The taxonomy to answer with (default: the "
-                            "server's default; a body's \"taxonomy\" may name it too).")]
-                        = None) -> Service:
+async def ready_service(
+    request: Request,
+    api_key: Annotated[str | None, Security(_api_key_header)] = None,
+    taxonomy: Annotated[
+        str | None,
+        Header(
+            alias=TAXONOMY_HEADER,
+            max_length=MAX_TAXONOMY_CHARS,
+            description="The taxonomy to answer with (default: the "
+            "server's default; a body's \"taxonomy\" may name it too).",
+        ),
+    ] = None,
+) -> Service:
     """Like :func:`authorized`, 503 when the sieve is not loaded, 422 for a taxonomy the
     header names and this server does not serve."""
     state: ServerState = request.app.state.logsieve
@@ -158,17 +190,23 @@ async def ready_service(request: Request,
     return Service(name, state, choose_taxonomy(state, None, taxonomy), taxonomy)
 
 
-async def caller_name(request: Request,
-                      api_key: Annotated[str | None, Security(_api_key_header)] = None) -> str:
+async def caller_name(
+    request: Request, api_key: Annotated[str | None, Security(_api_key_header)] = None
+) -> str:
     """Just the caller's name, after the same checks as :func:`authorized`."""
     return _check_caller(request, request.app.state.logsieve, api_key)
 
 
-async def get_taxonomy(request: Request,
-                       taxonomy: Annotated[str | None, Query(
-                           max_length=MAX_TAXONOMY_CHARS,
-                           description="Which taxonomy (default: the server's default).")]
-                       = None) -> TaxonomyService:
+async def get_taxonomy(
+    request: Request,
+    taxonomy: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_TAXONOMY_CHARS,
+            description="Which taxonomy (default: the server's default).",
+        ),
+    ] = None,
+) -> TaxonomyService:
     """The loaded service of the taxonomy the query names (or the default); 503, 422."""
     return choose_taxonomy(request.app.state.logsieve, taxonomy)
 

@@ -25,19 +25,30 @@ log = logging.getLogger(__name__)
 class ApiError(StarletteHTTPException):
     """An error the API means to give: status, short code, sentence, optional field detail."""
 
-    def __init__(self, status: int, error: str, message: str, *,
-                 detail: list[dict[str, Any]] | None = None,
-                 headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(status_code=status, detail=message,
-                         headers=dict(headers) if headers else None)
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        message: str,
+        *,
+        detail: list[dict[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            status_code=status, detail=message, headers=dict(headers) if headers else None
+        )
         self.error = error
         self.message = message
         self.field_detail = detail
 
 
-def error_json(status: int, error: str, message: str,
-               detail: list[dict[str, Any]] | None = None,
-               headers: Mapping[str, str] | None = None) -> JSONResponse:
+def error_json(
+    status: int,
+    error: str,
+    message: str,
+    detail: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
     """The one JSON shape of every error answer."""
     body: dict[str, Any] = {"error": error, "message": message}
     if detail is not None:
@@ -48,25 +59,34 @@ def error_json(status: int, error: str, message: str,
 def _field_problems(exc: RequestValidationError) -> list[dict[str, Any]]:
     # pydantic's own entries carry the offending input and exception objects; keep what a
     # client can act on (and what is always JSON).
-    return [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")),
-             "type": str(e.get("type", ""))} for e in exc.errors()]
+    return [
+        {
+            "loc": [str(p) for p in e.get("loc", ())],
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in exc.errors()
+    ]
 
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = _field_problems(exc)
     if any(p["type"] == "json_invalid" for p in problems):
-        return error_json(400, "malformed_json", "The request body is not valid JSON.",
-                          problems)
+        return error_json(400, "malformed_json", "The request body is not valid JSON.", problems)
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if (not (media == "application/json" or media.endswith("+json"))
-            and any(p["loc"] == ["body"] for p in problems)):
+    if not (media == "application/json" or media.endswith("+json")) and any(
+        p["loc"] == ["body"] for p in problems
+    ):
         # a JSON route sent something else: FastAPI did not parse it and says "Input should
         # be a valid dictionary", which is true but not what is wrong
         got = f"got {media!r}" if media else "no Content-Type was sent"
-        return error_json(415, "unsupported_media_type",
-                          f"The body must be JSON sent with Content-Type: application/json "
-                          f"({got}).", problems)
+        return error_json(
+            415,
+            "unsupported_media_type",
+            f"The body must be JSON sent with Content-Type: application/json ({got}).",
+            problems,
+        )
     where = ", ".join(".".join(p["loc"]) for p in problems[:3])
     return error_json(422, "validation_error", f"Invalid request: {where}.", problems)
 

@@ -32,16 +32,34 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 #: Per-line latency: most lines take microseconds (rules, cache), some seconds (LLM).
-_LINE_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-_HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-                 10.0, 30.0)
+_LINE_BUCKETS = (
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+)
+_HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 #: LLM journey statuses that mean the LLM was really called.
 _LLM_CALLED = {Status.CLASSIFIED, Status.FAILED, Status.LOW_CONFIDENCE}
 #: Answers whose journey never has a failed stage or an LLM call: a rule's, a cache hit's.
 _NO_STAGE_ERRORS = frozenset({Classifier.REGEX, Classifier.CACHE})
-_STAGE_CLASSIFIER = {StageName.REGEX: Classifier.REGEX, StageName.BERT: Classifier.BERT,
-                     StageName.LLM: Classifier.LLM}
+_STAGE_CLASSIFIER = {
+    StageName.REGEX: Classifier.REGEX,
+    StageName.BERT: Classifier.BERT,
+    StageName.LLM: Classifier.LLM,
+}
 
 
 def multiprocess_enabled() -> bool:
@@ -57,52 +75,88 @@ class ServerMetrics:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.classifications = Counter(
-            "log_classifications", "Lines classified, by deciding classifier and label.",
-            ["classifier", "label"], registry=r)
+            "log_classifications",
+            "Lines classified, by deciding classifier and label.",
+            ["classifier", "label"],
+            registry=r,
+        )
         self.classification_duration = Histogram(
             "log_classification_duration_seconds",
-            "Time to classify one line (inside the sieve).", ["classifier"],
-            buckets=_LINE_BUCKETS, registry=r)
+            "Time to classify one line (inside the sieve).",
+            ["classifier"],
+            buckets=_LINE_BUCKETS,
+            registry=r,
+        )
         self.classification_errors = Counter(
-            "log_classification_errors", "Stage failures and batches that raised.",
-            ["classifier", "type"], registry=r)
+            "log_classification_errors",
+            "Stage failures and batches that raised.",
+            ["classifier", "type"],
+            registry=r,
+        )
         self.active_workers = Gauge(
-            "log_classifier_active_workers", "Classification batches running in worker threads.",
-            multiprocess_mode="livesum", registry=r)
+            "log_classifier_active_workers",
+            "Classification batches running in worker threads.",
+            multiprocess_mode="livesum",
+            registry=r,
+        )
         self.breaker_open = Gauge(
             "log_classifier_circuit_breaker_open",
             "Circuit breaker state (1=open, 0=closed or half-open).",
-            ["service"], multiprocess_mode="livemax", registry=r)
+            ["service"],
+            multiprocess_mode="livemax",
+            registry=r,
+        )
         self.breaker_state = Gauge(
             "log_classifier_circuit_breaker_state",
             "1 for the state each circuit breaker is in (closed, open, half_open), else 0.",
-            ["service", "state"], multiprocess_mode="livemax", registry=r)
+            ["service", "state"],
+            multiprocess_mode="livemax",
+            registry=r,
+        )
         self.http_requests = Counter(
-            "log_classifier_http_requests", "HTTP requests by endpoint, method and status.",
-            ["endpoint", "method", "status"], registry=r)
+            "log_classifier_http_requests",
+            "HTTP requests by endpoint, method and status.",
+            ["endpoint", "method", "status"],
+            registry=r,
+        )
         self.http_duration = Histogram(
-            "log_classifier_http_request_duration_seconds", "HTTP request latency.",
-            ["endpoint", "method"], buckets=_HTTP_BUCKETS, registry=r)
+            "log_classifier_http_request_duration_seconds",
+            "HTTP request latency.",
+            ["endpoint", "method"],
+            buckets=_HTTP_BUCKETS,
+            registry=r,
+        )
         self.cache_hits = Counter(
-            "log_classifier_cache_hits", "Lines answered from the template cache.", registry=r)
+            "log_classifier_cache_hits", "Lines answered from the template cache.", registry=r
+        )
         self.cache_misses = Counter(
             "log_classifier_cache_misses",
-            "Lines past the rules that the template cache could not answer.", registry=r)
+            "Lines past the rules that the template cache could not answer.",
+            registry=r,
+        )
         self.cache_rejected = Gauge(
             "log_classifier_cache_rejected_entries",
             "Cached decisions read from the cache file or Redis and dropped (a label outside "
             "the set, a confidence outside 0..1, not a decision at all).",
-            multiprocess_mode="livesum", registry=r)
+            multiprocess_mode="livesum",
+            registry=r,
+        )
         self.llm_calls = Counter(
-            "log_classifier_llm_calls", "Calls to the LLM stage, by outcome.", ["outcome"],
-            registry=r)
+            "log_classifier_llm_calls",
+            "Calls to the LLM stage, by outcome.",
+            ["outcome"],
+            registry=r,
+        )
         self.new_templates = Counter(
             "log_classifier_new_templates",
-            "Templates seen for the first time (a new pattern in the stream).", registry=r)
+            "Templates seen for the first time (a new pattern in the stream).",
+            registry=r,
+        )
         self._templates: TopTemplates | None = None
 
-    def watch_templates(self, activities: Callable[[], Iterable[tuple[str, Any]]],
-                        top: int) -> None:
+    def watch_templates(
+        self, activities: Callable[[], Iterable[tuple[str, Any]]], top: int
+    ) -> None:
         """Export lines per template for the ``top`` commonest of each taxonomy
         (``activities()`` gives ``(taxonomy, TemplateActivity)`` pairs), read at each scrape."""
         self._templates = TopTemplates(activities, top)
@@ -119,7 +173,8 @@ class ServerMetrics:
         classifier = res.classifier
         self._child(self.classifications, classifier, res.label_id).inc()
         self._child(self.classification_duration, classifier).observe(
-            res.processing_time_ms / 1000.0)
+            res.processing_time_ms / 1000.0
+        )
         if res.new_template:
             self.new_templates.inc()
         if classifier == Classifier.CACHE:
@@ -131,8 +186,11 @@ class ServerMetrics:
         for step in res.journey:
             status = step.status
             if status == Status.FAILED:
-                self._child(self.classification_errors,
-                            _STAGE_CLASSIFIER.get(step.stage, step.stage), "stage_failed").inc()
+                self._child(
+                    self.classification_errors,
+                    _STAGE_CLASSIFIER.get(step.stage, step.stage),
+                    "stage_failed",
+                ).inc()
             if step.stage == StageName.LLM and status in _LLM_CALLED:
                 self._child(self.llm_calls, status.lower().replace(" ", "_")).inc()
 
@@ -201,11 +259,15 @@ class TopTemplates(Collector):
         family = GaugeMetricFamily(
             "log_classifier_template_lines",
             "Lines per template since start, for the commonest templates only "
-            "(LOGSIEVE_METRICS_TOP_TEMPLATES).", labels=["taxonomy", "template", "label"])
+            "(LOGSIEVE_METRICS_TOP_TEMPLATES).",
+            labels=["taxonomy", "template", "label"],
+        )
         for taxonomy, activity in self._activities():
             for row in activity.top(self._top):
-                family.add_metric([taxonomy, row["template"][:self.MAX_LABEL_CHARS],
-                                   row["label_id"]], row["count"])
+                family.add_metric(
+                    [taxonomy, row["template"][: self.MAX_LABEL_CHARS], row["label_id"]],
+                    row["count"],
+                )
         yield family
 
     def describe(self) -> Iterable[Metric]:

@@ -17,15 +17,17 @@ from .metrics import ServerMetrics
 
 
 def _too_large(limit: int) -> ApiError:
-    return ApiError(413, "body_too_large",
-                    f"The request body is larger than the limit of {limit} bytes.")
+    return ApiError(
+        413, "body_too_large", f"The request body is larger than the limit of {limit} bytes."
+    )
 
 
 class BodySizeLimit:
     """413 for bodies over ``default_limit`` bytes (``per_path`` overrides, e.g. uploads)."""
 
-    def __init__(self, app: ASGIApp, *, default_limit: int,
-                 per_path: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, *, default_limit: int, per_path: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.default_limit = default_limit
         self.per_path = dict(per_path or {})
@@ -43,8 +45,9 @@ class BodySizeLimit:
                     declared = 0
                 if declared > limit:
                     exc = _too_large(limit)
-                    response = error_json(413, exc.error, exc.message,
-                                          headers={"Connection": "close"})
+                    response = error_json(
+                        413, exc.error, exc.message, headers={"Connection": "close"}
+                    )
                     await response(scope, receive, send)
                     return
                 break
@@ -90,5 +93,6 @@ class HttpMetrics:
             route = scope.get("route")
             # The route template, not the raw path: unknown paths must not explode the labels.
             endpoint = getattr(route, "path", None) or "other"
-            self.metrics.observe_request(endpoint, scope["method"], status,
-                                         time.perf_counter() - started)
+            self.metrics.observe_request(
+                endpoint, scope["method"], status, time.perf_counter() - started
+            )

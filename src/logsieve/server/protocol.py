@@ -65,14 +65,21 @@ def limits() -> HttpLimits:
     from logsieve.settings import Settings
 
     s = Settings()
-    return HttpLimits(s.http_header_timeout_s, s.http_body_timeout_s, s.http_max_header_bytes,
-                      s.http_max_headers, s.http_max_connections)
+    return HttpLimits(
+        s.http_header_timeout_s,
+        s.http_body_timeout_s,
+        s.http_max_header_bytes,
+        s.http_max_headers,
+        s.http_max_connections,
+    )
 
 
 def _refusal(status: int, reason: str, error: str, message: str) -> bytes:
     body = json.dumps({"error": error, "message": message}).encode()
-    return (f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
-            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n").encode() + body
+    return (
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    ).encode() + body
 
 
 class _Refused(Exception):
@@ -101,9 +108,12 @@ class GuardedHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().connection_made(transport)
         if len(self.connections) > self._limits.max_connections:
-            self._refuse(503, "Service Unavailable", "too_many_connections",
-                         f"More than {self._limits.max_connections} open connections; "
-                         "try again shortly.")
+            self._refuse(
+                503,
+                "Service Unavailable",
+                "too_many_connections",
+                f"More than {self._limits.max_connections} open connections; try again shortly.",
+            )
             return
         self._arm(self._limits.header_timeout_s, self._head_timed_out)  # the first request
 
@@ -158,9 +168,13 @@ class GuardedHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._head_count += headers
         lim = self._limits
         if self._head_bytes > lim.max_header_bytes or self._head_count > lim.max_headers:
-            self._refuse(431, "Request Header Fields Too Large", "headers_too_large",
-                         f"The request head is over the limit ({lim.max_headers} headers, "
-                         f"{lim.max_header_bytes} bytes with the request line).")
+            self._refuse(
+                431,
+                "Request Header Fields Too Large",
+                "headers_too_large",
+                f"The request head is over the limit ({lim.max_headers} headers, "
+                f"{lim.max_header_bytes} bytes with the request line).",
+            )
             raise _Refused  # stops the parser; send_400_response then stays quiet
 
     def _head_timed_out(self) -> None:
@@ -168,8 +182,12 @@ class GuardedHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         if not self._in_head:  # armed at connection_made: nothing was asked, nothing to answer
             self.transport.close()
             return
-        self._refuse(408, "Request Timeout", "request_timeout",
-                     f"The request head did not arrive within {self._limits.header_timeout_s:g} s.")
+        self._refuse(
+            408,
+            "Request Timeout",
+            "request_timeout",
+            f"The request head did not arrive within {self._limits.header_timeout_s:g} s.",
+        )
 
     def _body_timed_out(self) -> None:
         self._deadline = None
@@ -181,8 +199,12 @@ class GuardedHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         if cycle is None or cycle.response_started:
             self.transport.close()
             return
-        self._refuse(408, "Request Timeout", "request_timeout",
-                     f"The request body stalled for {self._limits.body_timeout_s:g} s.")
+        self._refuse(
+            408,
+            "Request Timeout",
+            "request_timeout",
+            f"The request body stalled for {self._limits.body_timeout_s:g} s.",
+        )
 
     def _refuse(self, status: int, reason: str, error: str, message: str) -> None:
         self._refused = True

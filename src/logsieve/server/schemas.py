@@ -22,8 +22,10 @@ MAX_TAXONOMY_CHARS = 128
 #: The header a request may name its taxonomy with (when its body does not).
 TAXONOMY_HEADER = "X-Logsieve-Taxonomy"
 
-_TAXONOMY_DOC = ("Which taxonomy to answer with, of those the server serves (/health lists "
-                 "them); default: the server's default.")
+_TAXONOMY_DOC = (
+    "Which taxonomy to answer with, of those the server serves (/health lists "
+    "them); default: the server's default."
+)
 
 
 def _has_text(value: str) -> str:
@@ -39,12 +41,18 @@ LogMessage = Annotated[str, AfterValidator(_has_text)]
 class ClassifyRequest(BaseModel):
     """``POST /api/classify`` (seed 000)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"log_message": "ERROR nova.compute.manager [req-1234-abcd] Service failed"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"log_message": "ERROR nova.compute.manager [req-1234-abcd] Service failed"}
+            ]
+        }
+    )
 
     log_message: LogMessage = Field(min_length=1, description="The log line to classify.")
-    source: str | None = Field(None, max_length=MAX_SOURCE_CHARS,
-                               description="The system that wrote the line (optional).")
+    source: str | None = Field(
+        None, max_length=MAX_SOURCE_CHARS, description="The system that wrote the line (optional)."
+    )
     taxonomy: str | None = Field(None, max_length=MAX_TAXONOMY_CHARS, description=_TAXONOMY_DOC)
 
 
@@ -71,15 +79,21 @@ class ClassifyResponse(BaseModel):
     label_id: str
     label: str
     classifier: str = Field(description="Who decided: regex, bert, llm, cache or none.")
-    new_template: bool = Field(False, description="True for the first line of a template "
-                               "this server had never seen (a new pattern).")
+    new_template: bool = Field(
+        False,
+        description="True for the first line of a template "
+        "this server had never seen (a new pattern).",
+    )
 
 
 class BatchItem(BaseModel):
     """One entry of ``POST /classify`` (seed 001)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"source": "app-server", "log_message": "User admin123 logged in."}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"source": "app-server", "log_message": "User admin123 logged in."}]
+        }
+    )
 
     source: str | None = Field(None, max_length=MAX_SOURCE_CHARS)
     log_message: LogMessage = Field(min_length=1)
@@ -100,9 +114,11 @@ class GenerateRequest(BaseModel):
 
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
     count: int = Field(1, ge=1, le=MAX_GENERATE_COUNT)
-    taxonomy: str | None = Field(None, max_length=MAX_TAXONOMY_CHARS,
-                                 description="Write lines of this taxonomy's categories "
-                                 "(default: the server's default).")
+    taxonomy: str | None = Field(
+        None,
+        max_length=MAX_TAXONOMY_CHARS,
+        description="Write lines of this taxonomy's categories (default: the server's default).",
+    )
 
 
 class GenerateResponse(BaseModel):
@@ -118,7 +134,8 @@ class ErrorBody(BaseModel):
     error: str = Field(description="Short code, e.g. body_too_large, validation_error.")
     message: str
     detail: list[dict[str, Any]] | None = Field(
-        None, description="Per-field problems (location, message), when there are any.")
+        None, description="Per-field problems (location, message), when there are any."
+    )
 
 
 _DESCRIPTIONS = {

@@ -95,8 +95,9 @@ class RateLimiter:
                 if len(self._buckets) >= _MAX_BUCKETS:
                     self._drop_full(now)
                 bucket = self._buckets[caller] = _Bucket(float(self.per_minute), now)
-            bucket.tokens = min(float(self.per_minute),
-                                bucket.tokens + (now - bucket.updated) * self._rate)
+            bucket.tokens = min(
+                float(self.per_minute), bucket.tokens + (now - bucket.updated) * self._rate
+            )
             bucket.updated = now
             if bucket.tokens >= need:
                 if take:
@@ -106,8 +107,11 @@ class RateLimiter:
 
     def _drop_full(self, now: float) -> None:
         """Forget callers whose bucket has refilled: they lose nothing by it."""
-        full = [k for k, b in self._buckets.items()
-                if b.tokens + (now - b.updated) * self._rate >= self.per_minute]
+        full = [
+            k
+            for k, b in self._buckets.items()
+            if b.tokens + (now - b.updated) * self._rate >= self.per_minute
+        ]
         for k in full:
             del self._buckets[k]
         if len(self._buckets) >= _MAX_BUCKETS:  # all busy: drop the oldest
@@ -124,8 +128,9 @@ def retry_after_header(seconds: float) -> str:
 class TokenStore(Protocol):
     """Where a shared limit is counted (``cache_redis.RedisBackend.take_tokens``)."""
 
-    def take_tokens(self, bucket: str, cost: float, limit: int, window_s: float = 60.0,
-                    *, take: bool = True) -> float: ...
+    def take_tokens(
+        self, bucket: str, cost: float, limit: int, window_s: float = 60.0, *, take: bool = True
+    ) -> float: ...
 
 
 class SharedRateLimiter(RateLimiter):
@@ -143,18 +148,22 @@ class SharedRateLimiter(RateLimiter):
         if not self.enabled:
             return 0.0
         try:
-            return self._store.take_tokens(f"{self._kind}:{caller}", cost, self.per_minute,
-                                           take=take)
+            return self._store.take_tokens(
+                f"{self._kind}:{caller}", cost, self.per_minute, take=take
+            )
         except Exception:  # Redis down: this process's own bucket meanwhile
             self.store_errors += 1
             return super()._take(caller, now, cost, take=take)
 
 
-def limiters(per_minute: int, lines: int, auth_failures: int,
-             store: Any | None) -> tuple[RateLimiter, RateLimiter, RateLimiter]:
+def limiters(
+    per_minute: int, lines: int, auth_failures: int, store: Any | None
+) -> tuple[RateLimiter, RateLimiter, RateLimiter]:
     """The request, line and failed-key limiters: shared through ``store`` when given."""
     if store is None:
         return RateLimiter(per_minute), RateLimiter(lines), RateLimiter(auth_failures)
-    return (SharedRateLimiter(per_minute, store, "requests"),
-            SharedRateLimiter(lines, store, "lines"),
-            SharedRateLimiter(auth_failures, store, "auth-failures"))
+    return (
+        SharedRateLimiter(per_minute, store, "requests"),
+        SharedRateLimiter(lines, store, "lines"),
+        SharedRateLimiter(auth_failures, store, "auth-failures"),
+    )

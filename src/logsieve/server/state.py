@@ -40,8 +40,9 @@ class BatchMetrics:
     #: breaker states are read from sieve.health() at most this often
     BREAKER_POLL_S = 1.0
 
-    def __init__(self, metrics: ServerMetrics, sieve: SieveLike,
-                 activity: TemplateActivity | None = None) -> None:
+    def __init__(
+        self, metrics: ServerMetrics, sieve: SieveLike, activity: TemplateActivity | None = None
+    ) -> None:
         self._metrics = metrics
         self._sieve = sieve
         self._activity = activity
@@ -124,7 +125,8 @@ class ServerState:
         attached: the first is the default)."""
         activity = TemplateActivity(scrub=_scrubber(self.settings))
         self.services[sieve.taxonomy.name] = TaxonomyService(
-            sieve.taxonomy.name, sieve,
+            sieve.taxonomy.name,
+            sieve,
             MicroBatcher(
                 sieve.classify_batch,
                 window_s=self.settings.microbatch_window_ms / 1000.0,
@@ -133,7 +135,8 @@ class ServerState:
                 observer=BatchMetrics(self.metrics, sieve, activity),
                 begin=_begin(sieve),
             ),
-            activity)
+            activity,
+        )
 
 
 def _scrubber(settings: Settings) -> Callable[[str], str] | None:

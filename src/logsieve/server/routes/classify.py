@@ -60,11 +60,20 @@ def check_message_lengths(messages: Sequence[str], settings: Settings, *, batch:
     bad = [i for i, m in enumerate(messages) if len(m) > limit]
     if not bad:
         return
-    detail = [{"loc": ["body", str(i), "log_message"] if batch else ["body", "log_message"],
-               "msg": f"log_message has {len(messages[i])} characters; the limit is {limit}.",
-               "type": "string_too_long"} for i in bad[:_MAX_REPORTED]]
-    raise ApiError(422, "message_too_long",
-                   f"{len(bad)} log_message(s) longer than {limit} characters.", detail=detail)
+    detail = [
+        {
+            "loc": ["body", str(i), "log_message"] if batch else ["body", "log_message"],
+            "msg": f"log_message has {len(messages[i])} characters; the limit is {limit}.",
+            "type": "string_too_long",
+        }
+        for i in bad[:_MAX_REPORTED]
+    ]
+    raise ApiError(
+        422,
+        "message_too_long",
+        f"{len(bad)} log_message(s) longer than {limit} characters.",
+        detail=detail,
+    )
 
 
 async def classify_one(body: ClassifyRequest, service: ReadyService) -> JSONResponse:
@@ -113,8 +122,10 @@ class ClassifyRoute(APIRoute):
                 api_key = value.decode("latin-1")
             elif name == _TAXONOMY and taxonomy is None:
                 taxonomy = value.decode("latin-1")
-        if (content_type is None
-                or content_type.split(b";", 1)[0].strip().lower() != b"application/json"):
+        if (
+            content_type is None
+            or content_type.split(b";", 1)[0].strip().lower() != b"application/json"
+        ):
             await super().handle(scope, receive, send)
             return
         messages: list[Message] = []
@@ -185,9 +196,14 @@ def route_first(app: FastAPI) -> None:
 
 
 router.add_api_route(
-    CLASSIFY_PATH, classify_one, methods=["POST"], route_class_override=ClassifyRoute,
-    response_model=ClassifyResponse, summary="Classify one log line",
-    responses=error_responses(400, 401, 413, 415, 422, 429, 503))
+    CLASSIFY_PATH,
+    classify_one,
+    methods=["POST"],
+    route_class_override=ClassifyRoute,
+    response_model=ClassifyResponse,
+    summary="Classify one log line",
+    responses=error_responses(400, 401, 413, 415, 422, 429, 503),
+)
 
 
 @router.post(
@@ -204,11 +220,12 @@ async def classify_batch(body: list[BatchItem], service: ReadyService) -> JSONRe
     default). The whole batch is checked before any line is classified."""
     settings = service.settings
     if len(body) > settings.max_batch_lines:
-        raise ApiError(413, "batch_too_large",
-                       f"The batch has {len(body)} lines; the limit is "
-                       f"{settings.max_batch_lines}.",
-                       detail=[{"loc": ["body"], "msg": "too many items",
-                                "type": "too_long"}])
+        raise ApiError(
+            413,
+            "batch_too_large",
+            f"The batch has {len(body)} lines; the limit is {settings.max_batch_lines}.",
+            detail=[{"loc": ["body"], "msg": "too many items", "type": "too_long"}],
+        )
     check_message_lengths([item.log_message for item in body], settings, batch=True)
     # Items may name their taxonomies (else the header's, else the default): one sieve call
     # per taxonomy named, the answers put back in input order.
@@ -222,9 +239,12 @@ async def classify_batch(body: list[BatchItem], service: ReadyService) -> JSONRe
         results = await batcher.classify_many([(i.log_message, i.source) for i in body])
         return JSONResponse([batch_response(r) for r in results])
     answers: list[Result | None] = [None] * len(body)
-    parts = await asyncio.gather(*(
-        batcher.classify_many([(body[i].log_message, body[i].source) for i in indexes])
-        for batcher, indexes in groups.values()))
+    parts = await asyncio.gather(
+        *(
+            batcher.classify_many([(body[i].log_message, body[i].source) for i in indexes])
+            for batcher, indexes in groups.values()
+        )
+    )
     for (_, indexes), part in zip(groups.values(), parts, strict=True):
         for i, res in zip(indexes, part, strict=True):
             answers[i] = res

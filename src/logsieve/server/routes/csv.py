@@ -81,16 +81,19 @@ def _copy_and_check(upload: IO[bytes], max_message_chars: int) -> _CheckedUpload
             except StopIteration:
                 break
             except csv.Error as exc:
-                raise InputError(f"the row is not valid CSV: {csv_error_reason(exc)}",
-                                 line=start) from exc
+                raise InputError(
+                    f"the row is not valid CSV: {csv_error_reason(exc)}", line=start
+                ) from exc
             if not row:
                 continue
             if len(row) <= msg:
-                raise InputError(f"the row has {len(row)} fields, no {MESSAGE_COLUMN}",
-                                 line=start)
+                raise InputError(f"the row has {len(row)} fields, no {MESSAGE_COLUMN}", line=start)
             if len(row[msg]) > max_message_chars:
-                raise InputError(f"{MESSAGE_COLUMN} has {len(row[msg])} characters; the "
-                                 f"limit is {max_message_chars}", line=start)
+                raise InputError(
+                    f"{MESSAGE_COLUMN} has {len(row[msg])} characters; the "
+                    f"limit is {max_message_chars}",
+                    line=start,
+                )
             rows += 1
         text.detach()  # keep the spool open for the streaming pass
     except (csv.Error, UnicodeDecodeError) as exc:
@@ -99,9 +102,14 @@ def _copy_and_check(upload: IO[bytes], max_message_chars: int) -> _CheckedUpload
     except BaseException:
         spool.close()
         raise
-    return _CheckedUpload(spool, header, msg,
-                          header.index(SOURCE_COLUMN) if SOURCE_COLUMN in header else None,
-                          header.index(LABEL_COLUMN) if LABEL_COLUMN in header else None, rows)
+    return _CheckedUpload(
+        spool,
+        header,
+        msg,
+        header.index(SOURCE_COLUMN) if SOURCE_COLUMN in header else None,
+        header.index(LABEL_COLUMN) if LABEL_COLUMN in header else None,
+        rows,
+    )
 
 
 def _chunks(checked: _CheckedUpload) -> Iterator[list[list[str]]]:
@@ -139,9 +147,13 @@ async def _stream(checked: _CheckedUpload, batcher: MicroBatcher) -> AsyncIterat
             if chunk is None:
                 break
             src = checked.source_col
-            items = [(row[checked.message_col],
-                      (row[src] or None) if src is not None and src < len(row) else None)
-                     for row in chunk]
+            items = [
+                (
+                    row[checked.message_col],
+                    (row[src] or None) if src is not None and src < len(row) else None,
+                )
+                for row in chunk
+            ]
             results = await batcher.classify_many(items)
             for row, res in zip(chunk, results, strict=True):
                 if checked.label_col is None:
@@ -158,13 +170,19 @@ async def _stream(checked: _CheckedUpload, batcher: MicroBatcher) -> AsyncIterat
     CSV_PATH,
     summary="Classify a CSV file",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
-                     "description": "The uploaded CSV with a target_label column."},
-               **error_responses(400, 401, 413, 422, 429, 503)},
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "The uploaded CSV with a target_label column.",
+        },
+        **error_responses(400, 401, 413, 422, 429, 503),
+    },
 )
 async def classify_csv(
-    file: Annotated[UploadFile, File(description="CSV with a header naming log_message "
-                                                 "(and optionally source).")],
+    file: Annotated[
+        UploadFile,
+        File(description="CSV with a header naming log_message (and optionally source)."),
+    ],
     service: ReadyService,
 ) -> StreamingResponse:
     """The same CSV back, with ``target_label`` (a label id) added or overwritten; the
@@ -173,12 +191,18 @@ async def classify_csv(
     Streamed in chunks of rows, in input order; a file that cannot be read is refused (422,
     naming the line) before anything is classified."""
     try:
-        checked = await run_in_threadpool(_copy_and_check, file.file,
-                                          service.settings.max_message_chars)
+        checked = await run_in_threadpool(
+            _copy_and_check, file.file, service.settings.max_message_chars
+        )
     except InputError as exc:
-        raise ApiError(422, "invalid_csv", str(exc),
-                       detail=[{"loc": ["body", "file"], "msg": str(exc),
-                                "type": "invalid_csv", "line": exc.line}]) from exc
+        raise ApiError(
+            422,
+            "invalid_csv",
+            str(exc),
+            detail=[
+                {"loc": ["body", "file"], "msg": str(exc), "type": "invalid_csv", "line": exc.line}
+            ],
+        ) from exc
     try:
         charge_lines(service.state, service.name, checked.rows - 1)
     except ApiError:
@@ -187,9 +211,13 @@ async def classify_csv(
     name = (file.filename or "logs.csv").rsplit("/", 1)[-1]
     stem = name[:-4] if name.lower().endswith(".csv") else name
     return StreamingResponse(
-        _stream(checked, service.batcher), media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{_safe(stem)}_classified.csv"',
-                 "X-Rows": str(checked.rows)})
+        _stream(checked, service.batcher),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{_safe(stem)}_classified.csv"',
+            "X-Rows": str(checked.rows),
+        },
+    )
 
 
 def _safe(name: str) -> str:

@@ -35,15 +35,20 @@ def install(app: FastAPI) -> None:
 @router.get("/docs")
 async def swagger_ui() -> HTMLResponse:
     return get_swagger_ui_html(
-        openapi_url="/openapi.json", title="logsieve - API",
+        openapi_url="/openapi.json",
+        title="logsieve - API",
         swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
         swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
-        swagger_favicon_url=f"{ASSETS_PATH}/favicon.png")
+        swagger_favicon_url=f"{ASSETS_PATH}/favicon.png",
+    )
 
 
 @router.get("/redoc")
 async def redoc() -> HTMLResponse:
     return get_redoc_html(
-        openapi_url="/openapi.json", title="logsieve - API",
+        openapi_url="/openapi.json",
+        title="logsieve - API",
         redoc_js_url=f"{ASSETS_PATH}/redoc.standalone.js",
-        redoc_favicon_url=f"{ASSETS_PATH}/favicon.png", with_google_fonts=False)
+        redoc_favicon_url=f"{ASSETS_PATH}/favicon.png",
+        with_google_fonts=False,
+    )

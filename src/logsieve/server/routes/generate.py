@@ -38,11 +38,18 @@ def load_generator() -> Generator:
     summary="Generate synthetic log lines",
     responses=error_responses(400, 401, 413, 415, 422, 429, 503),
 )
-async def generate(body: GenerateRequest, caller: AuthorizedCaller,
-                   header: Annotated[str | None, Header(
-                       alias=TAXONOMY_HEADER, max_length=MAX_TAXONOMY_CHARS,
-                       description="The taxonomy, when the body names none.")] = None
-                   ) -> JSONResponse:
+async def generate(
+    body: GenerateRequest,
+    caller: AuthorizedCaller,
+    header: Annotated[
+        str | None,
+        Header(
+            alias=TAXONOMY_HEADER,
+            max_length=MAX_TAXONOMY_CHARS,
+            description="The taxonomy, when the body names none.",
+        ),
+    ] = None,
+) -> JSONResponse:
     """A synthetic line for the prompt (a list of ``count`` lines when count > 1).
 
     Lines of the categories of the taxonomy the body (or the ``X-Logsieve-Taxonomy`` header)
@@ -50,8 +57,9 @@ async def generate(body: GenerateRequest, caller: AuthorizedCaller,
     generator; 503 when this install has no generator at all."""
     state = caller.state
     if state.generator is None:
-        raise ApiError(503, "generation_unavailable",
-                       "Generation is not available in this installation.")
+        raise ApiError(
+            503, "generation_unavailable", "Generation is not available in this installation."
+        )
     sieve: SieveLike | None = None
     taxonomy: Any
     if state.services:
@@ -62,17 +70,26 @@ async def generate(body: GenerateRequest, caller: AuthorizedCaller,
         named = body.taxonomy or header
         if named is not None and named != taxonomy:
             if named not in BUILTIN:  # (a name, never a path: no file is read for a caller)
-                raise ApiError(422, "unknown_taxonomy",
-                               f"No taxonomy {named!r}; built in: {', '.join(BUILTIN)}.")
+                raise ApiError(
+                    422,
+                    "unknown_taxonomy",
+                    f"No taxonomy {named!r}; built in: {', '.join(BUILTIN)}.",
+                )
             taxonomy = named
     try:
         out = await run_in_threadpool(
-            state.generator, body.prompt, body.count, taxonomy,
-            llm=getattr(sieve, "llm", None), encoder=getattr(sieve, "encoder", None))
+            state.generator,
+            body.prompt,
+            body.count,
+            taxonomy,
+            llm=getattr(sieve, "llm", None),
+            encoder=getattr(sieve, "encoder", None),
+        )
     except ValueError as exc:  # the generator's own check of the prompt
         raise ApiError(422, "invalid_prompt", str(exc)) from exc
     except Exception as exc:  # an LLM outage must read as 503, not as a crash
         raise ApiError(503, "generation_failed", f"Generation failed: {exc}") from exc
     lines = list(out.lines)
-    return JSONResponse({"synthetic_log": lines[0] if body.count == 1 and lines else lines,
-                         "method": out.method})
+    return JSONResponse(
+        {"synthetic_log": lines[0] if body.count == 1 and lines else lines, "method": out.method}
+    )

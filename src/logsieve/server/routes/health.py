@@ -32,8 +32,7 @@ async def root(state: State) -> dict[str, Any]:
 @router.get(
     "/health",
     summary="Component status",
-    responses={200: {"description": "Can classify."},
-               **error_responses(503)},
+    responses={200: {"description": "Can classify."}, **error_responses(503)},
 )
 async def health(state: State) -> JSONResponse:
     """Rules, encoder, head (and its taxonomy), LLM and breakers, cache size and hit rate
@@ -44,20 +43,27 @@ async def health(state: State) -> JSONResponse:
     answer (the body then says why)."""
     if state.sieve is None:
         why = state.load_error or "the classifier is not loaded"
-        return JSONResponse({"error": "unavailable", "message": f"Cannot classify: {why}.",
-                             "status": "unhealthy"}, status_code=503)
+        return JSONResponse(
+            {"error": "unavailable", "message": f"Cannot classify: {why}.", "status": "unhealthy"},
+            status_code=503,
+        )
     components = state.sieve.health()
     state.metrics.set_breakers(components.get("breakers", {}))
     ok = bool(components.get("can_classify"))
     served: dict[str, Any] = {}
     for name, service in state.services.items():
         each = components if service.sieve is state.sieve else service.sieve.health()
-        served[name] = {"default": service.sieve is state.sieve,
-                        "labels": each["taxonomy"]["labels"], "hash": each["taxonomy"]["hash"],
-                        "rules": each["rules"], "head": each["head"]["loaded"],
-                        "cache": {k: each["cache"].get(k) for k in ("size", "hit_rate")},
-                        "status": each["status"], "can_classify": each["can_classify"],
-                        "degraded": each["degraded"]}
+        served[name] = {
+            "default": service.sieve is state.sieve,
+            "labels": each["taxonomy"]["labels"],
+            "hash": each["taxonomy"]["hash"],
+            "rules": each["rules"],
+            "head": each["head"]["loaded"],
+            "cache": {k: each["cache"].get(k) for k in ("size", "hit_rate")},
+            "status": each["status"],
+            "can_classify": each["can_classify"],
+            "degraded": each["degraded"],
+        }
     # status: "healthy", or "degraded" (a stage meant to run cannot; `degraded` says which,
     # why and the fix). 200 while a line the rules miss can still get a real answer.
     body = dict(components)
@@ -66,6 +72,5 @@ async def health(state: State) -> JSONResponse:
     body["taxonomies"] = served
     if not ok:
         why = "; ".join(p["reason"] for p in components.get("degraded", [])) or "no stage loaded"
-        body.update(error="unavailable",
-                    message=f"Only the rules can answer: {why}.")
+        body.update(error="unavailable", message=f"Only the rules can answer: {why}.")
     return JSONResponse(body, status_code=200 if ok else 503)

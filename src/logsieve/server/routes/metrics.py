@@ -15,8 +15,12 @@ router = APIRouter(tags=["metrics"])
     "/metrics",
     summary="Prometheus metrics",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
-                     "description": "Prometheus text exposition format."}},
+    responses={
+        200: {
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+            "description": "Prometheus text exposition format.",
+        }
+    },
 )
 async def metrics(state: State) -> Response:
     """Seed 001's seven series, plus cache hits/misses and LLM calls."""

@@ -27,10 +27,11 @@ MAX_PATTERNS = 500
     summary="Top log patterns (templates) seen by this server",
     responses=error_responses(401, 422, 429, 503),
 )
-async def patterns(service: ReadyTaxonomy, _caller: Caller,
-                   top: int = Query(20, ge=1, le=MAX_PATTERNS,
-                                    description="How many patterns, commonest first.")
-                   ) -> JSONResponse:
+async def patterns(
+    service: ReadyTaxonomy,
+    _caller: Caller,
+    top: int = Query(20, ge=1, le=MAX_PATTERNS, description="How many patterns, commonest first."),
+) -> JSONResponse:
     """The commonest templates of the lines past the rules since start-up: count, share,
     label, first and last time seen (Unix seconds), an example line (secrets redacted), the
     kinds of value that vary, and ``series``: lines per ``bucket_seconds`` over the last
@@ -43,10 +44,17 @@ async def patterns(service: ReadyTaxonomy, _caller: Caller,
     rows = activity.top(top)
     for row in rows:
         row["label"] = names.get(row["label_id"], row["label_id"])
-    return JSONResponse({
-        "taxonomy": service.name, "time": time.time(), "since": activity.started,
-        "lines": activity.lines, "templates": activity.distinct,
-        "other_lines": activity.other, "max_templates": activity.max_templates,
-        "bucket_seconds": activity.bucket_s, "per_worker": multiprocess_enabled(),
-        "patterns": rows,
-    })
+    return JSONResponse(
+        {
+            "taxonomy": service.name,
+            "time": time.time(),
+            "since": activity.started,
+            "lines": activity.lines,
+            "templates": activity.distinct,
+            "other_lines": activity.other,
+            "max_templates": activity.max_templates,
+            "bucket_seconds": activity.bucket_s,
+            "per_worker": multiprocess_enabled(),
+            "patterns": rows,
+        }
+    )

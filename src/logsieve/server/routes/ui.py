@@ -32,8 +32,12 @@ router = APIRouter()
 
 UI_DIR = Path(__file__).resolve().parent.parent / "ui"
 #: What the page may load, by name; anything else is 404 (no path is ever joined from a URL).
-_MEDIA_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-                ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
+_MEDIA_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 #: Most templates one dashboard call may ask for.
 MAX_TOP_TEMPLATES = 100
 #: The page is small and changes with each release; revalidate rather than cache for long.
@@ -43,8 +47,7 @@ _NO_STALE = {"Cache-Control": "no-cache"}
 def _assets() -> dict[str, Path]:
     if not UI_DIR.is_dir():
         return {}
-    return {p.name: p for p in UI_DIR.iterdir()
-            if p.is_file() and p.suffix in _MEDIA_TYPES}
+    return {p.name: p for p in UI_DIR.iterdir() if p.is_file() and p.suffix in _MEDIA_TYPES}
 
 
 _ASSETS = _assets()
@@ -73,12 +76,15 @@ async def page() -> FileResponse:
 @router.get("/ui/config.json", include_in_schema=False)
 async def page_config(state: State) -> JSONResponse:
     """What the page must know before its first call (nothing secret)."""
-    return JSONResponse({
-        "auth_required": state.api_keys.required,
-        "generate_available": state.generator is not None,
-        "max_batch_lines": state.settings.max_batch_lines,
-        "max_message_chars": state.settings.max_message_chars,
-    }, headers=_NO_STALE)
+    return JSONResponse(
+        {
+            "auth_required": state.api_keys.required,
+            "generate_available": state.generator is not None,
+            "max_batch_lines": state.settings.max_batch_lines,
+            "max_message_chars": state.settings.max_message_chars,
+        },
+        headers=_NO_STALE,
+    )
 
 
 @router.get("/ui/{name}", include_in_schema=False)
@@ -115,10 +121,12 @@ def _counter_totals(metrics: ServerMetrics) -> dict[str, Any]:
                 cache["hits"] += s.value
             elif s.name == "log_classifier_cache_misses_total":
                 cache["misses"] += s.value
-    return {"by_label": {k: int(v) for k, v in by_label.items()},
-            "by_stage": {k: int(v) for k, v in by_stage.items()},
-            "llm_calls": {k: int(v) for k, v in llm_calls.items()},
-            "cache_lines": {k: int(v) for k, v in cache.items()}}
+    return {
+        "by_label": {k: int(v) for k, v in by_label.items()},
+        "by_stage": {k: int(v) for k, v in by_stage.items()},
+        "llm_calls": {k: int(v) for k, v in llm_calls.items()},
+        "cache_lines": {k: int(v) for k, v in cache.items()},
+    }
 
 
 @router.get(
@@ -127,10 +135,12 @@ def _counter_totals(metrics: ServerMetrics) -> dict[str, Any]:
     summary="Live counts for the dashboard",
     responses=error_responses(401, 422, 429, 503),
 )
-async def dashboard(state: State, service: ReadyTaxonomy, _caller: Caller,
-                    top: int = Query(10, ge=0, le=MAX_TOP_TEMPLATES,
-                                     description="How many top templates to list.")
-                    ) -> JSONResponse:
+async def dashboard(
+    state: State,
+    service: ReadyTaxonomy,
+    _caller: Caller,
+    top: int = Query(10, ge=0, le=MAX_TOP_TEMPLATES, description="How many top templates to list."),
+) -> JSONResponse:
     """Lines per label and per deciding stage since start-up, cache and LLM figures, breaker
     states and the most frequent templates with their labels and, in ``series``, their lines
     per minute over the last hour (as ``/api/patterns``). ``?taxonomy=`` picks one of the
@@ -144,8 +154,14 @@ async def dashboard(state: State, service: ReadyTaxonomy, _caller: Caller,
     taxonomy = sieve.taxonomy
     names = {label.id: label.name for label in taxonomy.labels}
     hits, misses = totals["cache_lines"]["hits"], totals["cache_lines"]["misses"]
-    templates = [{**t, "label": names.get(t.get("label_id", ""), t.get("label_id"))}
-                 for t in sieve.top_templates(top)] if top else []
+    templates = (
+        [
+            {**t, "label": names.get(t.get("label_id", ""), t.get("label_id"))}
+            for t in sieve.top_templates(top)
+        ]
+        if top
+        else []
+    )
     if templates:  # lines per minute of each, when this process has answered it
         series = {p["template"]: p["series"] for p in service.activity.top(MAX_TOP_TEMPLATES)}
         window = service.activity.window
@@ -153,31 +169,43 @@ async def dashboard(state: State, service: ReadyTaxonomy, _caller: Caller,
             t["series"] = series.get(t["template"], [0] * window)
     llm = health.get("llm", {})
     encoder, head = health.get("encoder", {}), health.get("head", {})
-    return JSONResponse({
-        "time": time.time(),
-        "taxonomies": list(state.services),
-        "series_bucket_seconds": service.activity.bucket_s,
-        "taxonomy": {"name": taxonomy.name, "fallback": taxonomy.fallback,
-                     "labels": [{"id": label.id, "name": label.name}
-                                for label in taxonomy.labels]},
-        "lines": sum(totals["by_label"].values()),
-        "by_label": totals["by_label"],
-        "by_stage": totals["by_stage"],
-        "cache": {**health.get("cache", {}), "line_hits": hits, "line_misses": misses,
-                  "line_hit_rate": round(hits / (hits + misses), 4) if hits + misses else 0.0},
-        "rules": health.get("rules", 0),
-        "embedding": {"loaded": bool(encoder.get("loaded") and head.get("loaded")),
-                      "encoder": encoder.get("name"),
-                      "reason": head.get("reason") or encoder.get("reason"),
-                      "threshold": health.get("threshold")},
-        "llm": {"configured": bool(llm.get("configured")),
+    return JSONResponse(
+        {
+            "time": time.time(),
+            "taxonomies": list(state.services),
+            "series_bucket_seconds": service.activity.bucket_s,
+            "taxonomy": {
+                "name": taxonomy.name,
+                "fallback": taxonomy.fallback,
+                "labels": [{"id": label.id, "name": label.name} for label in taxonomy.labels],
+            },
+            "lines": sum(totals["by_label"].values()),
+            "by_label": totals["by_label"],
+            "by_stage": totals["by_stage"],
+            "cache": {
+                **health.get("cache", {}),
+                "line_hits": hits,
+                "line_misses": misses,
+                "line_hit_rate": round(hits / (hits + misses), 4) if hits + misses else 0.0,
+            },
+            "rules": health.get("rules", 0),
+            "embedding": {
+                "loaded": bool(encoder.get("loaded") and head.get("loaded")),
+                "encoder": encoder.get("name"),
+                "reason": head.get("reason") or encoder.get("reason"),
+                "threshold": health.get("threshold"),
+            },
+            "llm": {
+                "configured": bool(llm.get("configured")),
                 "model": llm.get("model"),
                 "reason": llm.get("reason"),
                 "calls": sum(totals["llm_calls"].values()),
-                "calls_by_outcome": totals["llm_calls"]},
-        "breakers": health.get("breakers", {}),
-        "priors": health.get("judgement", {}).get("priors"),
-        "top_templates": templates,
-        # Cache contents and breakers live in each worker; the counts are the whole server's.
-        "per_worker": ["cache", "top_templates", "breakers"] if multiprocess_enabled() else [],
-    })
+                "calls_by_outcome": totals["llm_calls"],
+            },
+            "breakers": health.get("breakers", {}),
+            "priors": health.get("judgement", {}).get("priors"),
+            "top_templates": templates,
+            # Cache contents and breakers live in each worker; the counts are the whole server's.
+            "per_worker": ["cache", "top_templates", "breakers"] if multiprocess_enabled() else [],
+        }
+    )
