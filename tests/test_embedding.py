@@ -627,3 +627,30 @@ def test_lexical_parts_and_versions_must_agree(tmp_path: Path) -> None:
     (tmp_path / "lex" / "head.json").write_text(json.dumps(document))
     with pytest.raises(ModelError, match="needs a lexical part"):
         LinearHead.load(tmp_path / "lex")
+
+
+def test_a_lazy_encoder_loads_at_its_first_encode(encoder: MiniLMEncoder) -> None:
+    lazy = MiniLMEncoder(threads=2, lazy=True)
+    assert lazy.name == encoder.name  # known before loading: the cache fingerprint uses it
+    assert not lazy._loaded
+    texts = ["disk quota exceeded for user <*>", "connection reset by peer"]
+    assert np.allclose(lazy.encode(texts), encoder.encode(texts), atol=1e-6)
+    assert lazy._loaded and lazy.model_path == encoder.model_path
+
+
+def test_a_batch_run_loads_the_encoder_only_when_a_line_needs_it() -> None:
+    from logsieve.build import build_sieve
+    from logsieve.settings import Settings
+
+    settings = Settings(_env_file=None, llm_enabled=False).for_batch()  # type: ignore[call-arg]
+    assert settings.encoder_lazy is True
+    sieve = build_sieve(settings)
+    try:
+        assert sieve.classify("User User123 logged in.").classifier == "regex"
+        assert sieve.encoder is not None and not sieve.encoder._loaded
+        assert sieve.classify("kernel watchdog reset the board twice").classifier != "regex"
+        assert sieve.encoder._loaded
+    finally:
+        sieve.close()
+    service = Settings(_env_file=None, llm_enabled=False)  # type: ignore[call-arg]
+    assert not service.encoder_lazy  # the service loads it at start: no slow first answer

@@ -16,10 +16,13 @@ def test_a_batch_run_waits_for_the_encoder_and_does_not_retry_it() -> None:
     assert service.for_batch(encoder_threads=1).encoder_threads == 1
     named = Settings(_env_file=None, encoder_threads=2)  # type: ignore[call-arg]
     assert named.for_batch(encoder_threads=1).encoder_threads == 2
+    # the encoder loaded when a line first needs it, unless the settings say otherwise
+    assert batch.encoder_lazy is True and not service.encoder_lazy
+    eager = Settings(_env_file=None, encoder_lazy=False)  # type: ignore[call-arg]
+    assert eager.for_batch().encoder_lazy is False
     # everything else is left as it was
-    assert batch.model_dump(exclude={"embed_timeout_s", "embed_retries"}) == service.model_dump(
-        exclude={"embed_timeout_s", "embed_retries"}
-    )
+    changed = {"embed_timeout_s", "embed_retries", "encoder_lazy"}
+    assert batch.model_dump(exclude=changed) == service.model_dump(exclude=changed)
 
 
 def test_the_taxonomies_a_server_answers_with() -> None:

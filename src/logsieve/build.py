@@ -106,6 +106,7 @@ def load_encoder(settings: Settings) -> tuple[Any | None, str | None]:
             compact_placeholders=settings.encoder_compact_placeholders,
             quantization=settings.encoder_quantization,
             cache_dir=settings.model_cache_dir,
+            lazy=bool(settings.encoder_lazy),
         )
     except ModelError as exc:
         return None, str(exc)
@@ -241,11 +242,11 @@ def build_sieves(settings: Settings | None = None) -> dict[str, Sieve]:
 
 
 def _load_llm(settings: Settings, taxonomy: Taxonomy) -> tuple[Any | None, str | None]:
-    try:
+    stage = None
+    if settings.llm_configured:  # (else the stage's imports, 0.1 s, are not worth paying)
         from .llm import build_llm_stage
-    except ImportError:  # the LLM stage lands with its own issue
-        return None, "LLM stage not installed."
-    stage = build_llm_stage(settings, taxonomy)
+
+        stage = build_llm_stage(settings, taxonomy)
     if stage is None:
         return None, (
             "No LLM configured (set GROQ_API_KEY, or LLM_BASE_URL for any "

@@ -178,6 +178,7 @@ class MiniLMEncoder:
         compact_placeholders: bool = True,
         quantization: str = "dynamic",
         cache_dir: Path | None = None,
+        lazy: bool = False,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -197,10 +198,9 @@ class MiniLMEncoder:
                 raise ModelError(f"{path} does not exist; fix: {fix}")
         if model_path is not None:  # a file of the user's: name it by its content
             variant += "-" + _sha256_file(self.model_path)[:12]
-        elif quantization == "dynamic":
-            from .encoder_model import dynamic_int8_model
-
-            self.model_path = dynamic_int8_model(self.model_path, cache_dir)
+        # the packaged file is quantized on first load (cached in ``cache_dir``)
+        self._quantize_on_load = model_path is None and quantization == "dynamic"
+        self._cache_dir = cache_dir
         self.threads = threads or os.cpu_count() or 1
         self.batch_size = batch_size
         self.max_length = max_length
@@ -210,8 +210,26 @@ class MiniLMEncoder:
         self._lanes: ThreadPoolExecutor | None = None
         self._lanes_pid = 0
         self._lanes_lock = threading.Lock()
-        self._tokenizer = self._load_tokenizer()
-        self._session, self._feeds_token_types, self._pooled = self._load_session()
+        self._load_lock = threading.Lock()
+        self._loaded = False
+        if not lazy:
+            self._load()
+
+    def _load(self) -> None:
+        """The tokenizer and the onnxruntime session, once: at construction, or with
+        ``lazy=True`` at the first encode (a command whose lines the rules and the cache
+        answer never pays the 0.3 s; a file that cannot load then fails that encode with the
+        ModelError, which the sieve's embedding stage reports in the journey)."""
+        with self._load_lock:
+            if self._loaded:
+                return
+            if self._quantize_on_load:
+                from .encoder_model import dynamic_int8_model
+
+                self.model_path = dynamic_int8_model(self.model_path, self._cache_dir)
+            self._tokenizer = self._load_tokenizer()
+            self._session, self._feeds_token_types, self._pooled = self._load_session()
+            self._loaded = True
 
     def _load_tokenizer(self) -> Any:
         from tokenizers import Tokenizer
@@ -262,6 +280,8 @@ class MiniLMEncoder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
+        if not self._loaded:
+            self._load()
         unique = list(dict.fromkeys(texts))
         model_inputs = unique
         if self.compact_placeholders:

@@ -73,6 +73,14 @@ class Settings(BaseSettings):
         description="Overrides the taxonomy's embedding threshold (default 0.7).",
     )
     embedding_enabled: bool = Field(True, validation_alias=_env("EMBEDDING_ENABLED"))
+    encoder_lazy: bool | None = Field(
+        None,
+        validation_alias=_env("ENCODER_LAZY"),
+        description="Load the encoder when the first line needs it, not at start "
+        "(default: at start for the service, so its first answer does not wait; at the "
+        "first line for batch runs, so a file the rules and the cache answer never pays "
+        "for it).",
+    )
     encoder_threads: int | None = Field(
         None,
         ge=1,
@@ -346,7 +354,8 @@ class Settings(BaseSettings):
         ``embed_timeout_s`` (default: at least BATCH_EMBED_TIMEOUT_S; the service's 4 s
         would fail whole batches of new templates on a busy machine) and is not retried
         after a timeout; ``encoder_threads`` is used unless the settings name their own
-        (N workers each spawning a thread per core would fight over the cores)."""
+        (N workers each spawning a thread per core would fight over the cores); the encoder
+        is loaded when a line first needs it unless ``encoder_lazy`` says otherwise."""
         update: dict[str, Any] = {
             "embed_timeout_s": (
                 max(self.embed_timeout_s, BATCH_EMBED_TIMEOUT_S)
@@ -357,7 +366,16 @@ class Settings(BaseSettings):
         }
         if self.encoder_threads is None and encoder_threads is not None:
             update["encoder_threads"] = encoder_threads
+        if self.encoder_lazy is None:
+            update["encoder_lazy"] = True
         return self.model_copy(update=update)
+
+    @property
+    def llm_configured(self) -> bool:
+        """True when an LLM server is named: ``LLM_BASE_URL``, or ``GROQ_API_KEY`` for Groq
+        (logsieve.llm.build_llm_stage); ``llm_enabled`` is apart."""
+        key = self.groq_api_key.get_secret_value() if self.groq_api_key else ""
+        return bool(self.llm_base_url or key)
 
     @property
     def extra_taxonomies(self) -> list[str]:

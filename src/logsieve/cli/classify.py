@@ -433,8 +433,7 @@ def _classify_in_processes(
 
 def _llm_takes_batches(settings: Settings) -> bool:
     """True when an LLM is configured and asked about several templates per request."""
-    configured = bool(settings.llm_base_url or settings.groq_api_key)
-    return settings.llm_enabled and configured and (settings.llm_batch_size or 1) > 1
+    return settings.llm_enabled and settings.llm_configured and (settings.llm_batch_size or 1) > 1
 
 
 def _block_lines(batch_size: int) -> int:

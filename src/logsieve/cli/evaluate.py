@@ -11,9 +11,7 @@ import typer
 
 from ..build import build_sieve
 from ..errors import LogsieveError
-from ..evaluate import evaluate_sieve, format_report
 from ..settings import Settings
-from ..train import read_labelled
 from .options import announce_degradation, sieve_overrides
 
 
@@ -44,6 +42,10 @@ def evaluate(
     """Measure the sieve on labelled data: logsieve evaluate --data labelled.csv [--json]."""
     overrides = sieve_overrides(taxonomy, model, no_llm)
     try:
+        # (imported here: every command starts faster when one does not import the others)
+        from ..evaluate import evaluate_sieve, format_report
+        from ..train import read_labelled
+
         rows = read_labelled(data, text_col, label_col, source_col)
         sieve = build_sieve(Settings(**overrides))
         sieve.check_llm()
