@@ -8,7 +8,7 @@ the budget, and a retry that cannot finish in it is not started. An invalid answ
 as StageFailed but does not count against the breaker: the server is up, it said something
 we cannot use for this one line.
 
-**Batches** (``LLM_BATCH_SIZE`` > 1, batch runs' default): :meth:`ChatLLMStage.classify_many`
+**Batches** (``LLM_BATCH_SIZE`` > 1; the default is 1): :meth:`ChatLLMStage.classify_many`
 asks about several templates in one request, a numbered list in and a JSON list of answers
 out, each answer checked against the closed set. The guards apply per request; a request for
 k lines gets k lines' tokens, timeout and time budget. An item that is missing or invalid is
@@ -101,6 +101,11 @@ class BatchLLMStage(LLMStage, Protocol):
         ...
 
 
+def _steering(text: str, source: str | None) -> bool:
+    """True when the line or its source reads like instructions to the model."""
+    return looks_like_steering(text) or (source is not None and looks_like_steering(source))
+
+
 class ChatLLMStage:
     """LLMStage over a ChatClient (in production, OpenAIChatClient)."""
 
@@ -158,8 +163,7 @@ class ChatLLMStage:
     # --- the stage ---------------------------------------------------------------------
     def classify(self, text: str, source: str | None = None) -> LLMVerdict:
         """Ask the model for one line's label. Thread-safe."""
-        line = prepare_line(self._redactor.redact(text), self._max_chars)
-        src = self._redactor.redact(source) if source else None
+        line, src = self._prepared(text, source)
         messages = [
             {"role": "system", "content": self._system},
             {"role": "user", "content": user_message(line, src)},
@@ -183,7 +187,7 @@ class ChatLLMStage:
             self._count("invalid_answers")
             raise
         self._count("classified")
-        if looks_like_steering(text) or (source is not None and looks_like_steering(source)):
+        if _steering(text, source):
             # it may have obeyed: unsure, and the sieve does not cache it
             verdict = replace(
                 verdict,
@@ -206,7 +210,7 @@ class ChatLLMStage:
         out: list[LLMVerdict | StageError | None] = [None] * len(items)
         together: list[int] = []
         for i, (text, source) in enumerate(items):
-            if looks_like_steering(text) or (source is not None and looks_like_steering(source)):
+            if _steering(text, source):
                 out[i] = self._alone(text, source)
             else:
                 together.append(i)
@@ -222,6 +226,11 @@ class ChatLLMStage:
         assert all(v is not None for v in out)
         return out  # type: ignore[return-value]
 
+    def _prepared(self, text: str, source: str | None) -> tuple[str, str | None]:
+        """The line and source as they leave the machine: redacted, the line truncated."""
+        line = prepare_line(self._redactor.redact(text), self._max_chars)
+        return line, self._redactor.redact(source) if source else None
+
     def _alone(self, text: str, source: str | None) -> LLMVerdict | StageError:
         try:
             return self.classify(text, source)
@@ -231,13 +240,7 @@ class ChatLLMStage:
     def _ask_batch(self, items: Sequence[tuple[str, str | None]]) -> list[LLMVerdict | StageError]:
         """One request for ``items`` (2 or more lines without steering words)."""
         k = len(items)
-        prepared = [
-            (
-                prepare_line(self._redactor.redact(text), self._max_chars),
-                self._redactor.redact(source) if source else None,
-            )
-            for text, source in items
-        ]
+        prepared = [self._prepared(text, source) for text, source in items]
         messages = [
             {"role": "system", "content": self._batch_system},
             {"role": "user", "content": batch_user_message(prepared)},
