@@ -108,6 +108,15 @@ def serve(settings: Settings | None = None, sieve: Any | None = None) -> LiveSer
 def serve_subprocess(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
     """``logsieve serve ARGS`` in a subprocess on a free 127.0.0.1 port, once it answers
     ``GET /``: (url, port); terminated on exit."""
+    with serve_process(*args, env=env) as (url, port, _proc):
+        yield url, port
+
+
+@contextmanager
+def serve_process(
+    *args: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, int, subprocess.Popen[bytes]]]:
+    """:func:`serve_subprocess`, with the process too (a test may kill it mid-run)."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -139,10 +148,14 @@ def serve_subprocess(*args: str, env: dict[str, str] | None = None) -> Iterator[
                 if time.monotonic() > deadline:
                     raise RuntimeError("server did not start") from None
                 time.sleep(0.2)
-        yield url, port
+        yield url, port, proc
     finally:
-        proc.terminate()
+        if proc.poll() is None:
+            proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()

@@ -1,8 +1,9 @@
 """A test double of an OpenAI-compatible server: a real HTTP server on 127.0.0.1 in a thread.
 
 It answers ``POST /v1/chat/completions`` from a script (a queue of Replies, then a default
-responder) and ``GET /v1/models``, and records every request so tests can inspect the prompt
-the production code (openai SDK → HTTP) really sent.
+responder), ``GET /v1/models`` and, when given a responder, ``POST /v1/embeddings``; it
+records every request so tests can inspect what the production code (openai SDK or httpx →
+HTTP) really sent.
 
     with LLMDouble() as server:
         server.script(Reply.answer("DB_ERROR", 0.9, "pool exhausted"), Reply.status(500))
@@ -76,6 +77,8 @@ class LLMDouble:
         self._lock = threading.Lock()
         self.default: Responder = lambda body: Reply.answer("INFO", 0.5, "default answer")
         self.models_status = 200  #: what GET /models answers (401: a refused key)
+        #: ``POST /embeddings``: body in, (status, JSON answer) out; None: 404
+        self.embeddings: Callable[[dict[str, Any]], tuple[int, dict[str, Any]]] | None = None
         self._stop = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
@@ -157,6 +160,10 @@ class LLMDouble:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with double._lock:
                     double.requests.append(Recorded(self.path, body, _lower(self.headers)))
+                if self.path.rstrip("/").endswith("/embeddings") and double.embeddings:
+                    status, payload = double.embeddings(body)
+                    self._send(status, payload)
+                    return
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     self._send(404, {"error": {"message": "not found"}})
                     return

@@ -94,7 +94,12 @@ def _fitting_head(directory: Path, taxonomy: Taxonomy, settings: Settings) -> An
     return head
 
 
-def load_encoder(settings: Settings) -> tuple[Any | None, str | None]:
+def load_encoder(settings: Settings, head: Any | None = None) -> tuple[Any | None, str | None]:
+    """The encoder the settings name, or why there is none: the remote one at
+    ``embedding_base_url`` (asked for the model ``head`` was trained on, at its width), else
+    MiniLM in this process."""
+    if settings.embedding_base_url:
+        return _remote_encoder(settings, head), None
     from .embedding import MiniLMEncoder
 
     try:
@@ -111,6 +116,29 @@ def load_encoder(settings: Settings) -> tuple[Any | None, str | None]:
     except ModelError as exc:
         return None, str(exc)
     return enc, None
+
+
+def _remote_encoder(settings: Settings, head: Any | None) -> Any:
+    from .embedding import MINILM_DIM
+    from .remote_encoder import RemoteEncoder
+
+    assert settings.embedding_base_url is not None
+    trained_on = head.metadata.get("encoder") if head is not None else None
+    model = settings.embedding_model or trained_on
+    if not model:
+        raise ModelError(
+            "EMBEDDING_BASE_URL is set but the head does not say which encoder it was trained "
+            "on; set EMBEDDING_MODEL to the model the server should use"
+        )
+    key = settings.embedding_api_key
+    return RemoteEncoder(
+        settings.embedding_base_url,
+        model=model,
+        dim=head.n_features_in_ if head is not None else MINILM_DIM,
+        api_key=key.get_secret_value() if key is not None else None,
+        timeout_s=settings.embed_timeout_s,
+        batch_size=settings.embedding_batch_size,
+    )
 
 
 def build_sieve(
@@ -140,7 +168,7 @@ def build_sieve(
                 )
             )
         if head is not None and encoder is None:
-            encoder, reason = load_encoder(settings)
+            encoder, reason = load_encoder(settings, head)
             if reason:
                 why["bert"] = why["encoder"] = reason
                 # (the encoder's reason names its own fix)

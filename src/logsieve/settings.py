@@ -23,14 +23,18 @@ MIN_API_KEY_CHARS = 16
 #: Encoder deadline per call in batch runs, seconds (see Settings.for_batch).
 BATCH_EMBED_TIMEOUT_S = 300.0
 
-#: Names seed 000 reads without a prefix; everything else is ``LOGSIEVE_<NAME>`` only, so a
-#: generic variable of the environment (HOST, PORT, TAXONOMY…) is never picked up by accident.
+#: Names read without a prefix (seed 000's, and the remote encoder's, named like the LLM's);
+#: everything else is ``LOGSIEVE_<NAME>`` only, so a generic variable of the environment
+#: (HOST, PORT, TAXONOMY…) is never picked up by accident.
 SEED_NAMES = frozenset(
     {
         "GROQ_API_KEY",
         "LLM_BASE_URL",
         "LLM_API_KEY",
         "LLM_MODEL",
+        "EMBEDDING_BASE_URL",
+        "EMBEDDING_API_KEY",
+        "EMBEDDING_MODEL",
         "LLM_MAX_TOKENS",
         "LLM_TEMPERATURE",
         "BERT_CONFIDENCE_THRESHOLD",
@@ -226,6 +230,28 @@ class Settings(BaseSettings):
     )
     llm_json_schema: bool = Field(True, validation_alias=_env("LLM_JSON_SCHEMA"))
     llm_enabled: bool = Field(True, validation_alias=_env("LLM_ENABLED"))
+
+    # --- the encoder as a service -----------------------------------------------------
+    embedding_base_url: str | None = Field(
+        None,
+        validation_alias=_env("EMBEDDING_BASE_URL"),
+        description="An OpenAI-compatible /v1/embeddings server to get vectors from "
+        "(another logsieve, vLLM, Ollama, TEI, Infinity) instead of loading the encoder here.",
+    )
+    embedding_api_key: SecretStr | None = Field(None, validation_alias=_env("EMBEDDING_API_KEY"))
+    embedding_model: str | None = Field(
+        None,
+        validation_alias=_env("EMBEDDING_MODEL"),
+        description="The model to ask that server for; default: the encoder the head was "
+        "trained on. Answers naming another model are refused.",
+    )
+    embedding_batch_size: int = Field(
+        32,
+        ge=1,
+        le=2048,
+        validation_alias=_env("EMBEDDING_BATCH_SIZE"),
+        description="Most texts in one request to the encoder server.",
+    )
 
     # --- embedding resilience (seed 001) --------------------------------------------
     embed_breaker_failures: int = Field(5, ge=1, validation_alias=_env("EMBED_BREAKER_FAILURES"))

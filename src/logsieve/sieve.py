@@ -965,6 +965,7 @@ class Sieve:
             if state is not None:
                 breakers[name] = str(getattr(state, "value", state))
         head = self.head
+        encoder_health = getattr(self.encoder, "health", None)
         return {
             "taxonomy": {
                 "name": self.taxonomy.name,
@@ -975,6 +976,8 @@ class Sieve:
             "encoder": {
                 "loaded": self.encoder is not None,
                 "name": getattr(self.encoder, "name", None),
+                # (a remote encoder says where it is)
+                **(encoder_health() if callable(encoder_health) else {}),
                 **({"reason": self._why["encoder"]} if "encoder" in self._why else {}),
             },
             "head": {
@@ -1082,3 +1085,6 @@ class Sieve:
         if self.cache_path is not None:
             self.cache.save(self.cache_path)  # compacts the journal too
         self.cache.close_journal()
+        close_encoder = getattr(self.encoder, "close", None)
+        if callable(close_encoder):  # a remote encoder's connections (it reopens if used again)
+            close_encoder()

@@ -26,7 +26,7 @@ from .errors import install_error_handlers
 from .metrics import ServerMetrics
 from .middleware import BodySizeLimit, HttpMetrics
 from .openapi import document_settings
-from .routes import classify, csv, docs, generate, health, metrics, patterns, ui
+from .routes import classify, csv, docs, embeddings, generate, health, metrics, patterns, ui
 from .security import ApiKeys, limiters
 from .state import ServerState, SieveLike
 
@@ -145,7 +145,7 @@ def create_app(
     )
     app.state.logsieve = state
     install_error_handlers(app)
-    for module in (classify, health, csv, generate, patterns, metrics, ui):
+    for module in (classify, health, csv, embeddings, generate, patterns, metrics, ui):
         app.include_router(module.router)
     classify.route_first(app)
     docs.install(app)

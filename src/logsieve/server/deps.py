@@ -197,6 +197,20 @@ async def caller_name(
     return _check_caller(request, request.app.state.logsieve, api_key)
 
 
+async def openai_caller(
+    request: Request,
+    api_key: Annotated[str | None, Security(_api_key_header)] = None,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> str:
+    """:func:`caller_name` for the OpenAI-shaped routes: the key may also come as OpenAI
+    clients send it, ``Authorization: Bearer KEY``."""
+    if api_key is None and authorization is not None:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            api_key = token.strip()
+    return _check_caller(request, request.app.state.logsieve, api_key)
+
+
 async def get_taxonomy(
     request: Request,
     taxonomy: Annotated[
@@ -217,5 +231,7 @@ AuthorizedCaller = Annotated[AuthorizedRequest, Depends(authorized)]
 ReadyService = Annotated[Service, Depends(ready_service)]
 #: just the caller's name (a route that only needs the checks done)
 Caller = Annotated[str, Depends(caller_name)]
+#: the caller's name, its key from X-API-Key or Authorization: Bearer (the /v1 routes)
+OpenAICaller = Annotated[str, Depends(openai_caller)]
 #: the loaded service of ``?taxonomy=`` (or the default), 503 or 422
 ReadyTaxonomy = Annotated[TaxonomyService, Depends(get_taxonomy)]

@@ -7,7 +7,7 @@ models here carry only what never changes.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -126,6 +126,24 @@ class GenerateResponse(BaseModel):
 
     synthetic_log: str | list[str]
     method: str = Field(description="llm or offline")
+
+
+class EmbeddingsRequest(BaseModel):
+    """``POST /v1/embeddings``: OpenAI's request (texts only; token arrays are refused)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"input": ["User <NAME> logged in", "Backup done"]}]}
+    )
+
+    input: str | list[str] = Field(description="One text or a list of texts.")
+    model: str | None = Field(
+        None, max_length=256, description="The served encoder's name (GET /v1/models); optional."
+    )
+    encoding_format: Literal["float", "base64"] = Field(
+        "float", description="Numbers, or base64 of little-endian float32."
+    )
+    dimensions: int | None = Field(None, description="Only the encoder's own width is served.")
+    user: str | None = Field(None, max_length=256)
 
 
 class ErrorBody(BaseModel):
