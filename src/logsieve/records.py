@@ -15,7 +15,8 @@ A :class:`~logsieve.result.Result` is the answer; what a face writes of it is ma
   001's ``/classify``).
 
     >>> from logsieve.result import Result
-    >>> r = Result("User a logged in.", "USER_ACTION", "User Action", "Regex", 0.95, "regex")
+    >>> r = Result(log_analyzed="User a logged in.", label_id="USER_ACTION", label="User Action",
+    ...        pipeline_stage="Regex", final_confidence=0.95, classifier="regex")
     >>> batch_response(r)
     {'label_id': 'USER_ACTION', 'label': 'User Action', 'source': 'regex', 'confidence': 0.95}
     >>> list(record(r, path="app.log", line=3))[:3]

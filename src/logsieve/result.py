@@ -107,6 +107,7 @@ class Result:
 
     def __init__(
         self,
+        *,
         log_analyzed: str,
         label_id: str,
         label: str,

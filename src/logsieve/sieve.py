@@ -392,19 +392,16 @@ class Sieve:
             rule = match.rule
             ms = (time.perf_counter() - t0) * 1000
             return Result(
-                text,
-                rule.label,
-                self._names.get(rule.label, rule.label),
-                _REGEX_PIPELINE_STAGE,
-                rule.confidence,
-                Classifier.REGEX,
-                None,
-                ms,
-                source,
-                None,
-                None,
-                self._rule_journeys[match.index],
-                ms,
+                log_analyzed=text,
+                label_id=rule.label,
+                label=self._names.get(rule.label, rule.label),
+                pipeline_stage=_REGEX_PIPELINE_STAGE,
+                final_confidence=rule.confidence,
+                classifier=Classifier.REGEX,
+                processing_time_ms=ms,
+                source=source,
+                recipe=self._rule_journeys[match.index],
+                first_ms=ms,
             )
         if source is not None and source in self.taxonomy.routing.llm_sources:
             ms = (time.perf_counter() - t0) * 1000
@@ -461,20 +458,19 @@ class Sieve:
             # the commonest answer of all, its journey written only if it is read
             label_id = decision.label_id
             return Result(
-                text,
-                label_id,
-                self._names.get(label_id, label_id),
-                _BERT_PIPELINE_STAGE,
-                decision.confidence,
-                Classifier.CACHE,
-                None,
-                regex_ms + cache_ms,
-                source,
-                key,
-                Classifier.BERT,
-                _CACHE_HIT_JOURNEY,
-                regex_ms,
-                cache_ms,
+                log_analyzed=text,
+                label_id=label_id,
+                label=self._names.get(label_id, label_id),
+                pipeline_stage=_BERT_PIPELINE_STAGE,
+                final_confidence=decision.confidence,
+                classifier=Classifier.CACHE,
+                processing_time_ms=regex_ms + cache_ms,
+                source=source,
+                template=key,
+                decided_by=Classifier.BERT,
+                recipe=_CACHE_HIT_JOURNEY,
+                first_ms=regex_ms,
+                second_ms=cache_ms,
             )
         regex_step = Step(StageName.REGEX, Status.SKIPPED, _NO_RULE, None, None, regex_ms)
         if decision is not None and decision.accepted:
@@ -516,20 +512,18 @@ class Sieve:
             )
         label, name, stage, conf, classifier, recipe = entry
         return Result(
-            text,
-            label,
-            name,
-            stage,
-            conf,
-            classifier,
-            None,
-            regex_ms + cache_ms,
-            source,
-            key,
-            None,
-            recipe,
-            regex_ms,
-            cache_ms,
+            log_analyzed=text,
+            label_id=label,
+            label=name,
+            pipeline_stage=stage,
+            final_confidence=conf,
+            classifier=classifier,
+            processing_time_ms=regex_ms + cache_ms,
+            source=source,
+            template=key,
+            recipe=recipe,
+            first_ms=regex_ms,
+            second_ms=cache_ms,
         )
 
     def _not_text(self, text: str, source: str | None, why: str) -> Result:

@@ -6,7 +6,8 @@ and ``evaluate``'s distribution. A tally is plain data, so it crosses processes 
 
     >>> from logsieve.result import Result
     >>> t = Tally()
-    >>> t.add(Result("User a logged in.", "USER_ACTION", "User Action", "Regex", 0.95, "regex"))
+    >>> t.add(Result(log_analyzed="User a logged in.", label_id="USER_ACTION", label="User Action",
+    ...        pipeline_stage="Regex", final_confidence=0.95, classifier="regex"))
     >>> u = Tally()
     >>> u.add_facts(("SYSTEM", "bert", "disk <NUM> full"))
     >>> t.merge(u)
