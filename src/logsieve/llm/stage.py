@@ -168,19 +168,7 @@ class ChatLLMStage:
             {"role": "system", "content": self._system},
             {"role": "user", "content": user_message(line, src)},
         ]
-        try:
-            self._check_pause()
-            content = self.breaker.call(self._ask, messages)
-        except StageUnavailable:
-            self._count("unavailable")
-            raise
-        except TransientError as exc:
-            self._count("failures")
-            attempts = self._retry.retries + 1
-            raise StageFailed(f"{exc} (gave up after {attempts} attempts)") from exc
-        except StageFailed:
-            self._count("failures")
-            raise
+        content = self._request(messages)
         try:
             verdict = parse_answer(content, self.taxonomy)
         except InvalidAnswer:
@@ -246,24 +234,13 @@ class ChatLLMStage:
             {"role": "user", "content": batch_user_message(prepared)},
         ]
         try:
-            self._check_pause()
-            content = self.breaker.call(self._ask, messages, k)
-        except StageUnavailable as exc:
-            self._count("unavailable")
-            return [exc] * k
+            content = self._request(messages, k)
         except ProviderRejected as exc:
-            self._count("failures")
             if exc.status in _REQUEST_REFUSED:
                 # refused as a request (too long for the context, say): the lines, one by one
                 return self._again_alone(items, range(k))
             return [exc] * k  # a refused key or model: alone would be refused the same
-        except TransientError as exc:
-            self._count("failures")
-            attempts = self._retry.retries + 1
-            failed = StageFailed(f"{exc} (gave up after {attempts} attempts; a batch of {k})")
-            return [failed] * k
-        except StageFailed as exc:
-            self._count("failures")
+        except StageError as exc:
             return [exc] * k
         with self._lock:
             self._counts["batch_requests"] += 1
@@ -283,6 +260,24 @@ class ChatLLMStage:
                 out[i] = answer
         self._count("classified", k - len(bad))
         return out
+
+    def _request(self, messages: list[dict[str, str]], lines: int = 1) -> str:
+        """The answer text of one request for ``lines`` lines, through the breaker; else the
+        StageError to report, counted (a transient one after its retries says so)."""
+        try:
+            self._check_pause()
+            return self.breaker.call(self._ask, messages, lines)
+        except StageUnavailable:
+            self._count("unavailable")
+            raise
+        except TransientError as exc:
+            self._count("failures")
+            batch = f"; a batch of {lines}" if lines > 1 else ""
+            attempts = self._retry.retries + 1
+            raise StageFailed(f"{exc} (gave up after {attempts} attempts{batch})") from exc
+        except StageFailed:
+            self._count("failures")
+            raise
 
     def _again_alone(
         self, items: Sequence[tuple[str, str | None]], which: Sequence[int] | range
