@@ -1,4 +1,5 @@
-"""Helpers the benchmarks share: where the data is, the replay stream, result files."""
+"""Helpers the benchmarks share: where the data is, the replay stream, result files, and an
+in-process chat model that answers by a rule."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import platform
 import random
 import re
 import statistics
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +103,40 @@ def write_result(name: str, payload: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+_BATCH_ITEM = re.compile(r'<log id="(\d+)">\n?(.*?)\n?</log>', re.S)
+_ALONE = re.compile(r"<log>\n?(.*?)\n?</log>", re.S)
+
+#: a line's text in, (label id, confidence, reasoning) out
+AnswerRule = Callable[[str], tuple[str, float, str]]
+
+
+class ScriptedChatClient:
+    """A ChatClient (``logsieve.llm.client``) in this process that answers every line of a
+    request, alone or numbered in a batch, by ``rule``; it counts its requests. Drives the
+    production ChatLLMStage without a server."""
+
+    def __init__(self, rule: AnswerRule) -> None:
+        self.rule = rule
+        self.requests = 0
+        self._lock = threading.Lock()
+
+    def complete(
+        self,
+        messages: Sequence[dict[str, str]],
+        response_format: dict[str, Any] | None,
+        **_options: Any,
+    ) -> str:
+        with self._lock:
+            self.requests += 1
+        user = messages[-1]["content"]
+        items = _BATCH_ITEM.findall(user)
+        if items:
+            return json.dumps({"answers": [{"id": int(i), **self._item(t)} for i, t in items]})
+        found = _ALONE.search(user)
+        return json.dumps(self._item(found.group(1) if found else user))
+
+    def _item(self, text: str) -> dict[str, Any]:
+        category, confidence, reasoning = self.rule(text)
+        return {"category": category, "confidence": confidence, "reasoning": reasoning}

@@ -18,14 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-import threading
 import time
-from collections.abc import Sequence
 from typing import Any
 
-from common import DATA_DIR, REPO, write_result
+from common import DATA_DIR, REPO, ScriptedChatClient, write_result
 
 from logsieve.llm import ChatLLMStage, build_llm_stage
 from logsieve.llm.prompt import LLMVerdict
@@ -35,8 +32,6 @@ from logsieve.taxonomy import load_taxonomy
 sys.path.insert(0, str(REPO / "benchmarks"))
 from devset import read_labels, read_system
 
-_LOG = re.compile(r'<log id="(\d+)">\n?(.*?)\n?</log>', re.S)
-_ALONE = re.compile(r"<log>\n?(.*?)\n?</log>", re.S)
 #: the scripted server's reading of a line: first keyword found wins
 _KEYWORDS = (
     ("deprecat", "DEPRECATION_WARNING"),
@@ -57,47 +52,6 @@ _KEYWORDS = (
 def by_content(line: str) -> str:
     low = line.lower()
     return next((label for word, label in _KEYWORDS if word in low), "INFO")
-
-
-class ByContentClient:
-    """A ChatClient answering each line from its own words, one request or a batch."""
-
-    def __init__(self) -> None:
-        self.requests = 0
-        self._lock = threading.Lock()
-
-    def complete(
-        self,
-        messages: Sequence[dict[str, str]],
-        response_format: dict[str, Any] | None,
-        **_options: Any,
-    ) -> str:
-        with self._lock:
-            self.requests += 1
-        user = messages[-1]["content"]
-        items = _LOG.findall(user)
-        if items:
-            return json.dumps(
-                {
-                    "answers": [
-                        {
-                            "id": int(i),
-                            "category": by_content(text),
-                            "confidence": 0.8,
-                            "reasoning": "keywords",
-                        }
-                        for i, text in items
-                    ]
-                }
-            )
-        found = _ALONE.search(user)
-        return json.dumps(
-            {
-                "category": by_content(found.group(1) if found else user),
-                "confidence": 0.8,
-                "reasoning": "keywords",
-            }
-        )
 
 
 def sample(n: int) -> list[tuple[str, str, str]]:
@@ -137,7 +91,7 @@ def stage_for(args: argparse.Namespace, batch: int) -> tuple[ChatLLMStage, Any]:
         )
         assert built is not None
         return built, None
-    client = ByContentClient()
+    client = ScriptedChatClient(lambda text: (by_content(text), 0.8, "keywords"))
     return ChatLLMStage(client, taxonomy, name="scripted:by-content", batch_size=batch), client
 
 

@@ -20,48 +20,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-import threading
 import time
-from collections.abc import Sequence
 from typing import Any
 
-from common import replay_stream, write_result
+from common import ScriptedChatClient, replay_stream, write_result
 
 from logsieve.build import build_sieve
 from logsieve.llm import ChatLLMStage, build_llm_stage
 from logsieve.settings import Settings
 from logsieve.taxonomy import Taxonomy, load_taxonomy
-
-_LOG_ID = re.compile(r'<log id="(\d+)">')
-
-
-class CountingClient:
-    """A ChatClient that answers the taxonomy's first label (to every line of a batch
-    request) and counts the requests."""
-
-    def __init__(self, taxonomy: Taxonomy) -> None:
-        self.calls = 0
-        self._lock = threading.Lock()
-        self._item = {
-            "category": taxonomy.classifiable[0].id,
-            "confidence": 0.5,
-            "reasoning": "benchmark stand-in",
-        }
-
-    def complete(
-        self,
-        messages: Sequence[dict[str, str]],
-        response_format: dict[str, Any] | None,
-        **_options: Any,
-    ) -> str:
-        with self._lock:
-            self.calls += 1
-        ids = _LOG_ID.findall(messages[-1]["content"])
-        if not ids:
-            return json.dumps(self._item)
-        return json.dumps({"answers": [{"id": int(i), **self._item} for i in ids]})
-
 
 #: (lines per sieve batch, templates per LLM request): one at a time, then batched requests
 #: with the CLI's default batch and with the batch the CLI uses for files when LLM_BATCH_SIZE
@@ -87,8 +54,12 @@ def run(
         assert real is not None
         stage: ChatLLMStage = real
     else:
+        first_label = taxonomy.classifiable[0].id  # (every line gets it: a valid answer)
         stage = ChatLLMStage(
-            CountingClient(taxonomy), taxonomy, name="counting:stand-in", batch_size=llm_batch
+            ScriptedChatClient(lambda _text: (first_label, 0.5, "benchmark stand-in")),
+            taxonomy,
+            name="counting:stand-in",
+            batch_size=llm_batch,
         )
     sieve = build_sieve(settings, taxonomy=taxonomy, llm=stage)
 
