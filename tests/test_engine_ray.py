@@ -182,6 +182,40 @@ def test_files_of_every_format_come_back_whole_in_order_and_as_local(
         assert "switched off" in json.loads(j)[2]["details"]
 
 
+def test_one_big_file_is_split_across_workers_in_order(
+    ray_local: None, settings: Settings, tmp_path: Path
+) -> None:
+    """A file larger than ``split_bytes`` is read as byte ranges that cut lines in two:
+    both workers classify it, and the JSON lines come back in the file's order, none lost
+    or doubled, with its physical line numbers and the one-process answers. The second file
+    ends without a newline, in the middle of a range."""
+    text = lines(2000, 11)
+    big = tmp_path / "big.log"
+    big.write_text("\n".join(text[:700]) + "\n\n" + "\n".join(text[700:]) + "\n", "utf-8")
+    tail = tmp_path / "tail.log"
+    tail.write_text("\n".join(lines(300, 12)), encoding="utf-8")  # no trailing newline
+    split = 8192
+    assert big.stat().st_size > 8 * split and tail.stat().st_size > split
+    out = tmp_path / "out.jsonl"
+    summary = classify_files(
+        [str(big), str(tail)], str(out), settings, workers=2, batch_size=64, split_bytes=split
+    )
+    busy = [n for n in summary["lines_per_worker"] if n > 0]
+    assert len(busy) == 2, summary["lines_per_worker"]
+
+    rows = read_records_out(out)
+    want_items = []
+    for path in (big, tail):
+        with path.open("rb") as f:
+            want_items += [(str(path), r.line, r.text) for r in read_records(f, "auto", path.name)]
+    got = [(str(Path(r["path"])), r["line"], r["log_analyzed"]) for r in rows]
+    assert got == want_items  # every line once, in order, numbered as in the file
+    assert [r["line"] for r in rows[699:702]] == [700, 702, 703]  # the blank line 701 skipped
+    local = local_sieve(settings).classify_batch([t for _, _, t in want_items])
+    assert [r["label_id"] for r in rows] == [r.label_id for r in local]
+    assert [r["template"] for r in rows] == [r.template for r in local]
+
+
 def test_classify_dataset_keeps_columns_and_every_row(ray_local: None, settings: Settings) -> None:
     items = [{"row_id": i, "msg": t, "host": f"h{i % 3}"} for i, t in enumerate(lines(50, 1))]
     ds = ray.data.from_items(items, override_num_blocks=4)
